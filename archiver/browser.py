@@ -1,0 +1,111 @@
+"""Finding and launching Chromium.
+
+Order: ``POSTPROOF_CHROMIUM`` if set; Playwright's own Chromium when it is installed; otherwise
+the system Chromium (Debian's ``chromium`` package and the usual Chrome paths).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.async_api import Browser, Playwright
+from playwright.async_api import Error as PlaywrightError
+
+from archiver.errors import BrowserNotFound
+
+SYSTEM_CANDIDATES = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+BASE_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--force-color-profile=srgb",
+)
+INSTALL_HINT = (
+    "Install a browser: run `playwright install chromium`, or on Debian/Ubuntu "
+    "`sudo apt-get install chromium`, or set POSTPROOF_CHROMIUM to a Chromium or Chrome binary."
+)
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    executable: Path | None  # None: Playwright's own build
+    source: str  # "POSTPROOF_CHROMIUM", "playwright" or "system"
+
+
+def system_chromium() -> Path | None:
+    for candidate in SYSTEM_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return Path(candidate)
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+def choose_browser(pw: Playwright) -> BrowserChoice:
+    override = os.environ.get("POSTPROOF_CHROMIUM", "").strip()
+    if override:
+        path = Path(override).expanduser()
+        if not os.access(path, os.X_OK):
+            raise BrowserNotFound(
+                f"POSTPROOF_CHROMIUM points to {path}, which is not an executable file.",
+                hint="Fix or unset POSTPROOF_CHROMIUM. " + INSTALL_HINT,
+            )
+        return BrowserChoice(path, "POSTPROOF_CHROMIUM")
+    try:
+        bundled = Path(pw.chromium.executable_path)
+    except PlaywrightError:
+        bundled = None
+    if bundled is not None and bundled.exists():
+        return BrowserChoice(None, "playwright")
+    system = system_chromium()
+    if system is not None:
+        return BrowserChoice(system, "system")
+    raise BrowserNotFound("No Chromium browser was found on this machine.", hint=INSTALL_HINT)
+
+
+def launch_args(host_resolver_rules: str | None) -> list[str]:
+    args = list(BASE_ARGS)
+    if host_resolver_rules:
+        args.append(f"--host-resolver-rules={host_resolver_rules}")
+    return args
+
+
+async def launch(pw: Playwright, host_resolver_rules: str | None) -> tuple[Browser, BrowserChoice]:
+    choice = choose_browser(pw)
+    # The sandbox cannot start as root; everywhere else it stays on.
+    sandbox = hasattr(os, "geteuid") and os.geteuid() != 0
+    try:
+        browser = await pw.chromium.launch(
+            executable_path=str(choice.executable) if choice.executable else None,
+            headless=True,
+            chromium_sandbox=sandbox,
+            args=launch_args(host_resolver_rules),
+            handle_sigint=False,
+            handle_sigterm=False,
+            handle_sighup=False,
+        )
+    except PlaywrightError as exc:
+        where = choice.executable or "Playwright's Chromium"
+        raise BrowserNotFound(
+            f"Chromium ({where}) could not be started: {exc.message.splitlines()[0]}",
+            hint=INSTALL_HINT,
+        ) from exc
+    return browser, choice

@@ -1,0 +1,646 @@
+"""The capture engine: one browser per run, one fresh context per capture.
+
+Steps of one capture: check the URL against the safety rules, open an isolated context, load
+the page (every request re-checked, bytes counted), wait for the platform's post to render,
+snapshot what the page shows (HTML, visible text, metadata, headers), read the post's fields,
+classify the outcome, take the screenshots, and hand the result to the sink. Every step is
+bounded in time; when the capture's time runs out, whatever was already seen is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Any, TypeVar
+
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Dialog,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    Route,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+
+from archiver import _pagejs
+from archiver.browser import BrowserChoice, launch
+from archiver.imaging import perceptual_hashes
+from archiver.models import (
+    Artifact,
+    ArtifactKind,
+    CaptureResult,
+    CaptureSink,
+    PostFields,
+    Provenance,
+    Redirect,
+    Status,
+    utcnow,
+)
+from archiver.netpolicy import ALLOWED_SCHEMES, HostTarget, NetPolicy, host_resolver_rules
+from archiver.platforms import Adapter, PageSnapshot, PostRef, adapter_for
+from archiver.urls import host_of
+
+log = logging.getLogger("postproof.capture")
+T = TypeVar("T")
+
+
+def tool_version() -> str:
+    try:
+        return package_version("postproof")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def default_concurrency() -> int:
+    # Each page costs a renderer process (~150 MB, one core while rendering).
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    timeout: float = 60.0
+    concurrency: int = field(default_factory=default_concurrency)
+    allow_private: bool = False
+    insecure: bool = False
+    host_map: Mapping[str, HostTarget] = field(default_factory=dict)
+    viewport: tuple[int, int] = (1280, 900)
+    device_scale_factor: float = 1.0
+    locale: str = "en-US"
+    timezone: str = "UTC"
+    max_screenshot_height: int = 16_000
+    max_bytes: int = 64_000_000
+    max_html_chars: int = 16_000_000
+    max_text_chars: int = 2_000_000
+    ready_timeout: float = 15.0
+    settle_timeout: float = 2.0
+    clock: Callable[[], datetime] = utcnow
+
+    def provenance_json(self) -> dict[str, Any]:
+        return {
+            "timeout_seconds": self.timeout,
+            "allow_private": self.allow_private,
+            "insecure": self.insecure,
+            "host_map": {host: str(target) for host, target in sorted(self.host_map.items())},
+            "max_screenshot_height": self.max_screenshot_height,
+            "max_bytes": self.max_bytes,
+        }
+
+
+# Chromium network error codes and what a reporter should read instead.
+NET_ERRORS: tuple[tuple[str, Status, str], ...] = (
+    ("ERR_NAME_NOT_RESOLVED", Status.UNAVAILABLE, "the host name could not be resolved (DNS)"),
+    ("ERR_CONNECTION_REFUSED", Status.UNAVAILABLE, "the server refused the connection"),
+    ("ERR_CONNECTION_RESET", Status.UNAVAILABLE, "the server reset the connection"),
+    ("ERR_CONNECTION_CLOSED", Status.UNAVAILABLE, "the server closed the connection"),
+    ("ERR_EMPTY_RESPONSE", Status.UNAVAILABLE, "the server sent an empty response"),
+    ("ERR_CONNECTION_TIMED_OUT", Status.UNAVAILABLE, "the connection timed out"),
+    ("ERR_ADDRESS_UNREACHABLE", Status.UNAVAILABLE, "the server's address is unreachable"),
+    ("ERR_INTERNET_DISCONNECTED", Status.UNAVAILABLE, "this machine is offline"),
+    ("ERR_TOO_MANY_REDIRECTS", Status.UNAVAILABLE, "the page redirects in a loop"),
+    (
+        "ERR_CERT_",
+        Status.UNAVAILABLE,
+        "the site's TLS certificate is not valid (use --insecure "
+        "to capture anyway; the capture will say so)",
+    ),
+    ("ERR_SSL_", Status.UNAVAILABLE, "the TLS connection failed"),
+    ("ERR_BLOCKED_BY_CLIENT", Status.BLOCKED, "refused by postproof's safety rules"),
+    (
+        "ERR_ABORTED",
+        Status.UNAVAILABLE,
+        "the browser aborted the navigation (the URL may be a file download rather than a page)",
+    ),
+)
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._end = loop.time() + seconds
+
+    def left(self, cap: float | None = None) -> float:
+        remaining = max(0.0, self._end - self._loop.time())
+        return remaining if cap is None else min(cap, remaining)
+
+
+@dataclass
+class _Seen:
+    """What one capture has seen so far; kept even when the capture is cut short."""
+
+    requested_url: str
+    ref: PostRef
+    started_at: datetime
+    artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    status: Status | None = None
+    reason: str | None = None
+    post: PostFields | None = None
+    response: Response | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+    server_date: str | None = None
+    server_ip: str | None = None
+    server_port: int | None = None
+    resolved_ips: tuple[str, ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+    blocked_reason: str | None = None
+    bytes_received: int = 0
+    over_budget: bool = False
+
+    def add(self, artifact: Artifact) -> None:
+        self.artifacts[artifact.kind] = artifact
+
+    def fail(self, status: Status, reason: str) -> None:
+        if self.status is None:
+            self.status, self.reason = status, reason
+
+
+class Capturer:
+    """Holds one browser for a run. Use as ``async with Capturer(options) as capturer``."""
+
+    def __init__(self, options: CaptureOptions) -> None:
+        self.options = options
+        self.policy = NetPolicy(host_map=options.host_map, allow_private=options.allow_private)
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self.choice: BrowserChoice | None = None
+        self.browser_version = ""
+        self.user_agent = ""
+
+    async def __aenter__(self) -> Capturer:
+        self._pw = await async_playwright().start()
+        try:
+            rules = host_resolver_rules(self.options.host_map)
+            self._browser, self.choice = await launch(self._pw, rules)
+            self.browser_version = self._browser.version
+            self.user_agent = await self._real_user_agent(self._browser)
+        except BaseException:
+            await self._pw.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._browser is not None:
+            try:
+                await asyncio.wait_for(self._browser.close(), 15)
+            except (PlaywrightError, TimeoutError) as exc:
+                log.warning("the browser did not close cleanly: %s", exc)
+        if self._pw is not None:
+            await self._pw.stop()
+
+    @staticmethod
+    async def _real_user_agent(browser: Browser) -> str:
+        # Headless Chromium announces itself as "HeadlessChrome", which many sites answer with
+        # a block page; the capture presents the same user agent as the desktop browser.
+        page = await browser.new_page()
+        try:
+            agent: str = await page.evaluate("navigator.userAgent")
+        finally:
+            await page.close()
+        return agent.replace("HeadlessChrome", "Chrome")
+
+    async def capture(self, url: str) -> CaptureResult:
+        opts = self.options
+        adapter = adapter_for(url)
+        ref = adapter.post_ref(url)
+        seen = _Seen(requested_url=url, ref=ref, started_at=opts.clock())
+        verdict = await self.policy.check_host(host_of(url))
+        seen.resolved_ips = verdict.addresses
+        if not verdict.allowed:
+            seen.fail(Status.BLOCKED, verdict.reason or "refused by postproof's safety rules")
+            return self._result(seen, adapter)
+        assert self._browser is not None, "use Capturer as an async context manager"
+        context = await self._browser.new_context(
+            viewport={"width": opts.viewport[0], "height": opts.viewport[1]},
+            device_scale_factor=opts.device_scale_factor,
+            locale=opts.locale,
+            timezone_id=opts.timezone,
+            user_agent=self.user_agent,
+            ignore_https_errors=opts.insecure,
+            accept_downloads=False,
+            service_workers="block",
+            java_script_enabled=True,
+        )
+        try:
+            await asyncio.wait_for(self._visit(context, adapter, seen), opts.timeout)
+        except TimeoutError:
+            seen.fail(
+                Status.UNAVAILABLE,
+                f"the capture did not finish within {opts.timeout:g} s "
+                "(slow or hanging server, or a page that never settles)",
+            )
+            await self._salvage(context, seen)
+        finally:
+            try:
+                await asyncio.wait_for(context.close(), 10)
+            except (PlaywrightError, TimeoutError) as exc:
+                log.warning("closing the page of %s failed: %s", url, exc)
+        return self._result(seen, adapter)
+
+    async def _visit(self, context: BrowserContext, adapter: Adapter, seen: _Seen) -> None:
+        opts = self.options
+        deadline = _Deadline(opts.timeout)
+        await context.route("**/*", lambda route: self._guard(route, seen))
+        page = await context.new_page()
+        page.on("dialog", lambda dialog: asyncio.ensure_future(self._dismiss(dialog, seen)))
+        page.on("popup", lambda popup: asyncio.ensure_future(self._close_popup(popup, seen)))
+        page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        cdp.on("Network.dataReceived", lambda event: self._count(event, seen, cdp))
+
+        await self._navigate(page, seen, deadline)
+        if seen.status is None:
+            await self._quiet(page.wait_for_load_state("load", timeout=_ms(deadline.left(10))))
+            if adapter.READY_SELECTOR:
+                ready = page.wait_for_selector(
+                    adapter.READY_SELECTOR,
+                    state="attached",
+                    timeout=_ms(deadline.left(opts.ready_timeout)),
+                )
+                await self._quiet(ready)
+            idle = page.wait_for_load_state(
+                "networkidle", timeout=_ms(deadline.left(opts.settle_timeout))
+            )
+            await self._quiet(idle)
+        await self._snapshot(page, adapter, seen, deadline)
+        await self._screenshots(page, seen, deadline)
+
+    async def _navigate(self, page: Page, seen: _Seen, deadline: _Deadline) -> None:
+        try:
+            response = await page.goto(
+                seen.requested_url,
+                wait_until="domcontentloaded",
+                timeout=_ms(deadline.left() * 0.75),
+            )
+        except PlaywrightError as exc:
+            status, reason = self._explain(exc, seen)
+            seen.fail(status, reason)
+            return
+        if response is not None:
+            await self._record_response(response, seen)
+
+    def _explain(self, exc: PlaywrightError, seen: _Seen) -> tuple[Status, str]:
+        message = exc.message
+        if seen.blocked_reason:
+            return Status.BLOCKED, seen.blocked_reason
+        if "Timeout" in type(exc).__name__ or "Timeout" in message.split("\n", 1)[0]:
+            return Status.UNAVAILABLE, "the server did not deliver the page in time"
+        for code, status, reason in NET_ERRORS:
+            if code in message:
+                return status, f"{reason} ({code.rstrip('_')})"
+        first_line = message.splitlines()[0] if message else type(exc).__name__
+        return Status.UNAVAILABLE, f"the page could not be loaded: {first_line}"
+
+    async def _record_response(self, response: Response, seen: _Seen) -> None:
+        seen.response = response
+        seen.final_url = response.url
+        seen.http_status = response.status
+        headers = await response.headers_array()
+        seen.server_date = next((h["value"] for h in headers if h["name"].lower() == "date"), None)
+        try:
+            server = await response.server_addr()
+            security = await response.security_details()
+        except PlaywrightError:
+            server, security = None, None
+        if server:
+            seen.server_ip, seen.server_port = server["ipAddress"], server["port"]
+        seen.redirects = await _redirect_chain(response.request)
+        record = {
+            "requested_url": seen.requested_url,
+            "final_url": response.url,
+            "status": response.status,
+            "status_text": response.status_text,
+            "headers": headers,
+            "redirects": [
+                {"url": r.url, "status": r.status, "location": r.location} for r in seen.redirects
+            ],
+            "server": server,
+            "tls": security,
+        }
+        seen.add(_json_artifact(ArtifactKind.HEADERS, record))
+
+    async def _snapshot(
+        self, page: Page, adapter: Adapter, seen: _Seen, deadline: _Deadline
+    ) -> None:
+        opts = self.options
+        html_chars = await self._bounded(page.evaluate(_pagejs.HTML_LENGTH_JS), deadline, 10)
+        if html_chars is not None and html_chars > opts.max_html_chars:
+            seen.notes.append(
+                f"the rendered HTML ({html_chars} characters) exceeds the budget; not kept"
+            )
+        else:
+            html = await self._bounded(page.content(), deadline, 20)
+            if html is not None:
+                seen.add(
+                    Artifact.from_bytes(
+                        ArtifactKind.HTML, html.encode("utf-8"), "text/html; charset=utf-8"
+                    )
+                )
+        text = await self._bounded(
+            page.evaluate(_pagejs.VISIBLE_TEXT_JS, opts.max_text_chars), deadline, 10
+        )
+        if text is not None:
+            seen.add(
+                Artifact.from_bytes(
+                    ArtifactKind.TEXT, text.encode("utf-8"), "text/plain; charset=utf-8"
+                )
+            )
+        metadata = await self._bounded(page.evaluate(_pagejs.METADATA_JS), deadline, 10)
+        if metadata is not None:
+            seen.add(_json_artifact(ArtifactKind.METADATA, metadata))
+        raw = await self._bounded(
+            page.evaluate(adapter.script(), adapter.js_args(seen.ref, page.url)), deadline, 15
+        )
+        post = adapter.fields(raw, seen.ref)
+        if seen.status is not None:
+            return  # navigation already failed: keep what is visible, but no post fields
+        snap = PageSnapshot(
+            requested_url=seen.requested_url,
+            final_url=page.url,
+            http_status=seen.http_status,
+            title=(metadata or {}).get("title") or "",
+            text=text or "",
+            post_found=post is not None,
+            metadata=metadata or {},
+        )
+        status, reason = self._classify(adapter, snap)
+        seen.fail(status, reason or "")
+        if status is Status.OK:
+            seen.post = post
+            for artifact in adapter.extras(raw):
+                seen.add(artifact)
+            if post is not None:
+                seen.add(_json_artifact(ArtifactKind.POST, post.to_json()))
+        if seen.status is Status.OK:
+            seen.reason = None
+
+    def _classify(self, adapter: Adapter, snap: PageSnapshot) -> tuple[Status, str | None]:
+        verdict = adapter.classify(snap)
+        if verdict is not None:
+            return verdict
+        code = snap.http_status or 0
+        if code >= 500:
+            return Status.UNAVAILABLE, f"the server answered HTTP {code}"
+        if code in (404, 410):
+            return Status.NOT_FOUND, f"the server answered HTTP {code}"
+        if code == 401:
+            return Status.LOGIN_WALL, "the server asks for a login (HTTP 401)"
+        if code == 451:
+            return Status.UNAVAILABLE, "the server withholds the page for legal reasons (HTTP 451)"
+        if code == 429:
+            return Status.UNAVAILABLE, "the server is rate limiting us (HTTP 429); try again later"
+        if code >= 400:
+            return Status.UNAVAILABLE, f"the server refused the page (HTTP {code})"
+        if not snap.post_found:
+            return Status.UNAVAILABLE, (
+                f"the page loaded but no {adapter.NAME} post appeared on it within "
+                f"{self.options.ready_timeout:g} s"
+            )
+        return Status.OK, None
+
+    async def _screenshots(self, page: Page, seen: _Seen, deadline: _Deadline) -> None:
+        opts = self.options
+        height = await self._bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 5)
+        height = max(1, int(height or opts.viewport[1]))
+        capped = min(height, opts.max_screenshot_height)
+        if capped < height:
+            seen.notes.append(
+                f"the page is {height} px tall; the screenshot keeps the top {capped} px"
+            )
+        shot = await self._bounded(
+            page.screenshot(
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": opts.viewport[0], "height": capped},
+                animations="disabled",
+                caret="hide",
+                timeout=_ms(deadline.left(30)),
+            ),
+            deadline,
+            30,
+        )
+        if shot is not None:
+            seen.add(_image_artifact(ArtifactKind.SCREENSHOT, shot))
+        if seen.post is None:
+            return
+        element = page.locator("[data-postproof-post]").first
+        try:
+            count = await page.locator("[data-postproof-post]").count()
+        except PlaywrightError:
+            count = 0
+        if count:
+            post_shot = await self._bounded(
+                element.screenshot(
+                    animations="disabled", caret="hide", timeout=_ms(deadline.left(15))
+                ),
+                deadline,
+                15,
+            )
+            if post_shot is not None:
+                seen.add(_image_artifact(ArtifactKind.POST_SCREENSHOT, post_shot))
+
+    async def _salvage(self, context: BrowserContext, seen: _Seen) -> None:
+        """After a timeout, keep a picture of what the page showed, if it can still be taken."""
+        if ArtifactKind.SCREENSHOT in seen.artifacts or not context.pages:
+            return
+        try:
+            shot = await asyncio.wait_for(context.pages[0].screenshot(timeout=5000), 6)
+        except (PlaywrightError, TimeoutError):
+            seen.notes.append("no screenshot could be taken: the page stopped responding")
+            return
+        seen.add(_image_artifact(ArtifactKind.SCREENSHOT, shot))
+
+    async def _guard(self, route: Route, seen: _Seen) -> None:
+        request = route.request
+        url = request.url
+        scheme = url.split(":", 1)[0].lower()
+        reason: str | None = None
+        if scheme not in ALLOWED_SCHEMES:
+            reason = f"the page tried to load a {scheme}: address, which is never allowed"
+        elif seen.over_budget and not request.is_navigation_request():
+            reason = "the capture's byte budget is spent"
+        elif scheme in ("http", "https", "ws", "wss"):
+            verdict = await self.policy.check_host(host_of(url))
+            if not verdict.allowed:
+                reason = verdict.reason
+        if reason is None:
+            try:
+                await route.continue_()
+            except PlaywrightError as exc:
+                log.debug("request %s ended early: %s", url, exc)
+            return
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            seen.blocked_reason = reason
+        seen.notes.append(f"blocked {url[:200]}: {reason}")
+        try:
+            await route.abort("blockedbyclient")
+        except PlaywrightError as exc:
+            log.debug("abort of %s failed: %s", url, exc)
+
+    def _count(self, event: Mapping[str, Any], seen: _Seen, cdp: CDPSession) -> None:
+        seen.bytes_received += int(event.get("encodedDataLength") or event.get("dataLength") or 0)
+        if not seen.over_budget and seen.bytes_received > self.options.max_bytes:
+            seen.over_budget = True
+            seen.notes.append(
+                f"stopped loading after {seen.bytes_received} bytes (budget {self.options.max_bytes})"
+            )
+            asyncio.ensure_future(self._quiet(cdp.send("Page.stopLoading")))
+
+    @staticmethod
+    async def _dismiss(dialog: Dialog, seen: _Seen) -> None:
+        seen.notes.append(f"dismissed a JavaScript {dialog.type}: {dialog.message[:200]!r}")
+        try:
+            await dialog.dismiss()
+        except PlaywrightError as exc:
+            log.debug("dialog already gone: %s", exc)
+
+    @staticmethod
+    async def _close_popup(popup: Page, seen: _Seen) -> None:
+        seen.notes.append(f"closed a popup window ({popup.url[:200]})")
+        try:
+            await popup.close()
+        except PlaywrightError as exc:
+            log.debug("popup already closed: %s", exc)
+
+    @staticmethod
+    async def _quiet(step: Awaitable[Any]) -> None:
+        """Await a best-effort wait: a page that never goes idle is still captured."""
+        try:
+            await step
+        except (PlaywrightError, TimeoutError):
+            return
+
+    @staticmethod
+    async def _bounded(step: Awaitable[T], deadline: _Deadline, cap: float) -> T | None:
+        try:
+            return await asyncio.wait_for(step, max(0.5, deadline.left(cap)))
+        except (PlaywrightError, TimeoutError) as exc:
+            log.debug("page step skipped: %s", exc)
+            return None
+
+    def _result(self, seen: _Seen, adapter: Adapter) -> CaptureResult:
+        opts = self.options
+        finished = opts.clock()
+        status = seen.status or Status.UNAVAILABLE
+        provenance = Provenance(
+            requested_url=seen.requested_url,
+            started_at=seen.started_at,
+            finished_at=finished,
+            tool_version=tool_version(),
+            browser_name=f"Chromium ({self.choice.source})" if self.choice else "Chromium",
+            browser_version=self.browser_version,
+            user_agent=self.user_agent,
+            viewport=opts.viewport,
+            device_scale_factor=opts.device_scale_factor,
+            locale=opts.locale,
+            timezone=opts.timezone,
+            options=opts.provenance_json(),
+            final_url=seen.final_url,
+            http_status=seen.http_status,
+            server_date=seen.server_date,
+            server_ip=seen.server_ip,
+            server_port=seen.server_port,
+            resolved_ips=seen.resolved_ips,
+            redirects=seen.redirects,
+            insecure=opts.insecure,
+            notes=tuple(seen.notes),
+        )
+        record = provenance.to_json() | {
+            "status": status.value,
+            "reason": seen.reason,
+            "platform": seen.ref.platform,
+            "post_id": seen.ref.post_id,
+            "canonical_url": seen.ref.canonical_url,
+            "artifacts": {a.kind.value: a.sha256 for a in seen.artifacts.values()},
+        }
+        artifacts = (*seen.artifacts.values(), _json_artifact(ArtifactKind.PROVENANCE, record))
+        return CaptureResult(
+            requested_url=seen.requested_url,
+            canonical_url=seen.ref.canonical_url,
+            platform=seen.ref.platform,
+            post_id=seen.ref.post_id,
+            status=status,
+            reason=seen.reason,
+            started_at=seen.started_at,
+            finished_at=finished,
+            final_url=seen.final_url,
+            http_status=seen.http_status,
+            post=seen.post,
+            artifacts=artifacts,
+            provenance=provenance,
+        )
+
+
+async def _redirect_chain(request: Request) -> tuple[Redirect, ...]:
+    chain: list[Redirect] = []
+    previous = request.redirected_from
+    while previous is not None:
+        response = await previous.response()
+        if response is not None:
+            location = await response.header_value("location")
+            chain.append(Redirect(previous.url, response.status, location))
+        previous = previous.redirected_from
+    return tuple(reversed(chain))
+
+
+def _json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
+    data = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8")
+    return Artifact.from_bytes(kind, data, "application/json")
+
+
+def _image_artifact(kind: ArtifactKind, png: bytes) -> Artifact:
+    phash, dhash = perceptual_hashes(png)
+    return Artifact.from_bytes(kind, png, "image/png", phash=phash, dhash=dhash)
+
+
+def _ms(seconds: float) -> float:
+    return max(1.0, seconds * 1000)
+
+
+OnResult = Callable[[str, CaptureResult], None]
+
+
+async def capture_many(
+    urls: Iterable[str],
+    options: CaptureOptions,
+    sink: CaptureSink,
+    on_result: OnResult | None = None,
+) -> list[tuple[str, CaptureResult]]:
+    """Capture every URL with one browser and ``options.concurrency`` pages at a time; store
+    each result in ``sink`` as soon as it is ready. Results come back in input order."""
+    targets = list(urls)
+    results: list[tuple[str, CaptureResult] | None] = [None] * len(targets)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(targets)):
+        queue.put_nowait(index)
+
+    async with Capturer(options) as capturer:
+
+        async def worker() -> None:
+            while True:
+                try:
+                    index = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                result = await capturer.capture(targets[index])
+                capture_id = await asyncio.to_thread(sink.store, result)
+                results[index] = (capture_id, result)
+                if on_result is not None:
+                    on_result(capture_id, result)
+
+        workers = max(1, min(options.concurrency, len(targets)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    return [r for r in results if r is not None]

@@ -1,0 +1,212 @@
+"""Typed values that travel through the capture pipeline and into storage.
+
+Everything here is immutable. Times are timezone-aware UTC ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Status(enum.StrEnum):
+    """Outcome of one capture: a finding about the post, never a crash."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"  # deleted, "this post doesn't exist", 404/410
+    LOGIN_WALL = "login_wall"
+    SUSPENDED = "suspended"
+    UNAVAILABLE = "unavailable"  # timeouts, 5xx, DNS and connection failures
+    BLOCKED = "blocked"  # refused by our own safety rules
+
+
+class ArtifactKind(enum.StrEnum):
+    SCREENSHOT = "screenshot"
+    POST_SCREENSHOT = "post_screenshot"
+    HTML = "html"
+    TEXT = "text"
+    HEADERS = "headers"
+    METADATA = "metadata"
+    POST = "post"
+    PROVENANCE = "provenance"
+    ACTIVITYPUB = "activitypub"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def isoformat_z(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix, as every record of postproof writes times."""
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One stored byte string of a capture, with its digests computed by the archiver."""
+
+    kind: ArtifactKind
+    data: bytes = field(repr=False)
+    media_type: str
+    sha256: str
+    phash: str | None = None
+    dhash: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def from_bytes(
+        cls,
+        kind: ArtifactKind,
+        data: bytes,
+        media_type: str,
+        *,
+        phash: str | None = None,
+        dhash: str | None = None,
+    ) -> Artifact:
+        return cls(
+            kind=kind,
+            data=data,
+            media_type=media_type,
+            sha256=hashlib.sha256(data).hexdigest(),
+            phash=phash,
+            dhash=dhash,
+        )
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    kind: str = "image"  # image | video | gif | link
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
+class PostFields:
+    """What a platform adapter reads from a post page."""
+
+    platform: str
+    post_id: str | None = None
+    author: str | None = None
+    handle: str | None = None
+    posted_at: datetime | None = None
+    text: str | None = None
+    lang: str | None = None
+    media: tuple[Media, ...] = ()
+    reply_to: str | None = None
+    quote_of: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "post_id": self.post_id,
+            "author": self.author,
+            "handle": self.handle,
+            "posted_at": isoformat_z(self.posted_at),
+            "text": self.text,
+            "lang": self.lang,
+            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in self.media],
+            "reply_to": self.reply_to,
+            "quote_of": self.quote_of,
+        }
+
+
+@dataclass(frozen=True)
+class Redirect:
+    url: str
+    status: int
+    location: str | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who saw what, when, and with which tool: stored as its own artifact."""
+
+    requested_url: str
+    started_at: datetime
+    finished_at: datetime
+    tool_version: str
+    browser_name: str
+    browser_version: str
+    user_agent: str
+    viewport: tuple[int, int]
+    device_scale_factor: float
+    locale: str
+    timezone: str
+    options: Mapping[str, Any]
+    final_url: str | None = None
+    http_status: int | None = None
+    server_date: str | None = None
+    server_ip: str | None = None
+    server_port: int | None = None
+    resolved_ips: tuple[str, ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+    insecure: bool = False
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requested_url": self.requested_url,
+            "started_at": isoformat_z(self.started_at),
+            "finished_at": isoformat_z(self.finished_at),
+            "server_date": self.server_date,
+            "tool": {"name": "postproof", "version": self.tool_version},
+            "browser": {"name": self.browser_name, "version": self.browser_version},
+            "user_agent": self.user_agent,
+            "viewport": {"width": self.viewport[0], "height": self.viewport[1]},
+            "device_scale_factor": self.device_scale_factor,
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "options": dict(self.options),
+            "final_url": self.final_url,
+            "http_status": self.http_status,
+            "server_ip": self.server_ip,
+            "server_port": self.server_port,
+            "resolved_ips": list(self.resolved_ips),
+            "redirects": [
+                {"url": r.url, "status": r.status, "location": r.location} for r in self.redirects
+            ],
+            "insecure_tls_accepted": self.insecure,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """Everything one capture produced, ready to be stored. Nothing here is optional evidence:
+    a failed capture still carries whatever it saw (at least its provenance)."""
+
+    requested_url: str
+    canonical_url: str
+    platform: str
+    post_id: str | None
+    status: Status
+    reason: str | None
+    started_at: datetime
+    finished_at: datetime
+    final_url: str | None
+    http_status: int | None
+    post: PostFields | None
+    artifacts: tuple[Artifact, ...]
+    provenance: Provenance
+
+    def artifact(self, kind: ArtifactKind) -> Artifact | None:
+        return next((a for a in self.artifacts if a.kind == kind), None)
+
+
+class CaptureSink(Protocol):
+    """Where finished captures go. ``storage.Archive`` implements it; the archiver never imports
+    storage. ``store`` must be atomic: either the whole capture is recorded or none of it is."""
+
+    def store(self, result: CaptureResult) -> str:
+        """Record ``result`` and return its capture id."""
+        ...

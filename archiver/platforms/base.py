@@ -1,0 +1,216 @@
+"""The contract every platform adapter fulfils.
+
+An adapter knows one platform: which URLs are its posts (``PATTERNS``, each with a named ``id``
+group), the canonical form of such a URL, when the page has finished rendering the post
+(``READY_SELECTOR``), which element is the post (``POST_SELECTOR``, screenshotted on its own),
+how the platform says a post is gone, walled or suspended (phrases and login URL fragments), and
+how to read the post's fields from the rendered page (``EXTRACT_JS``, run in the page, returning
+a plain object with the keys of :class:`RawPost`).
+
+Adapters are registered in one ordered tuple in ``archiver.platforms``; the first whose
+``suitable`` accepts a URL wins and the generic adapter comes last. Each adapter declares its
+own test cases in ``TESTS`` (URLs of the local fixture web and what must be read from them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from archiver.models import Artifact, Media, PostFields, Status
+from archiver.urls import canonical_generic
+
+
+@dataclass(frozen=True)
+class PostRef:
+    platform: str
+    post_id: str | None
+    canonical_url: str
+
+
+@dataclass(frozen=True)
+class PageSnapshot:
+    """What the capture engine saw, handed to the adapter for classification."""
+
+    requested_url: str
+    final_url: str
+    http_status: int | None
+    title: str
+    text: str
+    post_found: bool
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AdapterCase:
+    """One test case an adapter carries: a fixture URL and what capture must find there."""
+
+    url: str
+    status: Status
+    author: str | None = None
+    handle: str | None = None
+    posted_at: str | None = None
+    text_contains: str | None = None
+    media_count: int | None = None
+    reply_to_contains: str | None = None
+    quote_of_contains: str | None = None
+    post_screenshot: bool | None = None
+
+
+@dataclass(frozen=True)
+class Phrases:
+    not_found: tuple[str, ...] = ()
+    suspended: tuple[str, ...] = ()
+    login_wall: tuple[str, ...] = ()
+    login_url_parts: tuple[str, ...] = ()
+
+
+GENERIC_PHRASES = Phrases(
+    not_found=(
+        "page not found",
+        "this page doesn't exist",
+        "this page doesn’t exist",
+        "page introuvable",
+        "cette page n'existe pas",
+        "cette page n’existe pas",
+    ),
+    suspended=("account suspended", "this account has been suspended", "compte suspendu"),
+    login_wall=("log in to continue", "sign in to continue", "connectez-vous pour continuer"),
+    login_url_parts=("/login", "/signin", "/sign_in", "/sign-in", "/auth/", "/accounts/login"),
+)
+
+
+PRELUDE_JS = """
+const abs = (href) => { try { return new URL(href, location.href).href; } catch (e) { return null; } };
+"""
+
+
+@dataclass(frozen=True)
+class RawPost:
+    """The keys ``EXTRACT_JS`` returns, all optional strings except ``media``."""
+
+    author: str | None = None
+    handle: str | None = None
+    posted_at: str | None = None
+    text: str | None = None
+    lang: str | None = None
+    media: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    reply_to: str | None = None
+    quote_of: str | None = None
+
+
+class Adapter:
+    NAME: ClassVar[str] = "generic"
+    PATTERNS: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    READY_SELECTOR: ClassVar[str | None] = None
+    POST_SELECTOR: ClassVar[str | None] = None
+    PHRASES: ClassVar[Phrases] = GENERIC_PHRASES
+    EXTRACT_JS: ClassVar[str] = "() => null"
+    TESTS: ClassVar[tuple[AdapterCase, ...]] = ()
+
+    @classmethod
+    def match(cls, url: str) -> re.Match[str] | None:
+        for pattern in cls.PATTERNS:
+            found = pattern.match(url)
+            if found:
+                return found
+        return None
+
+    @classmethod
+    def suitable(cls, url: str) -> bool:
+        return cls.match(url) is not None
+
+    @classmethod
+    def post_ref(cls, url: str) -> PostRef:
+        found = cls.match(url)
+        post_id = found.group("id") if found else None
+        return PostRef(cls.NAME, post_id, canonical_generic(url))
+
+    @classmethod
+    def script(cls) -> str:
+        """``EXTRACT_JS`` with the helpers every adapter's script may use in scope."""
+        return f"(ctx) => {{ {PRELUDE_JS} return ({cls.EXTRACT_JS.strip()})(ctx); }}"
+
+    def js_args(self, ref: PostRef, url: str) -> dict[str, Any]:
+        """The argument ``EXTRACT_JS`` is called with."""
+        return {"postId": ref.post_id, "url": url}
+
+    def classify(self, snap: PageSnapshot) -> tuple[Status, str] | None:
+        """Say what the page shows when it is not a readable post; None when it is one."""
+        if snap.post_found:
+            return None
+        text = snap.text.lower()
+        title = snap.title.lower()
+        path = urlsplit(snap.final_url).path.lower()
+        phrases = self.PHRASES
+        if any(part in path for part in phrases.login_url_parts):
+            return Status.LOGIN_WALL, f"the site redirected to its login page ({snap.final_url})"
+        for status, found in (
+            (Status.SUSPENDED, phrases.suspended),
+            (Status.NOT_FOUND, phrases.not_found),
+            (Status.LOGIN_WALL, phrases.login_wall),
+        ):
+            hit = next((p for p in found if p in text or p in title), None)
+            if hit:
+                return status, f"the page says “{hit}”"
+        return None
+
+    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
+        if not raw:
+            return None
+        media = tuple(
+            Media(url=str(m["url"]), kind=str(m.get("kind") or "image"), alt=m.get("alt") or None)
+            for m in raw.get("media") or ()
+            if m.get("url")
+        )
+        return PostFields(
+            platform=self.NAME,
+            post_id=ref.post_id,
+            author=_clean(raw.get("author")),
+            handle=_clean(raw.get("handle")),
+            posted_at=parse_time(raw.get("posted_at")),
+            text=_clean_text(raw.get("text")),
+            lang=_clean(raw.get("lang")),
+            media=media,
+            reply_to=_clean(raw.get("reply_to")),
+            quote_of=_clean(raw.get("quote_of")),
+        )
+
+    def extras(self, raw: Mapping[str, Any] | None) -> tuple[Artifact, ...]:
+        """Extra artifacts (e.g. a platform's structured form of the post) found by EXTRACT_JS."""
+        return ()
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _clean_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    lines = [" ".join(line.split()) for line in str(value).replace("\r", "").split("\n")]
+    text = "\n".join(lines).strip()
+    return re.sub(r"\n{3,}", "\n\n", text) or None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse an ISO 8601 time (``Z`` or offset); naive times are taken as UTC."""
+    if not value:
+        return None
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
