@@ -31,6 +31,7 @@ from archiver import (
     PostproofError,
     Status,
     UsageError,
+    adapter_for,
     capture_many,
     default_concurrency,
     parse_host_map,
@@ -104,7 +105,9 @@ def opened_archive(home: Path | None) -> Iterator[storage.Archive]:
 
 @app.callback()
 def root(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details on stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details on stderr.")
+    ] = False,
 ) -> None:
     """postproof: prove where a claim came from."""
     logging.basicConfig(
@@ -143,8 +146,10 @@ def read_url_file(path: Path) -> list[str]:
         raise UsageError(f"Cannot read {path}: {exc.strerror}.") from exc
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path} is not a UTF-8 text file.") from exc
-    lines = (line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
-             for line in text.splitlines())
+    lines = (
+        line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+        for line in text.splitlines()
+    )
     return [line for line in lines if line]
 
 
@@ -174,14 +179,20 @@ def run_captures(
 @app.command()
 @handles_errors
 def capture(
-    urls: Annotated[list[str] | None, typer.Argument(help="Post URLs to capture.", show_default=False)] = None,
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Post URLs to capture.", show_default=False)
+    ] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", "-f", help="Read URLs from FILE, one per line ('-': stdin).")
+        Path | None,
+        typer.Option("--file", "-f", help="Read URLs from FILE, one per line ('-': stdin)."),
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False)
+        int | None,
+        typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per capture.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds allowed per capture.")
+    ] = 60.0,
     allow_private: Annotated[
         bool,
         typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
@@ -191,8 +202,11 @@ def capture(
     ] = False,
     host_map: Annotated[
         list[str] | None,
-        typer.Option("--host-map", help="Send requests for HOST to ADDRESS:PORT (HOST=ADDRESS:PORT).",
-                     show_default=False),
+        typer.Option(
+            "--host-map",
+            help="Send requests for HOST to ADDRESS:PORT (HOST=ADDRESS:PORT).",
+            show_default=False,
+        ),
     ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -249,7 +263,7 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
             "posted_at": _z(record.posted_at),
             "text": record.text,
             "lang": record.lang,
-            "media": record.media,
+            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in record.media],
             "reply_to": record.reply_to,
             "quote_of": record.quote_of,
         },
@@ -311,8 +325,12 @@ def render_capture_table(records: list[storage.CaptureRecord]) -> None:
 @handles_errors
 def list_(
     url: Annotated[str | None, typer.Option("--url", help="Only captures of this URL.")] = None,
-    platform: Annotated[str | None, typer.Option("--platform", help="x, mastodon, bluesky, generic…")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="ok, not_found, login_wall…")] = None,
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="x, mastodon, bluesky, generic…")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="ok, not_found, login_wall…")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 100,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -325,9 +343,11 @@ def list_(
         raise UsageError(
             f"Unknown status {status!r}.", hint="One of: " + ", ".join(s.value for s in Status)
         )
-    wanted_url = parse_url(url) if url else None
+    wanted_url = adapter_for(parse_url(url)).post_ref(parse_url(url)).canonical_url if url else None
     with opened_archive(home) as archive:
-        records = archive.list_captures(url=wanted_url, platform=platform, status=status, limit=limit)
+        records = archive.list_captures(
+            url=wanted_url, platform=platform, status=status, limit=limit
+        )
     if as_json:
         emit_json({"ok": True, "captures": [capture_json(r, artifacts=False) for r in records]})
     elif records:
@@ -353,9 +373,22 @@ def show(
         emit_json({"ok": True, "capture": capture_json(record)})
         return
     data = capture_json(record)
-    out.print(f"[bold]Capture {record.id}[/]  {record.status}" + (f" — {record.reason}" if record.reason else ""))
-    for key in ("url", "canonical_url", "final_url", "platform", "post_id", "http_status",
-                "started_at", "finished_at", "server_date", "server_ip"):
+    out.print(
+        f"[bold]Capture {record.id}[/]  {record.status}"
+        + (f" — {record.reason}" if record.reason else "")
+    )
+    for key in (
+        "url",
+        "canonical_url",
+        "final_url",
+        "platform",
+        "post_id",
+        "http_status",
+        "started_at",
+        "finished_at",
+        "server_date",
+        "server_ip",
+    ):
         if data.get(key) not in (None, ""):
             out.print(f"  {key:14} {data[key]}")
     if record.insecure:
@@ -383,8 +416,12 @@ def show(
 @app.command()
 @handles_errors
 def verify(
-    capture_id: Annotated[str | None, typer.Argument(help="Check one capture (default: all).")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Check every capture and every blob.")] = False,
+    capture_id: Annotated[
+        str | None, typer.Argument(help="Check one capture (default: all).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Check every capture and every blob.")
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -398,16 +435,7 @@ def verify(
     with opened_archive(home) as archive:
         target = archive.resolve_capture_id(capture_id) if capture_id else None
         report = archive.verify(target)
-    problems = [
-        {
-            "capture_id": p.capture_id,
-            "kind": p.kind,
-            "sha256": p.sha256,
-            "problem": p.problem,
-            "detail": p.detail,
-        }
-        for p in report.problems
-    ]
+    problems = [p.to_json() for p in report.problems]
     if as_json:
         emit_json(
             {
@@ -440,7 +468,9 @@ def verify(
 def demo(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per capture.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds allowed per capture.")
+    ] = 60.0,
 ) -> None:
     """Serve the bundled demo story on 127.0.0.1 and capture its posts.
 
@@ -463,7 +493,10 @@ def demo(
             if not as_json:
                 err.print(f"Demo site serving on 127.0.0.1:{web.port}; data home {archive.home}")
             results = run_captures(
-                list(story.capture_urls), options, archive, show_progress=not as_json and err.is_terminal
+                list(story.capture_urls),
+                options,
+                archive,
+                show_progress=not as_json and err.is_terminal,
             )
             records = [archive.get_capture(capture_id) for capture_id, _ in results]
     all_ok = all(r.status == Status.OK.value for r in records)

@@ -141,6 +141,7 @@ class _Seen:
     """What one capture has seen so far; kept even when the capture is cut short."""
 
     requested_url: str
+    adapter: Adapter
     ref: PostRef
     started_at: datetime
     artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
@@ -159,6 +160,14 @@ class _Seen:
     blocked_reason: str | None = None
     bytes_received: int = 0
     over_budget: bool = False
+
+    tasks: set[asyncio.Future[Any]] = field(default_factory=set)
+
+    def spawn(self, step: Awaitable[Any]) -> None:
+        """Run an event handler's work in the background, holding a reference until it ends."""
+        task = asyncio.ensure_future(step)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def add(self, artifact: Artifact) -> None:
         self.artifacts[artifact.kind] = artifact
@@ -216,12 +225,12 @@ class Capturer:
         opts = self.options
         adapter = adapter_for(url)
         ref = adapter.post_ref(url)
-        seen = _Seen(requested_url=url, ref=ref, started_at=opts.clock())
+        seen = _Seen(requested_url=url, adapter=adapter, ref=ref, started_at=opts.clock())
         verdict = await self.policy.check_host(host_of(url))
         seen.resolved_ips = verdict.addresses
         if not verdict.allowed:
             seen.fail(Status.BLOCKED, verdict.reason or "refused by postproof's safety rules")
-            return self._result(seen, adapter)
+            return self._result(seen)
         assert self._browser is not None, "use Capturer as an async context manager"
         context = await self._browser.new_context(
             viewport={"width": opts.viewport[0], "height": opts.viewport[1]},
@@ -235,7 +244,7 @@ class Capturer:
             java_script_enabled=True,
         )
         try:
-            await asyncio.wait_for(self._visit(context, adapter, seen), opts.timeout)
+            await asyncio.wait_for(self._visit(context, seen), opts.timeout)
         except TimeoutError:
             seen.fail(
                 Status.UNAVAILABLE,
@@ -248,21 +257,22 @@ class Capturer:
                 await asyncio.wait_for(context.close(), 10)
             except (PlaywrightError, TimeoutError) as exc:
                 log.warning("closing the page of %s failed: %s", url, exc)
-        return self._result(seen, adapter)
+        return self._result(seen)
 
-    async def _visit(self, context: BrowserContext, adapter: Adapter, seen: _Seen) -> None:
+    async def _visit(self, context: BrowserContext, seen: _Seen) -> None:
         opts = self.options
         deadline = _Deadline(opts.timeout)
         await context.route("**/*", lambda route: self._guard(route, seen))
         page = await context.new_page()
-        page.on("dialog", lambda dialog: asyncio.ensure_future(self._dismiss(dialog, seen)))
-        page.on("popup", lambda popup: asyncio.ensure_future(self._close_popup(popup, seen)))
+        page.on("dialog", lambda dialog: seen.spawn(self._dismiss(dialog, seen)))
+        page.on("popup", lambda popup: seen.spawn(self._close_popup(popup, seen)))
         page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
         cdp = await context.new_cdp_session(page)
         await cdp.send("Network.enable")
         cdp.on("Network.dataReceived", lambda event: self._count(event, seen, cdp))
 
         await self._navigate(page, seen, deadline)
+        adapter = self._follow_redirect(seen)
         if seen.status is None:
             await self._quiet(page.wait_for_load_state("load", timeout=_ms(deadline.left(10))))
             if adapter.READY_SELECTOR:
@@ -279,26 +289,35 @@ class Capturer:
         await self._snapshot(page, adapter, seen, deadline)
         await self._screenshots(page, seen, deadline)
 
+    @staticmethod
+    def _follow_redirect(seen: _Seen) -> Adapter:
+        """A link that redirects to a post (a shortener, an old URL form) captures that post."""
+        if seen.final_url and seen.adapter.NAME == "generic":
+            landed = adapter_for(seen.final_url)
+            if landed.NAME != "generic":
+                seen.adapter, seen.ref = landed, landed.post_ref(seen.final_url)
+        return seen.adapter
+
     async def _navigate(self, page: Page, seen: _Seen, deadline: _Deadline) -> None:
+        # A quarter of the time stays for reading and screenshotting what did arrive.
+        allowed = deadline.left() * 0.75
         try:
             response = await page.goto(
-                seen.requested_url,
-                wait_until="domcontentloaded",
-                timeout=_ms(deadline.left() * 0.75),
+                seen.requested_url, wait_until="domcontentloaded", timeout=_ms(allowed)
             )
         except PlaywrightError as exc:
-            status, reason = self._explain(exc, seen)
+            status, reason = self._explain(exc, seen, allowed)
             seen.fail(status, reason)
             return
         if response is not None:
             await self._record_response(response, seen)
 
-    def _explain(self, exc: PlaywrightError, seen: _Seen) -> tuple[Status, str]:
+    def _explain(self, exc: PlaywrightError, seen: _Seen, allowed: float) -> tuple[Status, str]:
         message = exc.message
         if seen.blocked_reason:
             return Status.BLOCKED, seen.blocked_reason
         if "Timeout" in type(exc).__name__ or "Timeout" in message.split("\n", 1)[0]:
-            return Status.UNAVAILABLE, "the server did not deliver the page in time"
+            return Status.UNAVAILABLE, f"the server did not deliver the page within {allowed:.0f} s"
         for code, status, reason in NET_ERRORS:
             if code in message:
                 return status, f"{reason} ({code.rstrip('_')})"
@@ -495,9 +514,10 @@ class Capturer:
         if not seen.over_budget and seen.bytes_received > self.options.max_bytes:
             seen.over_budget = True
             seen.notes.append(
-                f"stopped loading after {seen.bytes_received} bytes (budget {self.options.max_bytes})"
+                f"stopped loading after {seen.bytes_received} bytes "
+                f"(budget {self.options.max_bytes})"
             )
-            asyncio.ensure_future(self._quiet(cdp.send("Page.stopLoading")))
+            seen.spawn(self._quiet(cdp.send("Page.stopLoading")))
 
     @staticmethod
     async def _dismiss(dialog: Dialog, seen: _Seen) -> None:
@@ -531,7 +551,7 @@ class Capturer:
             log.debug("page step skipped: %s", exc)
             return None
 
-    def _result(self, seen: _Seen, adapter: Adapter) -> CaptureResult:
+    def _result(self, seen: _Seen) -> CaptureResult:
         opts = self.options
         finished = opts.clock()
         status = seen.status or Status.UNAVAILABLE
@@ -627,6 +647,9 @@ async def capture_many(
     for index in range(len(targets)):
         queue.put_nowait(index)
 
+    # One store at a time: the sink is a single database connection and blob writer.
+    store_lock = asyncio.Lock()
+
     async with Capturer(options) as capturer:
 
         async def worker() -> None:
@@ -636,7 +659,8 @@ async def capture_many(
                 except asyncio.QueueEmpty:
                     return
                 result = await capturer.capture(targets[index])
-                capture_id = await asyncio.to_thread(sink.store, result)
+                async with store_lock:
+                    capture_id = await asyncio.to_thread(sink.store, result)
                 results[index] = (capture_id, result)
                 if on_result is not None:
                     on_result(capture_id, result)

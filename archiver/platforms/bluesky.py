@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
-from archiver.platforms.base import Adapter, Phrases, PostRef
+from archiver.models import Status
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
 
 
 class BlueskyAdapter(Adapter):
@@ -66,6 +67,34 @@ class BlueskyAdapter(Adapter):
       };
     }
     """
+
+    TESTS: ClassVar[tuple[AdapterCase, ...]] = (
+        AdapterCase(
+            "https://bsky.app/profile/marc.bsky.social/post/3lf2abcdxyz2k",
+            Status.OK,
+            author="Marc Lefèvre",
+            handle="@marc.bsky.social",
+            posted_at="2025-01-17T14:20:00+00:00",
+            text_contains="Premier jour sur Bluesky",
+            media_count=1,
+            post_screenshot=True,
+        ),
+        AdapterCase(
+            "https://bsky.app/profile/nina.bsky.social/post/3lf2abcdxyz3m",
+            Status.OK,
+            handle="@nina.bsky.social",
+            reply_to_contains="/profile/marc.bsky.social/post/3lf2abcdxyz2k",
+        ),
+        AdapterCase(
+            "https://bsky.app/profile/ghost.bsky.social/post/3lf2abcdxyz4a", Status.NOT_FOUND
+        ),
+        AdapterCase(
+            "https://bsky.app/profile/ghost.bsky.social/post/3lf2abcdxyz6c", Status.SUSPENDED
+        ),
+        AdapterCase(
+            "https://bsky.app/profile/ghost.bsky.social/post/3lf2abcdxyz7d", Status.LOGIN_WALL
+        ),
+    )
 
     @classmethod
     def post_ref(cls, url: str) -> PostRef:

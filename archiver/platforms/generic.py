@@ -3,8 +3,10 @@ page itself. Always last in the registry."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from archiver.models import Status
-from archiver.platforms.base import Adapter, PageSnapshot, PostRef
+from archiver.platforms.base import Adapter, AdapterCase, PageSnapshot, PostRef
 from archiver.urls import canonical_generic
 
 
@@ -53,6 +55,17 @@ class GenericAdapter(Adapter):
       };
     }
     """
+
+    TESTS: ClassVar[tuple[AdapterCase, ...]] = (
+        AdapterCase(
+            "https://news.example/2025/01/18/budget-municipal",
+            Status.OK,
+            author="Paul Girard",
+            posted_at="2025-01-18T07:00:00+00:00",
+        ),
+        AdapterCase("https://odd.example/missing", Status.NOT_FOUND),
+        AdapterCase("https://odd.example/error-503", Status.UNAVAILABLE),
+    )
 
     @classmethod
     def suitable(cls, url: str) -> bool:

@@ -8,10 +8,10 @@ import json
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, ClassVar
 
-from archiver.models import Artifact, ArtifactKind
-from archiver.platforms.base import Adapter, Phrases, PostRef
+from archiver.models import Artifact, ArtifactKind, Status
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
 
 MAX_ACTIVITYPUB_BYTES = 2_000_000
 
@@ -74,6 +74,28 @@ class MastodonAdapter(Adapter):
       };
     }
     """
+
+    TESTS: ClassVar[tuple[AdapterCase, ...]] = (
+        AdapterCase(
+            "https://mastodon.example/@emile/113000000000000001",
+            Status.OK,
+            author="Émile Garnier",
+            handle="@emile@mastodon.example",
+            posted_at="2025-01-16T08:00:00+00:00",
+            text_contains="outil d'archivage",
+            media_count=1,
+            post_screenshot=True,
+        ),
+        AdapterCase(
+            "https://mastodon.example/@lea/113000000000000002",
+            Status.OK,
+            author="Léa Moreau",
+            reply_to_contains="/users/emile/statuses/113000000000000001",
+        ),
+        AdapterCase("https://mastodon.example/@ghost/113000000000000003", Status.NOT_FOUND),
+        AdapterCase("https://mastodon.example/@ghost/113000000000000005", Status.SUSPENDED),
+        AdapterCase("https://mastodon.example/@ghost/113000000000000006", Status.LOGIN_WALL),
+    )
 
     @classmethod
     def post_ref(cls, url: str) -> PostRef:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from archiver.models import Status
 from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
 
 HOSTS = (
@@ -80,7 +81,32 @@ class XAdapter(Adapter):
       };
     }
     """
-    TESTS: ClassVar[tuple[AdapterCase, ...]] = ()  # filled from the fixture web in tests
+    TESTS: ClassVar[tuple[AdapterCase, ...]] = (
+        AdapterCase(
+            "https://x.com/alicedupont/status/1880000000000000001",
+            Status.OK,
+            author="Alice Dupont",
+            handle="@alicedupont",
+            posted_at="2025-01-15T09:30:00+00:00",
+            text_contains="le budget 2025",
+            media_count=1,
+            post_screenshot=True,
+        ),
+        AdapterCase(
+            "https://x.com/bob_martin/status/1880000000000000002",
+            Status.OK,
+            handle="@bob_martin",
+            reply_to_contains="/alicedupont/status/1880000000000000001",
+        ),
+        AdapterCase(
+            "https://x.com/clairepetit/status/1880000000000000003",
+            Status.OK,
+            quote_of_contains="/status/1880000000000000001",
+        ),
+        AdapterCase("https://x.com/deleteduser/status/1880000000000000004", Status.NOT_FOUND),
+        AdapterCase("https://x.com/spamaccount/status/1880000000000000006", Status.SUSPENDED),
+        AdapterCase("https://x.com/privateperson/status/1880000000000000007", Status.LOGIN_WALL),
+    )
 
     @classmethod
     def post_ref(cls, url: str) -> PostRef:

@@ -1,0 +1,33 @@
+"""The archive of postproof: SQLite tables, migrations, the content-addressed blob store, and
+every query. ``archiver`` hands finished captures to :class:`Archive` (a ``CaptureSink``) and
+never imports this package.
+
+Errors are those of :mod:`archiver.errors`: ``StorageError`` when the archive cannot be opened
+or written, ``IntegrityError`` when stored evidence does not match its hashes, ``UsageError``
+for an unknown or ambiguous capture id.
+"""
+
+from storage._archive import Archive, open_archive
+from storage._blobs import BlobStore
+from storage._home import default_home
+from storage._records import (
+    ArtifactRecord,
+    CaptureRecord,
+    ProblemKind,
+    RecoveryReport,
+    VerifyProblem,
+    VerifyReport,
+)
+
+__all__ = [
+    "Archive",
+    "ArtifactRecord",
+    "BlobStore",
+    "CaptureRecord",
+    "ProblemKind",
+    "RecoveryReport",
+    "VerifyProblem",
+    "VerifyReport",
+    "default_home",
+    "open_archive",
+]

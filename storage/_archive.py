@@ -1,0 +1,351 @@
+"""The archive: records captures atomically and answers questions about them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlmodel import Session, col, func, or_, select
+
+from archiver.errors import StorageError, UsageError
+from archiver.models import CaptureResult, Status, utcnow
+from storage import _ids
+from storage._blobs import BlobStore
+from storage._database import (
+    create_archive_engine,
+    read_session,
+    storage_errors,
+    upgrade_to_head,
+    write_session,
+)
+from storage._home import Layout, default_home
+from storage._journal import Journal, new_run_id
+from storage._records import ArtifactRecord, CaptureRecord, RecoveryReport, VerifyReport
+from storage._rows import (
+    artifact_record,
+    artifact_rows,
+    as_utc,
+    capture_record,
+    capture_row,
+    check_result,
+    upsert_post,
+)
+from storage._tables import Artifact, Capture, Post
+from storage._verify import verify_artifacts
+
+log = logging.getLogger("postproof.storage")
+
+Clock = Callable[[], datetime]
+IdGenerator = Callable[[], str]
+
+_ID_ATTEMPTS = 32
+_STATUS_CHOICES = ", ".join(status.value for status in Status)
+
+
+def open_archive(
+    home: Path | None = None,
+    *,
+    clock: Clock = utcnow,
+    new_id: IdGenerator = _ids.new_capture_id,
+) -> Archive:
+    """Open (creating and migrating if needed) the archive in ``home``, or in
+    :func:`default_home`, and clean up after runs that died while storing."""
+    return Archive(home if home is not None else default_home(), clock=clock, new_id=new_id)
+
+
+class Archive:
+    """Captures and their evidence in one data home; implements ``archiver.models.CaptureSink``.
+
+    Use it as a context manager or call :meth:`close`: an open archive holds a run lock and
+    database connections. ``clock`` gives ``stored_at``; ``new_id`` draws capture ids (8
+    Crockford base32 characters; it is called inside the transaction that records a capture).
+    One instance may be shared by threads; :meth:`store` calls are serialised.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        clock: Clock = utcnow,
+        new_id: IdGenerator = _ids.new_capture_id,
+    ) -> None:
+        self._layout = Layout(Path(home))
+        self.run_id = new_run_id()
+        self._clock = clock
+        self._new_id = new_id
+        self._store_lock = threading.Lock()
+        self._engine: sa.Engine | None = None
+        self._journal: Journal | None = None
+        with storage_errors(self.home):
+            self._layout.create()
+            self.blobs = BlobStore(self._layout.blobs, run_id=self.run_id)
+            self._engine = create_archive_engine(self._layout.database)
+            try:
+                upgrade_to_head(self._engine, self._layout.migrate_lock)
+                self._journal = Journal(self._engine, self.blobs, self._layout, self.run_id, clock)
+                self.recovery: RecoveryReport = self._journal.recover()
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def home(self) -> Path:
+        return self._layout.home
+
+    @property
+    def database_path(self) -> Path:
+        return self._layout.database
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where the CLI keeps its log files (created with the home)."""
+        return self._layout.logs
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- recording -------------------------------------------------------------------------
+
+    def store(self, result: CaptureResult) -> str:
+        """Record ``result`` with its artifacts, atomically, and return the new capture id.
+
+        Blobs are written first (each announced in the journal beforehand), then one transaction
+        records the post, the capture and its artifacts. If the process dies in between, the
+        capture is simply not recorded and :meth:`recover` removes the orphan blobs later.
+        """
+        check_result(result)
+        shas = list(dict.fromkeys(artifact.sha256 for artifact in result.artifacts))
+        engine, journal = self._open_parts()
+        with self._store_lock, storage_errors(self.home):
+            journal.reserve(shas)
+            try:
+                for artifact in result.artifacts:
+                    self.blobs.put(artifact.data, artifact.sha256)
+                return self._record(engine, journal, result, shas)
+            except Exception:
+                self._abandon(journal, shas)
+                raise
+
+    def recover(self) -> RecoveryReport:
+        """Remove what runs that died while storing left behind; see :mod:`storage._journal`."""
+        _engine, journal = self._open_parts()
+        with storage_errors(self.home):
+            return journal.recover()
+
+    def _record(
+        self, engine: sa.Engine, journal: Journal, result: CaptureResult, shas: Sequence[str]
+    ) -> str:
+        with write_session(engine) as session:
+            stored_at = as_utc(self._clock(), "clock()")
+            post = upsert_post(session, result)
+            capture_id = self._unused_capture_id(session)
+            session.add(capture_row(capture_id, post, result, stored_at))
+            session.flush()  # no ORM relationships: the capture must exist before its artifacts
+            session.add_all(artifact_rows(capture_id, result))
+            journal.settle(session, shas)
+        return capture_id
+
+    def _unused_capture_id(self, session: Session) -> str:
+        for _attempt in range(_ID_ATTEMPTS):
+            capture_id = self._new_id()
+            if not _ids.is_capture_id(capture_id):
+                raise ValueError(f"new_id() returned {capture_id!r}, not 8 Crockford characters")
+            if session.get(Capture, capture_id) is None:
+                return capture_id
+        raise StorageError(
+            f"could not draw an unused capture id in {_ID_ATTEMPTS} attempts",
+            hint="the id generator keeps repeating itself; please report this as a bug",
+        )
+
+    def _abandon(self, journal: Journal, shas: Sequence[str]) -> None:
+        try:
+            journal.abandon(shas)
+        except (sa_exc.SQLAlchemyError, OSError) as cleanup_error:
+            # The original error matters more; recovery removes these blobs after we exit.
+            log.warning("could not clean up after a failed store: %s", cleanup_error)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def resolve_capture_id(self, text: str) -> str:
+        """The full id of the one capture whose id starts with ``text`` (at least 4 characters,
+        any case, Crockford aliases accepted: ``i``/``l`` read as ``1``, ``o`` as ``0``)."""
+        prefix = _ids.normalize_id_text(text)
+        invalid = _ids.invalid_id_characters(prefix)
+        if not prefix or invalid:
+            raise UsageError(
+                f"{text!r} is not a capture id",
+                hint="capture ids are 8 characters from 0-9 and a-z without i, l, o and u",
+            )
+        if len(prefix) < _ids.MIN_PREFIX:
+            raise UsageError(
+                f"capture id {text!r} is too short",
+                hint=f"give at least {_ids.MIN_PREFIX} characters of the id",
+            )
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            candidates = session.exec(
+                select(Capture.id)
+                .where(col(Capture.id).startswith(prefix, autoescape=True))
+                .order_by(col(Capture.id))
+                .limit(11)
+            ).all()
+        if not candidates:
+            raise UsageError(
+                f"no capture with id {text!r}",
+                hint="`postproof list` shows the captures in the archive",
+            )
+        if len(candidates) > 1:
+            shown = ", ".join(candidates[:10]) + (", …" if len(candidates) > 10 else "")
+            raise UsageError(
+                f"capture id {text!r} is ambiguous: it could be {shown}",
+                hint="give more characters of the id",
+            )
+        return candidates[0]
+
+    def get_capture(self, capture_id: str) -> CaptureRecord:
+        """The capture ``capture_id`` (a full id or anything :meth:`resolve_capture_id` takes)."""
+        full_id = self.resolve_capture_id(capture_id)
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            row = session.get(Capture, full_id)
+            if row is None:  # resolved a moment ago; captures are never deleted
+                raise StorageError(f"capture {full_id} vanished", hint="please report this bug")
+            return self._records(session, [row])[0]
+
+    def list_captures(
+        self,
+        url: str | None = None,
+        platform: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[CaptureRecord]:
+        """Captures, newest first. ``url`` matches the requested, canonical or final URL."""
+        query = select(Capture)
+        if url is not None:
+            query = query.where(
+                or_(
+                    col(Capture.requested_url) == url,
+                    col(Capture.canonical_url) == url,
+                    col(Capture.final_url) == url,
+                )
+            )
+        if platform is not None:
+            query = query.where(col(Capture.platform) == platform)
+        if status is not None:
+            query = query.where(col(Capture.status) == _parse_status(status).value)
+        query = query.order_by(
+            col(Capture.started_at).desc(), col(Capture.stored_at).desc(), col(Capture.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            return self._records(session, session.exec(query).all())
+
+    def history(self, post: int | str) -> list[CaptureRecord]:
+        """Every capture of one post, oldest first.
+
+        ``post`` is a post's database id, a URL (canonical, requested or final URL of any of its
+        captures), or a capture id (prefix) of one of its captures. An unknown URL gives ``[]``.
+        """
+        post_id = self._find_post_id(post)
+        if post_id is None:
+            return []
+        query = (
+            select(Capture)
+            .where(col(Capture.post_id) == post_id)
+            .order_by(col(Capture.started_at), col(Capture.stored_at), col(Capture.id))
+        )
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            return self._records(session, session.exec(query).all())
+
+    def count_captures(self) -> int:
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            return session.exec(select(func.count()).select_from(Capture)).one()
+
+    def verify(self, capture_id: str | None = None) -> VerifyReport:
+        """Re-hash the evidence of one capture, or of the whole archive when ``capture_id`` is
+        ``None``; the whole-archive check also reports blob files nothing references (after
+        :meth:`recover` removed those of dead runs)."""
+        recovery = self.recover()
+        full_id = None if capture_id is None else self.resolve_capture_id(capture_id)
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home):
+            return verify_artifacts(engine, self.blobs, full_id, recovery)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _open_parts(self) -> tuple[sa.Engine, Journal]:
+        if self._engine is None or self._journal is None:
+            raise StorageError("the archive is closed", hint="open it again with open_archive()")
+        return self._engine, self._journal
+
+    def _find_post_id(self, post: int | str) -> int | None:
+        if isinstance(post, int):
+            return post
+        if "/" not in post:
+            return self.get_capture(post).post_id
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            post_id = session.exec(select(Post.id).where(col(Post.canonical_url) == post)).first()
+            if post_id is None:
+                post_id = session.exec(
+                    select(Capture.post_id)
+                    .where(
+                        or_(
+                            col(Capture.requested_url) == post,
+                            col(Capture.canonical_url) == post,
+                            col(Capture.final_url) == post,
+                        )
+                    )
+                    .order_by(col(Capture.started_at).desc())
+                ).first()
+        return post_id
+
+    def _records(self, session: Session, rows: Sequence[Capture]) -> list[CaptureRecord]:
+        artifacts: dict[str, list[ArtifactRecord]] = {row.id: [] for row in rows}
+        ids = list(artifacts)
+        for start in range(0, len(ids), 500):
+            query = (
+                select(Artifact)
+                .where(col(Artifact.capture_id).in_(ids[start : start + 500]))
+                .order_by(col(Artifact.id))
+            )
+            for artifact in session.exec(query):
+                artifacts[artifact.capture_id].append(
+                    artifact_record(artifact, self.blobs.path(artifact.sha256))
+                )
+        return [capture_record(row, tuple(artifacts[row.id])) for row in rows]
+
+
+def _parse_status(status: str) -> Status:
+    try:
+        return Status(status)
+    except ValueError:
+        raise UsageError(
+            f"unknown capture status {status!r}", hint=f"use one of: {_STATUS_CHOICES}"
+        ) from None

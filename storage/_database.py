@@ -1,0 +1,163 @@
+"""The SQLite engine, schema migrations, and the one place where database and filesystem errors
+become :class:`archiver.errors.StorageError`."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import exc as sa_exc
+from sqlmodel import Session
+
+from archiver.errors import StorageError
+from storage import _locks
+
+log = logging.getLogger("postproof.storage")
+
+BUSY_TIMEOUT_SECONDS = 30
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_BEGIN_OPTION = "postproof_begin"
+
+
+def create_archive_engine(db_path: Path) -> sa.Engine:
+    """An engine on ``db_path``: WAL mode, a 30 s busy timeout, foreign keys enforced.
+
+    sqlite3's own transaction handling is switched off and we emit BEGIN ourselves, so that
+    writers can ask for ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
+    fails at once with "database is locked" (no busy wait) when another process wrote between
+    its read and its write.
+    """
+    url = sa.URL.create("sqlite", database=str(db_path))  # no URL parsing of odd paths
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def writer(engine: sa.Engine) -> sa.Engine:
+    """The same engine, but its transactions take the write lock when they begin."""
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+
+@contextmanager
+def write_session(engine: sa.Engine) -> Iterator[Session]:
+    """A session whose one transaction holds the database write lock from its start; committed
+    when the block ends normally, rolled back otherwise."""
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session(engine: sa.Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
+    """Bring the schema to the newest revision. A file lock keeps two processes that start at
+    the same time from both migrating; the cheap read-only check lets the common case (already
+    at head) pass without waiting for a busy writer."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if _current_revision(engine, config) == head:
+        return
+    with _locks.exclusive(lock_path):
+        if _current_revision(engine, config) == head:
+            return
+        with writer(engine).begin() as connection:
+            config.attributes["connection"] = connection
+            log.info("migrating the archive database to revision %s", head)
+            command.upgrade(config, "head")
+
+
+def _current_revision(engine: sa.Engine, config: Config) -> str | None:
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and _is_unknown(config, current):
+        raise StorageError(
+            f"the archive database is at schema revision {current!r}, "
+            "which this version of postproof does not know",
+            hint="it was written by a newer postproof: upgrade postproof",
+        )
+    return current
+
+
+def _is_unknown(config: Config, revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(config).get_revision(revision) is None
+    except CommandError:
+        return True
+
+
+@contextmanager
+def storage_errors(home: Path) -> Iterator[None]:
+    """Translate errors of SQLAlchemy, sqlite3 and the filesystem into :class:`StorageError`."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as exc:
+        raise _translate_database_error(exc, home) from exc
+    except sqlite3.Error as exc:
+        raise _translate_database_error(exc, home) from exc
+    except PermissionError as exc:
+        raise StorageError(
+            f"the data home is not writable: {exc.filename or home}",
+            hint="check POSTPROOF_HOME and the permissions of that directory",
+        ) from exc
+    except OSError as exc:
+        raise StorageError(
+            f"cannot read or write the archive at {home}: {exc.strerror or exc}",
+            hint="check free disk space and POSTPROOF_HOME",
+        ) from exc
+
+
+def _translate_database_error(exc: Exception, home: Path) -> StorageError:
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            "the database is locked by another postproof process",
+            hint="try again when the other process has finished",
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StorageError(
+            f"the data home is not writable: {home}",
+            hint="check POSTPROOF_HOME and the permissions of that directory",
+        )
+    if "malformed" in text or "not a database" in text or "disk i/o" in text:
+        return StorageError(
+            f"the archive database at {home} is damaged: {text}",
+            hint="restore postproof.sqlite3 from a backup; the blobs are still intact",
+        )
+    if "disk is full" in text:
+        return StorageError(
+            "the disk holding the archive is full", hint="free some space and try again"
+        )
+    return StorageError(
+        f"the archive database failed: {text}",
+        hint="if this keeps happening, please report it as a bug",
+    )

@@ -1,0 +1,183 @@
+"""What the archive hands back: immutable records of stored captures and reports of checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from archiver.models import ArtifactKind, Media, Status, isoformat_z
+
+ProblemKind = Literal["missing", "hash_mismatch", "size_mismatch", "unreferenced_blob"]
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """One stored artifact of a capture; its bytes are the blob at ``path``."""
+
+    kind: ArtifactKind
+    sha256: str
+    size: int
+    media_type: str
+    path: Path
+    phash: str | None = None
+    dhash: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+            "path": str(self.path),
+            "phash": self.phash,
+            "dhash": self.dhash,
+        }
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One recorded capture with its artifacts. Times are timezone-aware UTC."""
+
+    id: str
+    post_id: int
+    requested_url: str
+    canonical_url: str
+    final_url: str | None
+    platform: str
+    platform_post_id: str | None
+    status: Status
+    reason: str | None
+    http_status: int | None
+    started_at: datetime
+    finished_at: datetime
+    stored_at: datetime
+    server_date: str | None
+    server_ip: str | None
+    tool_version: str
+    browser: str
+    user_agent: str
+    insecure: bool
+    author: str | None
+    handle: str | None
+    posted_at: datetime | None
+    text: str | None
+    lang: str | None
+    media: tuple[Media, ...]
+    reply_to: str | None
+    quote_of: str | None
+    artifacts: tuple[ArtifactRecord, ...]
+
+    def artifact(self, kind: ArtifactKind) -> ArtifactRecord | None:
+        return next((a for a in self.artifacts if a.kind == kind), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "post_id": self.post_id,
+            "requested_url": self.requested_url,
+            "canonical_url": self.canonical_url,
+            "final_url": self.final_url,
+            "platform": self.platform,
+            "platform_post_id": self.platform_post_id,
+            "status": str(self.status),
+            "reason": self.reason,
+            "http_status": self.http_status,
+            "started_at": isoformat_z(self.started_at),
+            "finished_at": isoformat_z(self.finished_at),
+            "stored_at": isoformat_z(self.stored_at),
+            "server_date": self.server_date,
+            "server_ip": self.server_ip,
+            "tool_version": self.tool_version,
+            "browser": self.browser,
+            "user_agent": self.user_agent,
+            "insecure": self.insecure,
+            "author": self.author,
+            "handle": self.handle,
+            "posted_at": isoformat_z(self.posted_at),
+            "text": self.text,
+            "lang": self.lang,
+            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in self.media],
+            "reply_to": self.reply_to,
+            "quote_of": self.quote_of,
+            "artifacts": [a.to_json() for a in self.artifacts],
+        }
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    """One thing wrong with the stored evidence. ``capture_id`` and ``kind`` are ``None`` for a
+    blob no artifact references."""
+
+    capture_id: str | None
+    kind: ArtifactKind | None
+    sha256: str | None
+    problem: ProblemKind
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "capture_id": self.capture_id,
+            "kind": None if self.kind is None else str(self.kind),
+            "sha256": self.sha256,
+            "problem": self.problem,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What crash recovery cleaned up after runs that died in the middle of storing."""
+
+    dead_runs: tuple[str, ...] = ()
+    orphan_blobs_removed: int = 0
+    temp_files_removed: int = 0
+    lock_files_removed: int = 0
+
+    @property
+    def anything_done(self) -> bool:
+        return bool(
+            self.dead_runs
+            or self.orphan_blobs_removed
+            or self.temp_files_removed
+            or self.lock_files_removed
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dead_runs": list(self.dead_runs),
+            "orphan_blobs_removed": self.orphan_blobs_removed,
+            "temp_files_removed": self.temp_files_removed,
+            "lock_files_removed": self.lock_files_removed,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of re-hashing stored evidence. ``capture_id`` is ``None`` for ``--all``, which
+    also looks for blobs nothing references."""
+
+    capture_id: str | None
+    problems: tuple[VerifyProblem, ...]
+    captures_checked: int
+    artifacts_checked: int
+    blobs_checked: int
+    bytes_hashed: int
+    recovery: RecoveryReport
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "capture_id": self.capture_id,
+            "problems": [p.to_json() for p in self.problems],
+            "captures_checked": self.captures_checked,
+            "artifacts_checked": self.artifacts_checked,
+            "blobs_checked": self.blobs_checked,
+            "bytes_hashed": self.bytes_hashed,
+            "recovery": self.recovery.to_json(),
+        }

@@ -1,0 +1,101 @@
+"""Shared fixtures: the fake social web on 127.0.0.1 and one batch capture of all of it.
+
+Browsers never leave loopback: every host the tests capture is mapped onto the fake web's port,
+and the tests allow private addresses only for that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import storage
+from archiver import CaptureOptions, CaptureResult, capture_many, parse_host_map
+from demo import FakeWeb
+from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
+
+# Long enough for the slow page (3 s), short enough that hanging pages do not drag the suite.
+FIXTURE_TIMEOUT = 12.0
+
+
+@pytest.fixture(scope="session")
+def web() -> Iterator[FakeWeb]:
+    fake = build_fixture_web()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def options(web: FakeWeb) -> CaptureOptions:
+    return CaptureOptions(
+        timeout=FIXTURE_TIMEOUT,
+        concurrency=2,
+        allow_private=True,
+        insecure=True,
+        host_map=parse_host_map(web.host_map()),
+    )
+
+
+@dataclass(frozen=True)
+class Batch:
+    archive: storage.Archive
+    results: dict[str, tuple[str, CaptureResult]]  # fixture name -> (capture id, result)
+
+    def record(self, name: str) -> storage.CaptureRecord:
+        return self.archive.get_capture(self.results[name][0])
+
+
+@pytest.fixture(scope="session")
+def batch(
+    web: FakeWeb, options: CaptureOptions, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Batch]:
+    """Every fixture URL captured once, in one run, into one real archive."""
+    archive = storage.open_archive(tmp_path_factory.mktemp("batch-home"))
+    names = list(FIXTURE_URLS)
+    results = asyncio.run(capture_many([FIXTURE_URLS[n] for n in names], options, archive))
+    try:
+        yield Batch(archive, dict(zip(names, results, strict=True)))
+    finally:
+        archive.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def cli_env(web: FakeWeb, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
+    env |= {
+        "POSTPROOF_HOME": str(home),
+        "POSTPROOF_ALLOW_PRIVATE": "1",
+        "POSTPROOF_INSECURE": "1",
+        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
+    }
+    return env
+
+
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a user would, in its own process."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("postproof")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )

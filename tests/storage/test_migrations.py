@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from storage import Archive
+from storage._database import MIGRATIONS_DIR, create_archive_engine
+from storage._tables import METADATA
+
+
+def test_the_migrated_schema_matches_the_models(archive: Archive, home: Path) -> None:
+    engine = create_archive_engine(home / "postproof.sqlite3")
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, METADATA) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_archive_is_at_the_head_revision(archive: Archive, home: Path) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    db = sqlite3.connect(home / "postproof.sqlite3")
+    try:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        db.close()
