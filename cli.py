@@ -124,6 +124,7 @@ def capture_options(
     allow_private: bool,
     insecure: bool,
     host_map: list[str],
+    allow_private_hosts: list[str] | None = None,
 ) -> CaptureOptions:
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds.")
@@ -134,6 +135,7 @@ def capture_options(
         timeout=timeout,
         concurrency=concurrency or default_concurrency(),
         allow_private=allow_private or _env_flag("POSTPROOF_ALLOW_PRIVATE"),
+        allow_private_hosts=frozenset(h.strip().lower() for h in allow_private_hosts or ()),
         insecure=insecure or _env_flag("POSTPROOF_INSECURE"),
         host_map=parse_host_map([*env_map, *host_map]),
     )
@@ -197,6 +199,14 @@ def capture(
         bool,
         typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
     ] = False,
+    allow_private_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-private-host",
+            help="Allow this one host on a private address (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     insecure: Annotated[
         bool, typer.Option("--insecure", "-k", help="Accept invalid TLS certificates (recorded).")
     ] = False,
@@ -226,6 +236,7 @@ def capture(
         allow_private=allow_private,
         insecure=insecure,
         host_map=host_map or [],
+        allow_private_hosts=allow_private_host,
     )
     with opened_archive(home) as archive:
         results = run_captures(

@@ -35,6 +35,9 @@ BASE_ARGS = (
     "--hide-scrollbars",
     "--mute-audio",
     "--force-color-profile=srgb",
+    # All traffic goes through each context's SOCKS gate; WebRTC must not send UDP around it.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 INSTALL_HINT = (
     "Install a browser: run `playwright install chromium`, or on Debian/Ubuntu "
@@ -81,14 +84,7 @@ def choose_browser(pw: Playwright) -> BrowserChoice:
     raise BrowserNotFound("No Chromium browser was found on this machine.", hint=INSTALL_HINT)
 
 
-def launch_args(host_resolver_rules: str | None) -> list[str]:
-    args = list(BASE_ARGS)
-    if host_resolver_rules:
-        args.append(f"--host-resolver-rules={host_resolver_rules}")
-    return args
-
-
-async def launch(pw: Playwright, host_resolver_rules: str | None) -> tuple[Browser, BrowserChoice]:
+async def launch(pw: Playwright) -> tuple[Browser, BrowserChoice]:
     choice = choose_browser(pw)
     # The sandbox cannot start as root; everywhere else it stays on.
     sandbox = hasattr(os, "geteuid") and os.geteuid() != 0
@@ -97,7 +93,7 @@ async def launch(pw: Playwright, host_resolver_rules: str | None) -> tuple[Brows
             executable_path=str(choice.executable) if choice.executable else None,
             headless=True,
             chromium_sandbox=sandbox,
-            args=launch_args(host_resolver_rules),
+            args=list(BASE_ARGS),
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,

@@ -23,18 +23,17 @@ from typing import Any, TypeVar
 from playwright.async_api import (
     Browser,
     BrowserContext,
-    CDPSession,
     Dialog,
     Page,
     Playwright,
     Request,
     Response,
-    Route,
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
+from archiver._gate import Gate
 from archiver.browser import BrowserChoice, launch
 from archiver.imaging import perceptual_hashes
 from archiver.models import (
@@ -48,7 +47,7 @@ from archiver.models import (
     Status,
     utcnow,
 )
-from archiver.netpolicy import ALLOWED_SCHEMES, HostTarget, NetPolicy, host_resolver_rules
+from archiver.netpolicy import HostTarget, NetPolicy
 from archiver.platforms import Adapter, PageSnapshot, PostRef, adapter_for
 from archiver.urls import host_of
 
@@ -73,6 +72,7 @@ class CaptureOptions:
     timeout: float = 60.0
     concurrency: int = field(default_factory=default_concurrency)
     allow_private: bool = False
+    allow_private_hosts: frozenset[str] = frozenset()
     insecure: bool = False
     host_map: Mapping[str, HostTarget] = field(default_factory=dict)
     viewport: tuple[int, int] = (1280, 900)
@@ -91,6 +91,7 @@ class CaptureOptions:
         return {
             "timeout_seconds": self.timeout,
             "allow_private": self.allow_private,
+            "allow_private_hosts": sorted(self.allow_private_hosts),
             "insecure": self.insecure,
             "host_map": {host: str(target) for host, target in sorted(self.host_map.items())},
             "max_screenshot_height": self.max_screenshot_height,
@@ -116,7 +117,10 @@ NET_ERRORS: tuple[tuple[str, Status, str], ...] = (
         "to capture anyway; the capture will say so)",
     ),
     ("ERR_SSL_", Status.UNAVAILABLE, "the TLS connection failed"),
-    ("ERR_BLOCKED_BY_CLIENT", Status.BLOCKED, "refused by postproof's safety rules"),
+    ("ERR_SOCKS_CONNECTION_HOST_UNREACHABLE", Status.UNAVAILABLE, "the host could not be reached"),
+    ("ERR_SOCKS_CONNECTION_FAILED", Status.UNAVAILABLE, "the connection could not be opened"),
+    ("ERR_PROXY_CONNECTION_FAILED", Status.UNAVAILABLE, "the connection could not be opened"),
+    ("ERR_UNSAFE_PORT", Status.BLOCKED, "the browser refuses this port as unsafe"),
     (
         "ERR_ABORTED",
         Status.UNAVAILABLE,
@@ -157,9 +161,7 @@ class _Seen:
     server_port: int | None = None
     resolved_ips: tuple[str, ...] = ()
     redirects: tuple[Redirect, ...] = ()
-    blocked_reason: str | None = None
-    bytes_received: int = 0
-    over_budget: bool = False
+    gate: Gate | None = None
 
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
@@ -182,7 +184,11 @@ class Capturer:
 
     def __init__(self, options: CaptureOptions) -> None:
         self.options = options
-        self.policy = NetPolicy(host_map=options.host_map, allow_private=options.allow_private)
+        self.policy = NetPolicy(
+            host_map=options.host_map,
+            allow_private=options.allow_private,
+            allow_private_hosts=options.allow_private_hosts,
+        )
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self.choice: BrowserChoice | None = None
@@ -192,8 +198,7 @@ class Capturer:
     async def __aenter__(self) -> Capturer:
         self._pw = await async_playwright().start()
         try:
-            rules = host_resolver_rules(self.options.host_map)
-            self._browser, self.choice = await launch(self._pw, rules)
+            self._browser, self.choice = await launch(self._pw)
             self.browser_version = self._browser.version
             self.user_agent = await self._real_user_agent(self._browser)
         except BaseException:
@@ -232,7 +237,13 @@ class Capturer:
             seen.fail(Status.BLOCKED, verdict.reason or "refused by postproof's safety rules")
             return self._result(seen)
         assert self._browser is not None, "use Capturer as an async context manager"
+        gate = Gate(self.policy, max_bytes=opts.max_bytes)
+        await gate.start()
+        seen.gate = gate
         context = await self._browser.new_context(
+            # Every connection of this context goes through the gate; "<-loopback>" removes
+            # Chromium's implicit bypass of loopback addresses, which would skip the safety rules.
+            proxy={"server": gate.proxy_url, "bypass": "<-loopback>"},
             viewport={"width": opts.viewport[0], "height": opts.viewport[1]},
             device_scale_factor=opts.device_scale_factor,
             locale=opts.locale,
@@ -257,19 +268,16 @@ class Capturer:
                 await asyncio.wait_for(context.close(), 10)
             except (PlaywrightError, TimeoutError) as exc:
                 log.warning("closing the page of %s failed: %s", url, exc)
+            await gate.close()
         return self._result(seen)
 
     async def _visit(self, context: BrowserContext, seen: _Seen) -> None:
         opts = self.options
         deadline = _Deadline(opts.timeout)
-        await context.route("**/*", lambda route: self._guard(route, seen))
         page = await context.new_page()
         page.on("dialog", lambda dialog: seen.spawn(self._dismiss(dialog, seen)))
         page.on("popup", lambda popup: seen.spawn(self._close_popup(popup, seen)))
         page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
-        cdp = await context.new_cdp_session(page)
-        await cdp.send("Network.enable")
-        cdp.on("Network.dataReceived", lambda event: self._count(event, seen, cdp))
 
         await self._navigate(page, seen, deadline)
         adapter = self._follow_redirect(seen)
@@ -314,8 +322,14 @@ class Capturer:
 
     def _explain(self, exc: PlaywrightError, seen: _Seen, allowed: float) -> tuple[Status, str]:
         message = exc.message
-        if seen.blocked_reason:
-            return Status.BLOCKED, seen.blocked_reason
+        assert seen.gate is not None
+        refused = next((c for c in seen.gate.connections if c.blocked), None)
+        if refused is not None and seen.response is None:
+            # Nothing arrived yet, so the refused connection was the navigation (or a hop of it).
+            return Status.BLOCKED, refused.blocked or "refused by postproof's safety rules"
+        failed = next((c for c in seen.gate.connections if c.error), None)
+        if failed is not None and failed.host == host_of(seen.requested_url):
+            return Status.UNAVAILABLE, f"{failed.host}: {failed.error}"
         if "Timeout" in type(exc).__name__ or "Timeout" in message.split("\n", 1)[0]:
             return Status.UNAVAILABLE, f"the server did not deliver the page within {allowed:.0f} s"
         for code, status, reason in NET_ERRORS:
@@ -331,12 +345,17 @@ class Capturer:
         headers = await response.headers_array()
         seen.server_date = next((h["value"] for h in headers if h["name"].lower() == "date"), None)
         try:
-            server = await response.server_addr()
             security = await response.security_details()
         except PlaywrightError:
-            server, security = None, None
-        if server:
-            seen.server_ip, seen.server_port = server["ipAddress"], server["port"]
+            security = None
+        # The browser only sees the gate; the gate knows which address it connected to.
+        assert seen.gate is not None
+        host = host_of(response.url)
+        seen.server_ip = seen.gate.address_of(host)
+        seen.server_port = next(
+            (c.port for c in seen.gate.connections if c.host == host and c.address), None
+        )
+        server = {"ipAddress": seen.server_ip, "port": seen.server_port}
         seen.redirects = await _redirect_chain(response.request)
         record = {
             "requested_url": seen.requested_url,
@@ -482,43 +501,6 @@ class Capturer:
             return
         seen.add(_image_artifact(ArtifactKind.SCREENSHOT, shot))
 
-    async def _guard(self, route: Route, seen: _Seen) -> None:
-        request = route.request
-        url = request.url
-        scheme = url.split(":", 1)[0].lower()
-        reason: str | None = None
-        if scheme not in ALLOWED_SCHEMES:
-            reason = f"the page tried to load a {scheme}: address, which is never allowed"
-        elif seen.over_budget and not request.is_navigation_request():
-            reason = "the capture's byte budget is spent"
-        elif scheme in ("http", "https", "ws", "wss"):
-            verdict = await self.policy.check_host(host_of(url))
-            if not verdict.allowed:
-                reason = verdict.reason
-        if reason is None:
-            try:
-                await route.continue_()
-            except PlaywrightError as exc:
-                log.debug("request %s ended early: %s", url, exc)
-            return
-        if request.is_navigation_request() and request.frame.parent_frame is None:
-            seen.blocked_reason = reason
-        seen.notes.append(f"blocked {url[:200]}: {reason}")
-        try:
-            await route.abort("blockedbyclient")
-        except PlaywrightError as exc:
-            log.debug("abort of %s failed: %s", url, exc)
-
-    def _count(self, event: Mapping[str, Any], seen: _Seen, cdp: CDPSession) -> None:
-        seen.bytes_received += int(event.get("encodedDataLength") or event.get("dataLength") or 0)
-        if not seen.over_budget and seen.bytes_received > self.options.max_bytes:
-            seen.over_budget = True
-            seen.notes.append(
-                f"stopped loading after {seen.bytes_received} bytes "
-                f"(budget {self.options.max_bytes})"
-            )
-            seen.spawn(self._quiet(cdp.send("Page.stopLoading")))
-
     @staticmethod
     async def _dismiss(dialog: Dialog, seen: _Seen) -> None:
         seen.notes.append(f"dismissed a JavaScript {dialog.type}: {dialog.message[:200]!r}")
@@ -555,6 +537,15 @@ class Capturer:
         opts = self.options
         finished = opts.clock()
         status = seen.status or Status.UNAVAILABLE
+        connections = [c.to_json() for c in seen.gate.connections] if seen.gate else []
+        if seen.gate is not None:
+            for c in seen.gate.connections:
+                if c.blocked:
+                    seen.notes.append(f"blocked a connection to {c.host}:{c.port}: {c.blocked}")
+            if seen.gate.over_budget:
+                seen.notes.append(
+                    f"stopped loading after {seen.gate.bytes_in} bytes (budget {opts.max_bytes})"
+                )
         provenance = Provenance(
             requested_url=seen.requested_url,
             started_at=seen.started_at,
@@ -585,6 +576,7 @@ class Capturer:
             "post_id": seen.ref.post_id,
             "canonical_url": seen.ref.canonical_url,
             "artifacts": {a.kind.value: a.sha256 for a in seen.artifacts.values()},
+            "connections": connections,
         }
         artifacts = (*seen.artifacts.values(), _json_artifact(ArtifactKind.PROVENANCE, record))
         return CaptureResult(

@@ -82,6 +82,8 @@ class NetPolicy:
 
     host_map: Mapping[str, HostTarget] = field(default_factory=dict)
     allow_private: bool = False
+    # Hosts a user vouches for (an intranet mirror): allowed on private addresses, alone.
+    allow_private_hosts: frozenset[str] = frozenset()
     dns_timeout: float = 10.0
     _cache: dict[str, Verdict] = field(default_factory=dict, repr=False)
 
@@ -100,7 +102,7 @@ class NetPolicy:
         addresses = await self.resolve(host)
         if not addresses:
             return Verdict(True, ())  # let the browser report the DNS failure itself
-        if self.allow_private:
+        if self.allow_private or host in self.allow_private_hosts:
             return Verdict(True, addresses)
         private = [a for a in addresses if not is_public(a)]
         if private:

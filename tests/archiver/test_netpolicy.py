@@ -13,7 +13,9 @@ def test_parse_host_map_accepts_ipv4_and_ipv6() -> None:
     assert host_resolver_rules(mapping) == "MAP bsky.app [::1]:9000, MAP x.com 127.0.0.1:8443"
 
 
-@pytest.mark.parametrize("entry", ["x.com", "x.com=", "x.com=localhost:80", "x.com=1.2.3.4:0", "=1.2.3.4:5"])
+@pytest.mark.parametrize(
+    "entry", ["x.com", "x.com=", "x.com=localhost:80", "x.com=1.2.3.4:0", "=1.2.3.4:5"]
+)
 def test_parse_host_map_rejects_malformed_entries(entry: str) -> None:
     with pytest.raises(UsageError) as caught:
         parse_host_map([entry])
@@ -23,10 +25,20 @@ def test_parse_host_map_rejects_malformed_entries(entry: str) -> None:
 @pytest.mark.parametrize(
     ("address", "public"),
     [
-        ("127.0.0.1", False), ("10.0.0.8", False), ("192.168.1.1", False), ("172.16.5.4", False),
-        ("169.254.169.254", False), ("100.64.0.1", False), ("::1", False), ("fe80::1", False),
-        ("fd00::1", False), ("::ffff:127.0.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
-        ("93.184.216.34", True), ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.0.0.8", False),
+        ("192.168.1.1", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
     ],
 )
 def test_is_public(address: str, public: bool) -> None:
@@ -37,8 +49,14 @@ def test_mapped_host_counts_as_its_mapped_address() -> None:
     policy = NetPolicy(host_map=parse_host_map(["x.com=127.0.0.1:9"]))
     verdict = asyncio.run(policy.check_host("x.com"))
     assert not verdict.allowed
-    assert verdict.reason is not None and "127.0.0.1" in verdict.reason and "--allow-private" in verdict.reason
-    allowed = asyncio.run(NetPolicy(host_map=policy.host_map, allow_private=True).check_host("x.com"))
+    assert (
+        verdict.reason is not None
+        and "127.0.0.1" in verdict.reason
+        and "--allow-private" in verdict.reason
+    )
+    allowed = asyncio.run(
+        NetPolicy(host_map=policy.host_map, allow_private=True).check_host("x.com")
+    )
     assert allowed.allowed
 
 

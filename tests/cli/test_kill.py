@@ -1,0 +1,79 @@
+"""A capture run killed at any moment leaves a consistent archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.fixtureweb import EXPECTED, FIXTURE_URLS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LIVE = [
+    FIXTURE_URLS[n] for n, e in EXPECTED.items() if e.status == "ok" and e.platform != "generic"
+]
+
+
+def _captures_stored(home: Path) -> int:
+    database = home / "postproof.sqlite3"
+    if not database.exists():
+        return 0
+    with sqlite3.connect(database, timeout=30) as db:
+        try:
+            return int(db.execute("SELECT count(*) FROM captures").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0  # not migrated yet
+
+
+@pytest.mark.parametrize("kill_after_captures", [0, 1, 3])
+def test_killed_capture_run_leaves_no_half_recorded_capture(
+    cli_env: dict[str, str], home: Path, kill_after_captures: int
+) -> None:
+    rng = random.Random(kill_after_captures)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("postproof")), "capture", "--concurrency", "2", *LIVE],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _captures_stored(home) < kill_after_captures and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Somewhere inside the next capture: loading, screenshotting or storing.
+        time.sleep(rng.uniform(0.0, 1.5))
+        assert process.poll() is None, "the run finished before it could be killed"
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    done = run_cli("verify", "--all", "--json", env=cli_env)
+    assert done.returncode == 0, done.stdout
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    listed = json.loads(run_cli("list", "--json", env=cli_env).stdout)["captures"]
+    assert len(listed) >= kill_after_captures
+    for capture in listed:
+        shown = json.loads(run_cli("show", capture["id"], "--json", env=cli_env).stdout)["capture"]
+        kinds = {a["kind"] for a in shown["artifacts"]}
+        # A recorded capture is whole: its provenance and every artifact it names are there.
+        assert "provenance" in kinds
+        provenance = json.loads(
+            Path(
+                next(a for a in shown["artifacts"] if a["kind"] == "provenance")["path"]
+            ).read_text()
+        )
+        assert set(provenance["artifacts"]) == kinds - {"provenance"}
+    # The next run works normally on the same data home.
+    again = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=cli_env)
+    assert again.returncode == 0, again.stdout
