@@ -504,7 +504,7 @@ def demo(
             if not as_json:
                 err.print(f"Demo site serving on 127.0.0.1:{web.port}; data home {archive.home}")
             results = run_captures(
-                list(story.capture_urls),
+                list(story.post_urls),
                 options,
                 archive,
                 show_progress=not as_json and err.is_terminal,

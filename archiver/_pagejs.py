@@ -43,3 +43,17 @@ VISIBLE_TEXT_JS = """
 """
 
 HTML_LENGTH_JS = "() => document.documentElement ? document.documentElement.outerHTML.length : 0"
+
+# Resolves once the images the page has started loading are in and fonts are ready, and two
+# frames have been painted: the screenshot then shows what a reader would see.
+SETTLE_JS = """
+async () => {
+  const pending = [...document.images].filter((img) => !img.complete && img.loading !== 'lazy');
+  await Promise.all(pending.map((img) => new Promise((done) => {
+    img.addEventListener('load', done, {once: true});
+    img.addEventListener('error', done, {once: true});
+  })));
+  if (document.fonts) await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}
+"""

@@ -290,10 +290,7 @@ class Capturer:
                     timeout=_ms(deadline.left(opts.ready_timeout)),
                 )
                 await self._quiet(ready)
-            idle = page.wait_for_load_state(
-                "networkidle", timeout=_ms(deadline.left(opts.settle_timeout))
-            )
-            await self._quiet(idle)
+            await self._bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await self._snapshot(page, adapter, seen, deadline)
         await self._screenshots(page, seen, deadline)
 

@@ -54,14 +54,6 @@ def parse_host_map(entries: Iterable[str]) -> dict[str, HostTarget]:
     return mapping
 
 
-def host_resolver_rules(mapping: Mapping[str, HostTarget]) -> str | None:
-    """Chromium's ``--host-resolver-rules`` value that sends each mapped host to its target,
-    whatever the scheme (the target serves plain HTTP and TLS alike)."""
-    if not mapping:
-        return None
-    return ", ".join(f"MAP {host} {target}" for host, target in sorted(mapping.items()))
-
-
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

@@ -22,14 +22,17 @@ from playwright.async_api import async_playwright
 
 import storage
 from archiver import CaptureOptions, capture_many, parse_host_map
-from archiver.browser import launch
-from archiver.netpolicy import host_resolver_rules
+from archiver.browser import BASE_ARGS, choose_browser
 from demo import build_demo_web, demo_story
 
 
-async def bare_loop(urls: list[str], rules: str | None, concurrency: int) -> float:
+async def bare_loop(urls: list[str], rules: str, concurrency: int) -> float:
     async with async_playwright() as pw:
-        browser, _ = await launch(pw, rules)
+        choice = choose_browser(pw)
+        browser = await pw.chromium.launch(
+            executable_path=str(choice.executable) if choice.executable else None,
+            args=[*BASE_ARGS, f"--host-resolver-rules={rules}"],
+        )
         queue = list(urls)
         started = time.perf_counter()
 
@@ -70,13 +73,13 @@ def main() -> None:
     args = parser.parse_args()
     story = demo_story()
     with build_demo_web() as web, tempfile.TemporaryDirectory() as home:
-        base = [u for u in story.capture_urls]
+        base = list(story.post_urls)
         urls = [base[i % len(base)] for i in range(args.posts)]
         host_map = parse_host_map(web.host_map())
         options = CaptureOptions(
             allow_private=True, insecure=True, host_map=host_map, concurrency=args.concurrency
         )
-        rules = host_resolver_rules(host_map)
+        rules = web.host_resolver_rules()
         asyncio.run(bare_loop(urls[:2], rules, 1))  # warm the OS caches for both sides alike
         bare = asyncio.run(bare_loop(urls, rules, args.concurrency))
         full = asyncio.run(full_captures(urls, options, Path(home)))

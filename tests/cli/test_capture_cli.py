@@ -32,7 +32,7 @@ def test_capture_json_contract(cli_env: dict[str, str]) -> None:
     assert code == 3  # one capture did not reach ok
     assert data["ok"] is False
     live, gone = data["captures"]
-    assert CAPTURE_KEYS <= live.keys()
+    assert live.keys() >= CAPTURE_KEYS
     assert live["status"] == "ok" and gone["status"] == "not_found"
     assert live["platform"] == "x" and live["post_id"] == "1880000000000000001"
     assert live["url"] == FIXTURE_URLS["x_live_twitter"]
@@ -47,7 +47,7 @@ def test_capture_json_contract(cli_env: dict[str, str]) -> None:
     kinds = {a["kind"] for a in live["artifacts"]}
     assert {"screenshot", "post_screenshot", "html", "text", "headers", "metadata"} <= kinds
     for artifact in live["artifacts"]:
-        assert ARTIFACT_KEYS <= artifact.keys()
+        assert artifact.keys() >= ARTIFACT_KEYS
         path = Path(artifact["path"])
         assert path.is_absolute() and path.name == artifact["sha256"]
         assert path.stat().st_size == artifact["size"]
