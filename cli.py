@@ -313,7 +313,7 @@ STATUS_STYLE = {
 
 def render_capture_table(records: list[storage.CaptureRecord]) -> None:
     table = Table(show_lines=False, pad_edge=False)
-    for column in ("id", "status", "platform", "author", "posted", "url"):
+    for column in ("id", "status", "platform", "author", "posted (UTC)", "url"):
         table.add_column(column, overflow="fold")
     for r in records:
         style = STATUS_STYLE.get(r.status, "")
@@ -323,7 +323,7 @@ def render_capture_table(records: list[storage.CaptureRecord]) -> None:
             f"[{style}]{r.status}[/]" if style else r.status,
             r.platform,
             who or "—",
-            _z(r.posted_at) or "—",
+            r.posted_at.strftime("%Y-%m-%d %H:%M") if r.posted_at else "—",
             r.canonical_url,
         )
     out.print(table)
@@ -416,12 +416,12 @@ def show(
                 out.print(f"    {line}", markup=False)
         for media in post.get("media") or []:
             out.print(f"  media          {media.get('url')}")
-    table = Table(title="Artifacts", title_justify="left", pad_edge=False)
-    for column in ("kind", "size", "type", "sha256", "phash"):
-        table.add_column(column, overflow="fold")
+    out.print("[bold]Artifacts[/]")
     for a in record.artifacts:
-        table.add_row(a.kind, str(a.size), a.media_type, a.sha256, a.phash or "")
-    out.print(table)
+        perceptual = f"  phash {a.phash}  dhash {a.dhash}" if a.phash else ""
+        out.print(f"  {a.kind:16} {a.size:>10} B  {a.media_type}{perceptual}")
+        out.print(f"    sha256 {a.sha256}", markup=False)
+        out.print(f"    [dim]{a.path}[/]")
 
 
 @app.command()
