@@ -521,7 +521,19 @@ def demo(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("Interrupted. Captures already finished are stored; rerun to do the rest.")
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 -- the last resort: anything else is a bug in postproof
+        err.print_exception(show_locals=False)
+        err.print(
+            "[bold red]postproof stopped on an unexpected error.[/] This is a bug: please report "
+            "it with the command you ran and the message above. Captures already finished are "
+            "stored and `postproof verify --all` checks them."
+        )
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from archiver.capture import (
     tool_version,
 )
 from archiver.errors import (
+    BrowserCrashed,
     BrowserNotFound,
     CaptureIncomplete,
     IntegrityError,
@@ -35,6 +36,7 @@ __all__ = [
     "ADAPTERS",
     "Artifact",
     "ArtifactKind",
+    "BrowserCrashed",
     "BrowserNotFound",
     "CaptureIncomplete",
     "CaptureOptions",

@@ -35,6 +35,7 @@ from playwright.async_api import Error as PlaywrightError
 from archiver import _pagejs
 from archiver._gate import Gate
 from archiver.browser import BrowserChoice, launch
+from archiver.errors import BrowserCrashed
 from archiver.imaging import perceptual_hashes
 from archiver.models import (
     Artifact,
@@ -240,7 +241,45 @@ class Capturer:
         gate = Gate(self.policy, max_bytes=opts.max_bytes)
         await gate.start()
         seen.gate = gate
-        context = await self._browser.new_context(
+        try:
+            context = await self._new_context(gate)
+        except PlaywrightError as exc:
+            await gate.close()
+            raise self._crashed(exc) from exc
+        try:
+            await asyncio.wait_for(self._visit(context, seen), opts.timeout)
+        except TimeoutError:
+            seen.fail(
+                Status.UNAVAILABLE,
+                f"the capture did not finish within {opts.timeout:g} s "
+                "(slow or hanging server, or a page that never settles)",
+            )
+            await self._salvage(context, seen)
+        except PlaywrightError as exc:
+            if self._browser is None or not self._browser.is_connected():
+                await gate.close()
+                raise self._crashed(exc) from exc
+            seen.fail(Status.UNAVAILABLE, f"the page broke off: {exc.message.splitlines()[0]}")
+        finally:
+            try:
+                await asyncio.wait_for(context.close(), 10)
+            except (PlaywrightError, TimeoutError) as exc:
+                log.warning("closing the page of %s failed: %s", url, exc)
+            await gate.close()
+        return self._result(seen)
+
+    @staticmethod
+    def _crashed(exc: PlaywrightError) -> BrowserCrashed:
+        first_line = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+        return BrowserCrashed(
+            f"The browser stopped working: {first_line}",
+            hint="Captures already finished are stored; run the command again for the rest.",
+        )
+
+    async def _new_context(self, gate: Gate) -> BrowserContext:
+        assert self._browser is not None, "use Capturer as an async context manager"
+        opts = self.options
+        return await self._browser.new_context(
             # Every connection of this context goes through the gate; "<-loopback>" removes
             # Chromium's implicit bypass of loopback addresses, which would skip the safety rules.
             proxy={"server": gate.proxy_url, "bypass": "<-loopback>"},
@@ -254,22 +293,6 @@ class Capturer:
             service_workers="block",
             java_script_enabled=True,
         )
-        try:
-            await asyncio.wait_for(self._visit(context, seen), opts.timeout)
-        except TimeoutError:
-            seen.fail(
-                Status.UNAVAILABLE,
-                f"the capture did not finish within {opts.timeout:g} s "
-                "(slow or hanging server, or a page that never settles)",
-            )
-            await self._salvage(context, seen)
-        finally:
-            try:
-                await asyncio.wait_for(context.close(), 10)
-            except (PlaywrightError, TimeoutError) as exc:
-                log.warning("closing the page of %s failed: %s", url, exc)
-            await gate.close()
-        return self._result(seen)
 
     async def _visit(self, context: BrowserContext, seen: _Seen) -> None:
         opts = self.options

@@ -3,6 +3,7 @@
     PostproofError            root; carries an exit code and a hint for the user
     ├── UsageError            bad input from the user (exit 2)
     ├── BrowserNotFound       no Chromium could be found or launched (exit 2)
+    ├── BrowserCrashed        the browser died during a run (exit 1)
     ├── CaptureIncomplete     raised by callers when a capture did not reach ``ok`` (exit 3)
     ├── IntegrityError        stored evidence does not match its hashes (exit 4)
     └── StorageError          the archive cannot be opened or written (exit 1)
@@ -34,6 +35,10 @@ class UsageError(PostproofError):
 
 class BrowserNotFound(PostproofError):
     exit_code = 2
+
+
+class BrowserCrashed(PostproofError):
+    exit_code = 1
 
 
 class CaptureIncomplete(PostproofError):

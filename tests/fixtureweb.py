@@ -538,9 +538,7 @@ def huge(request: Request) -> Response:
 
 
 def spin(request: Request) -> Response:
-    script = (
-        "<script>window.addEventListener('load', function () { for (;;) {} });</script>"
-    )
+    script = "<script>window.addEventListener('load', function () { for (;;) {} });</script>"
     return html_response(
         _doc("Page figée", "<h1>Cette page va se figer</h1><p>Une boucle infinie.</p>" + script)
     )

@@ -4,8 +4,12 @@ An adapter knows one platform: which URLs are its posts (``PATTERNS``, each with
 group), the canonical form of such a URL, when the page has finished rendering the post
 (``READY_SELECTOR``), which element is the post (``POST_SELECTOR``, screenshotted on its own),
 how the platform says a post is gone, walled or suspended (phrases and login URL fragments), and
-how to read the post's fields from the rendered page (``EXTRACT_JS``, run in the page, returning
-a plain object with the keys of :class:`RawPost`).
+how to read the post's fields from the rendered page (``EXTRACT_JS``, run in the page with the
+helpers of ``PRELUDE_JS`` in scope; it returns null when no post is on the page, else an object
+with the optional keys ``author``, ``handle``, ``posted_at`` (ISO 8601), ``text``, ``lang``,
+``media`` (a list of ``{url, kind, alt}``), ``reply_to`` and ``quote_of`` (URLs), and marks the
+post's element with the attribute ``data-postproof-post``). ``fields`` turns that object into
+:class:`~archiver.models.PostFields` at once, so no loose dictionary travels further.
 
 Adapters are registered in one ordered tuple in ``archiver.platforms``; the first whose
 ``suitable`` accepts a URL wins and the generic adapter comes last. Each adapter declares its
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -87,20 +91,6 @@ GENERIC_PHRASES = Phrases(
 PRELUDE_JS = """
 const abs = (href) => { try { return new URL(href, location.href).href; } catch (e) { return null; } };
 """
-
-
-@dataclass(frozen=True)
-class RawPost:
-    """The keys ``EXTRACT_JS`` returns, all optional strings except ``media``."""
-
-    author: str | None = None
-    handle: str | None = None
-    posted_at: str | None = None
-    text: str | None = None
-    lang: str | None = None
-    media: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
-    reply_to: str | None = None
-    quote_of: str | None = None
 
 
 class Adapter:

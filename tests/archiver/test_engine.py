@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,3 +105,16 @@ def test_invalid_certificate_is_refused_unless_insecure(
     assert result.status is Status.UNAVAILABLE
     assert "--insecure" in (result.reason or "")
     assert result.provenance.insecure is False
+
+
+def test_refused_connection_is_unavailable_and_says_why(
+    options: CaptureOptions, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    mapped = replace(options, host_map=parse_host_map([f"refused.example=127.0.0.1:{closed_port}"]))
+    _, result = capture_one("https://refused.example/post/1", mapped, tmp_path)
+    assert result.status is Status.UNAVAILABLE
+    assert result.reason is not None and "could not connect" in result.reason
+    assert result.artifact(ArtifactKind.PROVENANCE) is not None

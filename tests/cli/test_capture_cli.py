@@ -151,3 +151,12 @@ def test_capture_reads_urls_from_a_file(cli_env: dict[str, str], tmp_path: Path)
     code, data = capture_json(cli_env, extra=("--file", str(listing)))
     assert code == 0
     assert [c["platform"] for c in data["captures"]] == ["x", "bluesky"]
+
+
+def test_missing_browser_names_the_fix(cli_env: dict[str, str], tmp_path: Path) -> None:
+    env = cli_env | {"POSTPROOF_CHROMIUM": str(tmp_path / "no-such-chromium")}
+    done = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=env)
+    assert done.returncode == 2
+    data = json.loads(done.stdout)
+    assert "POSTPROOF_CHROMIUM" in data["error"]
+    assert "apt-get install chromium" in data["hint"]
