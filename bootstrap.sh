@@ -39,6 +39,11 @@ if [ -n "$python" ] && ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; 
 fi
 # Fonts so that pages (and the demo's e-mail screenshot) render text.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_pkgs+=(fonts-dejavu-core)
+# Tesseract with English and French data, to find quotes inside images.
+command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr)
+for lang in eng fra; do
+  tesseract --list-langs 2>/dev/null | grep -qx "$lang" || need_pkgs+=("tesseract-ocr-$lang")
+done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   say "installing system packages: ${need_pkgs[*]}"
   apt_install "${need_pkgs[@]}" || {

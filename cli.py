@@ -24,6 +24,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import claims as claims_lib
 import storage
 from archiver import (
     CaptureOptions,
@@ -37,6 +38,7 @@ from archiver import (
     parse_host_map,
     parse_url,
 )
+from claims.models import Relation, Suggestion
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +60,36 @@ HomeOpt = Annotated[
         "--home",
         envvar="POSTPROOF_HOME",
         help="Data home (database and blob store). Default: the user data directory.",
+        show_default=False,
+    ),
+]
+
+# Capture options, shared by every command that captures.
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds allowed per capture.")]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
+]
+AllowPrivateHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-private-host",
+        help="Allow this one host on a private address (repeatable).",
+        show_default=False,
+    ),
+]
+InsecureOpt = Annotated[
+    bool, typer.Option("--insecure", "-k", help="Accept invalid TLS certificates (recorded).")
+]
+HostMapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--host-map",
+        help="Send requests for HOST to ADDRESS:PORT (HOST=ADDRESS:PORT).",
         show_default=False,
     ),
 ]
@@ -188,36 +220,12 @@ def capture(
         Path | None,
         typer.Option("--file", "-f", help="Read URLs from FILE, one per line ('-': stdin)."),
     ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False),
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds allowed per capture.")
-    ] = 60.0,
-    allow_private: Annotated[
-        bool,
-        typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
-    ] = False,
-    allow_private_host: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow-private-host",
-            help="Allow this one host on a private address (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", "-k", help="Accept invalid TLS certificates (recorded).")
-    ] = False,
-    host_map: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--host-map",
-            help="Send requests for HOST to ADDRESS:PORT (HOST=ADDRESS:PORT).",
-            show_default=False,
-        ),
-    ] = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    allow_private: AllowPrivateOpt = False,
+    allow_private_host: AllowPrivateHostOpt = None,
+    insecure: InsecureOpt = False,
+    host_map: HostMapOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -289,6 +297,7 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
                 "path": str(a.path),
                 "phash": a.phash,
                 "dhash": a.dhash,
+                "source_url": a.source_url,
             }
             for a in record.artifacts
         ]
@@ -474,19 +483,518 @@ def verify(
         raise typer.Exit(EXIT_INTEGRITY)
 
 
+# -- articles, claims, evidence ----------------------------------------------------------
+
+article_app = typer.Typer(
+    help="Articles whose claims postproof tracks.", no_args_is_help=True, add_completion=False
+)
+claim_app = typer.Typer(
+    help="The claims of an article.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(article_app, name="article")
+app.add_typer(claim_app, name="claim")
+
+ArticleArg = Annotated[str, typer.Argument(help="An article id (or a unique prefix of it).")]
+ClaimArg = Annotated[str, typer.Argument(help="A claim: ARTICLE#N, as `claim list` shows.")]
+
+
+def check_json(check: storage.QuoteCheckRecord) -> dict[str, Any]:
+    return {
+        "quote": check.quote,
+        "result": check.result,
+        "score": round(check.score, 1),
+        "excerpt": check.excerpt,
+        "source": check.source,
+        "checked_at": _z(check.checked_at),
+    }
+
+
+def link_json(link: storage.LinkRecord) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "claim": link.claim_ref,
+        "capture_id": link.capture_id,
+        "relation": link.relation,
+        "origin": link.origin,
+        "why": link.why,
+        "quote": link.quote,
+        "note": link.note,
+        "created_at": _z(link.created_at),
+        "removed_at": _z(link.removed_at),
+        "checks": [check_json(c) for c in link.checks],
+    }
+
+
+def claim_json(
+    claim: storage.ClaimRecord, links: list[storage.LinkRecord] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": claim.ref,
+        "number": claim.number,
+        "text": claim.text,
+        "kind": claim.kind,
+        "paragraph": claim.paragraph,
+        "start": claim.start,
+        "end": claim.end,
+        "section": claim.section,
+        "quotes": list(claim.quotes),
+        "speaker": claim.speaker,
+        "speaker_cue": claim.speaker_cue,
+        "links": [link_json(x) for x in links or [] if x.claim_id == claim.id],
+    }
+
+
+def reference_json(ref: storage.ReferenceRecord) -> dict[str, Any]:
+    return {
+        "kind": ref.kind,
+        "url": ref.url,
+        "platform": ref.platform,
+        "text": ref.text,
+        "paragraph": ref.paragraph,
+        "claim": ref.claim_number,
+        "capture_id": ref.capture_id,
+    }
+
+
+def article_json(
+    article: storage.ArticleRecord,
+    claims: list[storage.ClaimRecord] | None = None,
+    links: list[storage.LinkRecord] | None = None,
+    references: list[storage.ReferenceRecord] | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "byline": article.byline,
+        "published_at": _z(article.published_at),
+        "lang": article.lang,
+        "source_kind": article.source_kind,
+        "source_url": article.source_url,
+        "source_name": article.source_name,
+        "source_sha256": article.source_sha256,
+        "capture_id": article.capture_id,
+        "added_at": _z(article.added_at),
+        "claim_count": article.claim_count,
+    }
+    if claims is not None:
+        data["claims"] = [claim_json(c, links) for c in claims]
+    if references is not None:
+        data["references"] = [reference_json(r) for r in references]
+    return data
+
+
+def render_claims(claims: list[storage.ClaimRecord], links: list[storage.LinkRecord]) -> None:
+    by_claim: dict[int, list[storage.LinkRecord]] = {}
+    for link in links:
+        by_claim.setdefault(link.claim_id, []).append(link)
+    for claim in claims:
+        mine = by_claim.get(claim.id, [])
+        mark = "[green]●[/]" if mine else "[dim]○[/]"
+        who = f" [dim]— {claim.speaker}[/]" if claim.speaker else ""
+        out.print(f"{mark} [bold]{claim.ref}[/]{who}")
+        out.print(f"    {claim.text}", markup=False)
+        for link in mine:
+            out.print(f"    [cyan]→ {link.capture_id}[/] {link.relation} ({link.why})")
+            for check in link.checks:
+                style = {"exact": "green", "fuzzy": "yellow"}.get(check.result, "red")
+                out.print(
+                    f"      [{style}]quote {check.result}[/] ({check.score:.0f}) « {check.quote} »",
+                )
+
+
+@article_app.command("add")
+@handles_errors
+def article_add(
+    source: Annotated[
+        str, typer.Argument(help="The article: a URL, or an HTML, Markdown or text file.")
+    ],
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code (fr, en…) if detection is wrong.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title, when the article has none.")
+    ] = None,
+    no_capture: Annotated[
+        bool, typer.Option("--no-capture", help="Record references without capturing them.")
+    ] = False,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    allow_private: AllowPrivateOpt = False,
+    allow_private_host: AllowPrivateHostOpt = None,
+    insecure: InsecureOpt = False,
+    host_map: HostMapOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an article: split it into claims, capture the posts it cites, link and check quotes.
+
+    Example: postproof article add https://www.example.org/2025/02/25/story.html
+    """
+    options = capture_options(
+        timeout=timeout,
+        concurrency=concurrency,
+        allow_private=allow_private,
+        insecure=insecure,
+        host_map=host_map or [],
+        allow_private_hosts=allow_private_host,
+    )
+    with opened_archive(home) as archive:
+        added = claims_lib.add_article(
+            archive,
+            source,
+            options=options,
+            lang=lang,
+            title=title,
+            capture_references=not no_capture,
+        )
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "article": article_json(added.article, added.claims, added.links, added.references),
+                "captures": [capture_json(c, artifacts=False) for c in added.captures],
+            }
+        )
+        return
+    render_article_summary(added.article, added.claims, added.links, added.references)
+
+
+def render_article_summary(
+    article: storage.ArticleRecord,
+    claims: list[storage.ClaimRecord],
+    links: list[storage.LinkRecord],
+    references: list[storage.ReferenceRecord],
+) -> None:
+    linked = {link.claim_id for link in links}
+    checks = [c for link in links for c in link.checks]
+    missing = sum(1 for c in checks if c.result == "not_found")
+    captured = sum(1 for r in references if r.capture_id)
+    out.print(f"[bold]Article {article.id}[/] {article.title or '(untitled)'}")
+    out.print(
+        f"  {len(claims)} claims, {len(references)} references ({captured} captured), "
+        f"{len(linked)} claims linked to evidence, {len(checks)} quotes checked"
+        + (f", [red]{missing} not found in their evidence[/]" if missing else "")
+    )
+    out.print(
+        f"  Next: postproof claim list {article.id} · postproof report {article.id} -o report.html"
+    )
+
+
+@article_app.command("list")
+@handles_errors
+def article_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the articles, newest first.
+
+    Example: postproof article list
+    """
+    with opened_archive(home) as archive:
+        articles = archive.articles.all()
+    if as_json:
+        emit_json({"ok": True, "articles": [article_json(a) for a in articles]})
+        return
+    if not articles:
+        err.print("No articles yet: postproof article add URL_OR_FILE")
+        return
+    table = Table(pad_edge=False)
+    for column in ("id", "added (UTC)", "claims", "title", "source"):
+        table.add_column(column, overflow="fold")
+    for a in articles:
+        table.add_row(
+            a.id,
+            a.added_at.strftime("%Y-%m-%d %H:%M"),
+            str(a.claim_count),
+            a.title or "—",
+            a.source_url or a.source_name or "—",
+        )
+    out.print(table)
+
+
+@article_app.command("show")
+@handles_errors
+def article_show(article: ArticleArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Show an article with its claims, references and evidence links.
+
+    Example: postproof article show 7hq3
+    """
+    with opened_archive(home) as archive:
+        book = archive.articles
+        record = book.get(article)
+        claims, links, refs = (
+            book.claims(record.id),
+            book.links(record.id),
+            book.references(record.id),
+        )
+    if as_json:
+        emit_json({"ok": True, "article": article_json(record, claims, links, refs)})
+        return
+    render_article_summary(record, claims, links, refs)
+    render_claims(claims, links)
+
+
+@claim_app.command("list")
+@handles_errors
+def claim_list(article: ArticleArg, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List an article's claims in order, with their quotes, speakers and evidence.
+
+    Example: postproof claim list 7hq3
+    """
+    with opened_archive(home) as archive:
+        book = archive.articles
+        article_id = book.resolve(article)
+        claims, links = book.claims(article_id), book.links(article_id)
+    if as_json:
+        emit_json({"ok": True, "claims": [claim_json(c, links) for c in claims]})
+        return
+    render_claims(claims, links)
+
+
+@claim_app.command("add")
+@handles_errors
+def claim_add(
+    article: ArticleArg,
+    text: Annotated[str, typer.Argument(help="The claim, as the article makes it.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a claim the automatic split missed; it is numbered after the article's last claim.
+
+    Example: postproof claim add 7hq3 "Camille Royer refused the offer."
+    """
+    if not text.strip():
+        raise UsageError("The claim's text is empty.")
+    drafts = claims_lib.manual_claim(text)
+    with opened_archive(home) as archive:
+        claim = archive.articles.add_claim(article, drafts)
+    if as_json:
+        emit_json({"ok": True, "claim": claim_json(claim)})
+    else:
+        out.print(f"Added claim [bold]{claim.ref}[/]: {claim.text}")
+
+
+RelationOpt = Annotated[str, typer.Option("--relation", help="supports, contradicts or context.")]
+
+
+@app.command()
+@handles_errors
+def link(
+    claim: Annotated[
+        str | None, typer.Argument(help="The claim: ARTICLE#N.", show_default=False)
+    ] = None,
+    target: Annotated[
+        str | None, typer.Argument(help="A capture id, or a URL to capture.", show_default=False)
+    ] = None,
+    quote: Annotated[
+        str | None,
+        typer.Option("--quote", help="The words of the claim to look for in the evidence."),
+    ] = None,
+    relation: RelationOpt = "supports",
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with the link.")] = None,
+    suggest: Annotated[
+        str | None,
+        typer.Option(
+            "--suggest",
+            help="Propose evidence from the archive for ARTICLE's unlinked claims.",
+            show_default=False,
+        ),
+    ] = None,
+    accept: Annotated[
+        bool, typer.Option("--accept", help="With --suggest: link each claim's best suggestion.")
+    ] = False,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="With --accept: the lowest score accepted.")
+    ] = 0.5,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    allow_private: AllowPrivateOpt = False,
+    allow_private_host: AllowPrivateHostOpt = None,
+    insecure: InsecureOpt = False,
+    host_map: HostMapOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link a claim to the capture that supports it (a URL is captured first), or --suggest.
+
+    Example: postproof link 7hq3#4 k3m9q2xa --quote "Je ne peux pas travailler pour lui"
+    Example: postproof link --suggest 7hq3 --accept
+    """
+    try:
+        chosen = Relation(relation)
+    except ValueError:
+        raise UsageError(
+            f"Unknown relation {relation!r}.", hint="Use supports, contradicts or context."
+        ) from None
+    if suggest is not None:
+        if claim or target:
+            raise UsageError("--suggest takes an article id and no claim or target.")
+        return _suggest(suggest, accept=accept, min_score=min_score, home=home, as_json=as_json)
+    if not claim or not target:
+        raise UsageError(
+            "link needs a claim and a capture id or URL.",
+            hint="For example: postproof link 7hq3#4 k3m9q2xa (or --suggest ARTICLE)",
+        )
+    options = capture_options(
+        timeout=timeout,
+        concurrency=concurrency,
+        allow_private=allow_private,
+        insecure=insecure,
+        host_map=host_map or [],
+        allow_private_hosts=allow_private_host,
+    )
+    with opened_archive(home) as archive:
+        made, _matches = claims_lib.link_claim(
+            archive, claim, target, options=options, quote=quote, relation=chosen, note=note
+        )
+    if as_json:
+        emit_json({"ok": True, "link": link_json(made)})
+        return
+    out.print(f"Linked [bold]{made.claim_ref}[/] → {made.capture_id} ({made.relation})")
+    for check in made.checks:
+        out.print(f"  quote {check.result} ({check.score:.0f}): « {check.quote} »")
+
+
+def _suggest(
+    article: str, *, accept: bool, min_score: float, home: Path | None, as_json: bool
+) -> None:
+    with opened_archive(home) as archive:
+        article_id = archive.articles.resolve(article)
+        found = claims_lib.suggest_links(archive, article_id)
+        accepted: list[storage.LinkRecord] = []
+        if accept:
+            best: dict[int, tuple[storage.ClaimRecord, Suggestion]] = {}
+            for claim, suggestion in found:
+                if suggestion.score >= min_score and claim.id not in best:
+                    best[claim.id] = (claim, suggestion)
+            accepted = [claims_lib.accept_suggestion(archive, c, s) for c, s in best.values()]
+    rows: list[dict[str, Any]] = [
+        {
+            "claim": claim.ref,
+            "capture_id": s.capture_id,
+            "score": round(s.score, 3),
+            "reasons": list(s.reasons),
+        }
+        for claim, s in found
+    ]
+    if as_json:
+        emit_json({"ok": True, "suggestions": rows, "accepted": [link_json(x) for x in accepted]})
+        return
+    if not rows:
+        out.print("No suggestions: no post in the archive shares a speaker, name, number or quote.")
+    for row in rows:
+        out.print(f"[bold]{row['claim']}[/] → {row['capture_id']}  score {row['score']:.2f}")
+        for reason in row["reasons"]:
+            out.print(f"    · {reason}")
+    for made in accepted:
+        out.print(f"[green]Linked[/] {made.claim_ref} → {made.capture_id}")
+
+
+@app.command()
+@handles_errors
+def unlink(
+    claim: ClaimArg,
+    capture_id: Annotated[str | None, typer.Argument(help="Only the link to this capture.")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove a claim's evidence link (all of them without CAPTURE_ID); the record of it stays.
+
+    Example: postproof unlink 7hq3#4 k3m9q2xa
+    """
+    with opened_archive(home) as archive:
+        record = archive.articles.claim(claim)
+        full = archive.resolve_capture_id(capture_id) if capture_id else None
+        removed = archive.articles.unlink(record, full)
+    if as_json:
+        emit_json({"ok": True, "removed": removed})
+    else:
+        out.print(f"Removed {removed} link(s) of {record.ref}.")
+
+
+CITE_FORMATS = ("markdown", "html", "text", "csl-json", "bibtex")
+
+
+@app.command()
+@handles_errors
+def cite(
+    target: Annotated[str, typer.Argument(help="A claim (ARTICLE#N) or a capture id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-F", help="markdown, html, text, csl-json or bibtex.")
+    ] = "markdown",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a citation of a claim's evidence or of a capture, ready to paste.
+
+    Example: postproof cite 7hq3#4 --format csl-json > evidence.json
+    """
+    if fmt not in CITE_FORMATS:
+        raise UsageError(f"Unknown format {fmt!r}.", hint="Use one of: " + ", ".join(CITE_FORMATS))
+    with opened_archive(home) as archive:
+        citations = claims_lib.cite(archive, target, fmt)
+    if as_json:
+        emit_json({"ok": True, "format": fmt, "citations": citations})
+        return
+    if fmt == "csl-json" and len(citations) > 1:
+        # One CSL-JSON document holding every item, as reference managers import it.
+        items = [item for c in citations for item in json.loads(c)]
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write("\n\n".join(c.rstrip("\n") for c in citations) + "\n")
+
+
+REPORT_FORMATS = ("html", "md", "json")
+
+
+@app.command()
+@handles_errors
+def report(
+    article: ArticleArg,
+    fmt: Annotated[str, typer.Option("--format", "-F", help="html, md or json.")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the report.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the article's evidence report: every claim in order with its evidence.
+
+    Example: postproof report 7hq3 --format html -o report.html
+    """
+    if fmt not in REPORT_FORMATS:
+        raise UsageError(
+            f"Unknown format {fmt!r}.", hint="Use one of: " + ", ".join(REPORT_FORMATS)
+        )
+    with opened_archive(home) as archive:
+        article_id = archive.articles.resolve(article)
+        path = output or Path(f"postproof-report-{article_id}.{fmt}")
+        data = claims_lib.write_report(archive, article_id, fmt, path)
+    summary = data.summary.to_json()
+    if as_json:
+        emit_json({"ok": True, "path": str(path.resolve()), "summary": summary})
+        return
+    out.print(f"Report written to {path.resolve()}")
+    out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
+
+
 @app.command()
 @handles_errors
 def demo(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds allowed per capture.")
-    ] = 60.0,
+    timeout: TimeoutOpt = 60.0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the report (default: in the data home)."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the bundled demo story on 127.0.0.1 and capture its posts.
+    """Run the whole flow on the bundled demo story, served on 127.0.0.1.
 
     The demo site imitates X, Mastodon, Bluesky and a French news site on a loopback port;
     postproof reaches it through --host-map, so the captures carry the platforms' real URLs.
+    It adds the demo article, captures the posts it cites (and the story's other posts),
+    links claims to evidence, checks quotes (one lives inside an e-mail screenshot) and
+    writes the HTML report.
     Example: postproof demo
     """
     from demo import build_demo_web, demo_story
@@ -503,19 +1011,34 @@ def demo(
         with opened_archive(home) as archive:
             if not as_json:
                 err.print(f"Demo site serving on 127.0.0.1:{web.port}; data home {archive.home}")
+            added = claims_lib.add_article(archive, story.article_url, options=options)
+            seen = {c.canonical_url for c in added.captures}
+            rest = [
+                u for u in story.post_urls if adapter_for(u).post_ref(u).canonical_url not in seen
+            ]
             results = run_captures(
-                list(story.post_urls),
-                options,
-                archive,
-                show_progress=not as_json and err.is_terminal,
+                rest, options, archive, show_progress=not as_json and err.is_terminal
             )
-            records = [archive.get_capture(capture_id) for capture_id, _ in results]
+            records = added.captures + [archive.get_capture(cid) for cid, _ in results]
+            path = output or archive.home / "reports" / f"demo-{added.article.id}.html"
+            data = claims_lib.write_report(archive, added.article.id, "html", path)
     all_ok = all(r.status == Status.OK.value for r in records)
+    summary = data.summary.to_json()
     if as_json:
-        emit_json({"ok": all_ok, "captures": [capture_json(r) for r in records]})
+        emit_json(
+            {
+                "ok": all_ok,
+                "captures": [capture_json(r) for r in records],
+                "article": article_json(added.article, added.claims, added.links, added.references),
+                "report": {"path": str(path.resolve()), "summary": summary},
+            }
+        )
     else:
         render_capture_table(records)
-        out.print(f"{len(records)} captures stored. Check them with: postproof verify --all")
+        render_article_summary(added.article, added.claims, added.links, added.references)
+        out.print(f"[bold]Report:[/] {path.resolve()}")
+        out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
+        out.print("Check the archive with: postproof verify --all")
     if not all_ok:
         raise typer.Exit(EXIT_INCOMPLETE)
 

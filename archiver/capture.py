@@ -53,6 +53,7 @@ from archiver.platforms import Adapter, PageSnapshot, PostRef, adapter_for
 from archiver.urls import host_of
 
 log = logging.getLogger("postproof.capture")
+MAX_IMAGES_SEEN = 500
 T = TypeVar("T")
 
 
@@ -84,6 +85,7 @@ class CaptureOptions:
     max_bytes: int = 64_000_000
     max_html_chars: int = 16_000_000
     max_text_chars: int = 2_000_000
+    max_media_bytes: int = 25_000_000
     ready_timeout: float = 15.0
     settle_timeout: float = 2.0
     clock: Callable[[], datetime] = utcnow
@@ -149,7 +151,8 @@ class _Seen:
     adapter: Adapter
     ref: PostRef
     started_at: datetime
-    artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
+    artifacts: dict[tuple[ArtifactKind, str | None], Artifact] = field(default_factory=dict)
+    images: dict[str, Response] = field(default_factory=dict)  # image URL -> its response
     notes: list[str] = field(default_factory=list)
     status: Status | None = None
     reason: str | None = None
@@ -173,7 +176,14 @@ class _Seen:
         task.add_done_callback(self.tasks.discard)
 
     def add(self, artifact: Artifact) -> None:
-        self.artifacts[artifact.kind] = artifact
+        self.artifacts[(artifact.kind, artifact.source_url)] = artifact
+
+    def has(self, kind: ArtifactKind) -> bool:
+        return any(k == kind for k, _ in self.artifacts)
+
+    def saw_response(self, response: Response) -> None:
+        if response.request.resource_type == "image" and len(self.images) < MAX_IMAGES_SEEN:
+            self.images.setdefault(response.url, response)
 
     def fail(self, status: Status, reason: str) -> None:
         if self.status is None:
@@ -301,6 +311,7 @@ class Capturer:
         page.on("dialog", lambda dialog: seen.spawn(self._dismiss(dialog, seen)))
         page.on("popup", lambda popup: seen.spawn(self._close_popup(popup, seen)))
         page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
+        page.on("response", seen.saw_response)
 
         await self._navigate(page, seen, deadline)
         adapter = self._follow_redirect(seen)
@@ -443,8 +454,35 @@ class Capturer:
                 seen.add(artifact)
             if post is not None:
                 seen.add(_json_artifact(ArtifactKind.POST, post.to_json()))
+                await self._media(post, seen, deadline)
         if seen.status is Status.OK:
             seen.reason = None
+
+    async def _media(self, post: PostFields, seen: _Seen, deadline: _Deadline) -> None:
+        """Keep the post's images as the platform served them (the bytes the browser received:
+        no second download), so that what they show can be checked later."""
+        for media in post.media:
+            response = seen.images.get(media.url)
+            if media.kind != "image" or response is None:
+                if media.kind == "image":
+                    seen.notes.append(f"the image {media.url[:200]} was not loaded by the page")
+                continue
+            body = await self._bounded(response.body(), deadline, 15)
+            if body is None or len(body) > self.options.max_media_bytes:
+                seen.notes.append(f"the image {media.url[:200]} could not be kept")
+                continue
+            media_type = response.headers.get("content-type") or "application/octet-stream"
+            phash, dhash = perceptual_hashes(body)
+            seen.add(
+                Artifact.from_bytes(
+                    ArtifactKind.MEDIA,
+                    body,
+                    media_type.split(";")[0].strip(),
+                    phash=phash,
+                    dhash=dhash,
+                    source_url=media.url,
+                )
+            )
 
     def _classify(self, adapter: Adapter, snap: PageSnapshot) -> tuple[Status, str | None]:
         verdict = adapter.classify(snap)
@@ -512,7 +550,7 @@ class Capturer:
 
     async def _salvage(self, context: BrowserContext, seen: _Seen) -> None:
         """After a timeout, keep a picture of what the page showed, if it can still be taken."""
-        if ArtifactKind.SCREENSHOT in seen.artifacts or not context.pages:
+        if seen.has(ArtifactKind.SCREENSHOT) or not context.pages:
             return
         try:
             shot = await asyncio.wait_for(context.pages[0].screenshot(timeout=5000), 6)
@@ -595,7 +633,10 @@ class Capturer:
             "platform": seen.ref.platform,
             "post_id": seen.ref.post_id,
             "canonical_url": seen.ref.canonical_url,
-            "artifacts": {a.kind.value: a.sha256 for a in seen.artifacts.values()},
+            "artifacts": {
+                a.kind.value: a.sha256 for a in seen.artifacts.values() if a.source_url is None
+            },
+            "media": {a.source_url: a.sha256 for a in seen.artifacts.values() if a.source_url},
             "connections": connections,
         }
         artifacts = (*seen.artifacts.values(), _json_artifact(ArtifactKind.PROVENANCE, record))

@@ -34,6 +34,7 @@ class ArtifactKind(enum.StrEnum):
     POST = "post"
     PROVENANCE = "provenance"
     ACTIVITYPUB = "activitypub"
+    MEDIA = "media"  # an image of the post, as the platform served it (``source_url`` says which)
 
 
 def utcnow() -> datetime:
@@ -58,6 +59,7 @@ class Artifact:
     sha256: str
     phash: str | None = None
     dhash: str | None = None
+    source_url: str | None = None
 
     @property
     def size(self) -> int:
@@ -72,6 +74,7 @@ class Artifact:
         *,
         phash: str | None = None,
         dhash: str | None = None,
+        source_url: str | None = None,
     ) -> Artifact:
         return cls(
             kind=kind,
@@ -80,6 +83,7 @@ class Artifact:
             sha256=hashlib.sha256(data).hexdigest(),
             phash=phash,
             dhash=dhash,
+            source_url=source_url,
         )
 
 

@@ -8,6 +8,17 @@ for an unknown or ambiguous capture id.
 """
 
 from storage._archive import Archive, open_archive
+from storage._articles import (
+    ArticleBook,
+    ArticleRecord,
+    ClaimRecord,
+    LinkRecord,
+    NewArticle,
+    NewClaim,
+    NewReference,
+    QuoteCheckRecord,
+    ReferenceRecord,
+)
 from storage._blobs import BlobStore
 from storage._home import default_home
 from storage._records import (
@@ -21,11 +32,20 @@ from storage._records import (
 
 __all__ = [
     "Archive",
+    "ArticleBook",
+    "ArticleRecord",
     "ArtifactRecord",
     "BlobStore",
     "CaptureRecord",
+    "ClaimRecord",
+    "LinkRecord",
+    "NewArticle",
+    "NewClaim",
+    "NewReference",
     "ProblemKind",
+    "QuoteCheckRecord",
     "RecoveryReport",
+    "ReferenceRecord",
     "VerifyProblem",
     "VerifyReport",
     "default_home",

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 from archiver.errors import StorageError, UsageError
 from archiver.models import CaptureResult, Status, utcnow
 from storage import _ids
+from storage._articles import ArticleBook
 from storage._blobs import BlobStore
 from storage._database import (
     create_archive_engine,
@@ -93,6 +94,12 @@ class Archive:
             except BaseException:
                 self.close()
                 raise
+
+    @property
+    def articles(self) -> ArticleBook:
+        """Articles, claims and their evidence links, in this archive."""
+        engine, journal = self._open_parts()
+        return ArticleBook(engine, self.blobs, journal, self.home, self._clock, self._new_id)
 
     @property
     def home(self) -> Path:
@@ -277,6 +284,31 @@ class Archive:
             select(Capture)
             .where(col(Capture.post_id) == post_id)
             .order_by(col(Capture.started_at), col(Capture.stored_at), col(Capture.id))
+        )
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            return self._records(session, session.exec(query).all())
+
+    def latest_good_captures(self, limit: int = 5000) -> list[CaptureRecord]:
+        """For each post, its newest capture that reached ``ok``; newest posts first."""
+        newest = (
+            select(Capture.post_id, func.max(Capture.started_at).label("started_at"))
+            .where(col(Capture.status) == Status.OK.value)
+            .group_by(col(Capture.post_id))
+            .subquery()
+        )
+        query = (
+            select(Capture)
+            .join(
+                newest,
+                sa.and_(
+                    col(Capture.post_id) == newest.c.post_id,
+                    col(Capture.started_at) == newest.c.started_at,
+                ),
+            )
+            .where(col(Capture.status) == Status.OK.value)
+            .order_by(col(Capture.started_at).desc())
+            .limit(limit)
         )
         engine, _journal = self._open_parts()
         with storage_errors(self.home), read_session(engine) as session:

@@ -28,7 +28,7 @@ from storage._blobs import BlobStore
 from storage._database import read_session, write_session
 from storage._home import Layout
 from storage._records import RecoveryReport
-from storage._tables import Artifact, PendingBlob
+from storage._tables import BLOB_REFERENCES, PendingBlob
 
 log = logging.getLogger("postproof.storage")
 
@@ -152,9 +152,8 @@ def _discard_unreferenced(session: Session, blobs: BlobStore, shas: Collection[s
     Must run inside a write transaction (see the module docstring)."""
     referenced: set[str] = set()
     for chunk in _chunks(shas):
-        referenced.update(
-            session.exec(select(Artifact.sha256).where(col(Artifact.sha256).in_(chunk))).all()
-        )
+        for sha_column in BLOB_REFERENCES:
+            referenced.update(session.exec(select(sha_column).where(sha_column.in_(chunk))).all())
         referenced.update(
             session.exec(select(PendingBlob.sha256).where(col(PendingBlob.sha256).in_(chunk))).all()
         )

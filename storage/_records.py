@@ -23,6 +23,7 @@ class ArtifactRecord:
     path: Path
     phash: str | None = None
     dhash: str | None = None
+    source_url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +34,7 @@ class ArtifactRecord:
             "path": str(self.path),
             "phash": self.phash,
             "dhash": self.dhash,
+            "source_url": self.source_url,
         }
 
 

@@ -171,6 +171,7 @@ def artifact_rows(capture_id: str, result: CaptureResult) -> list[Artifact]:
             media_type=artifact.media_type,
             phash=artifact.phash,
             dhash=artifact.dhash,
+            source_url=artifact.source_url,
         )
         for artifact in result.artifacts
     ]
@@ -185,4 +186,5 @@ def artifact_record(row: Artifact, path: Path) -> ArtifactRecord:
         path=path,
         phash=row.phash,
         dhash=row.dhash,
+        source_url=row.source_url,
     )

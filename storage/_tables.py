@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -113,6 +113,8 @@ class Artifact(SQLModel, table=True):
     media_type: str = Field(sa_type=sa.String)
     phash: str | None = Field(default=None, sa_type=sa.String)
     dhash: str | None = Field(default=None, sa_type=sa.String)
+    # Which URL a media artifact was downloaded from (None for the page's own artifacts).
+    source_url: str | None = Field(default=None, sa_type=sa.String)
 
 
 class PendingBlob(SQLModel, table=True):
@@ -130,4 +132,112 @@ class PendingBlob(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class Article(SQLModel, table=True):
+    """An article whose claims are tracked. Its source (the file as given, or for a URL the
+    capture of the page) is kept: ``source_sha256`` names a blob, like an artifact's."""
+
+    __tablename__ = "articles"
+
+    id: str = Field(primary_key=True, sa_type=sa.String)
+    source_kind: str = Field(sa_type=sa.String)  # html | markdown | text
+    source_url: str | None = Field(default=None, sa_type=sa.String, index=True)
+    source_name: str | None = Field(default=None, sa_type=sa.String)  # the file's name
+    source_sha256: str = Field(sa_type=sa.String, index=True)
+    source_size: int
+    capture_id: str | None = Field(default=None, foreign_key="captures.id", sa_type=sa.String)
+    title: str | None = Field(default=None, sa_type=sa.String)
+    byline: str | None = Field(default=None, sa_type=sa.String)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lang: str | None = Field(default=None, sa_type=sa.String)
+    text: str = Field(sa_type=sa.String)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Claim(SQLModel, table=True):
+    """One claim of an article: a sentence, a list item, or one a person added."""
+
+    __tablename__ = "claims"
+    __table_args__ = (sa.UniqueConstraint("article_id", "number", name="uq_claims_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="articles.id", index=True, sa_type=sa.String)
+    number: int
+    kind: str = Field(sa_type=sa.String)
+    text: str = Field(sa_type=sa.String)
+    paragraph: int | None = None
+    start: int | None = None
+    end: int | None = None
+    section: str | None = Field(default=None, sa_type=sa.String)
+    quotes_json: str = Field(default="[]", sa_type=sa.String)
+    speaker: str | None = Field(default=None, sa_type=sa.String)
+    speaker_cue: str | None = Field(default=None, sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ArticleReference(SQLModel, table=True):
+    """A hyperlink or embedded post of an article, and the capture made of it."""
+
+    __tablename__ = "article_references"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="articles.id", index=True, sa_type=sa.String)
+    kind: str = Field(sa_type=sa.String)  # link | embed
+    url: str = Field(sa_type=sa.String)
+    platform: str | None = Field(default=None, sa_type=sa.String)
+    text: str | None = Field(default=None, sa_type=sa.String)
+    paragraph: int
+    start: int | None = None
+    end: int | None = None
+    claim_number: int | None = None  # the claim whose sentence holds the link
+    capture_id: str | None = Field(default=None, foreign_key="captures.id", sa_type=sa.String)
+
+
+class EvidenceLink(SQLModel, table=True):
+    """A claim pointing at the capture that supports (or contradicts, or frames) it.
+    Unlinking keeps the row and stamps ``removed_at``: who linked what, and when, stays known."""
+
+    __tablename__ = "evidence_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    capture_id: str = Field(foreign_key="captures.id", index=True, sa_type=sa.String)
+    relation: str = Field(sa_type=sa.String)
+    origin: str = Field(sa_type=sa.String)  # link | embed | manual | suggested
+    why: str = Field(sa_type=sa.String)
+    quote: str | None = Field(default=None, sa_type=sa.String)
+    note: str | None = Field(default=None, sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class QuoteCheck(SQLModel, table=True):
+    """The result of searching a link's evidence for the claim's quote; the newest row counts."""
+
+    __tablename__ = "quote_checks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="evidence_links.id", index=True)
+    quote: str = Field(sa_type=sa.String)
+    result: str = Field(sa_type=sa.String)  # exact | fuzzy | not_found
+    score: float
+    excerpt: str | None = Field(default=None, sa_type=sa.String)
+    source: str | None = Field(default=None, sa_type=sa.String)
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OcrText(SQLModel, table=True):
+    """Text read from an image blob, kept so an image is read once per language set."""
+
+    __tablename__ = "ocr_texts"
+
+    sha256: str = Field(primary_key=True, sa_type=sa.String)
+    langs: str = Field(primary_key=True, sa_type=sa.String)
+    text: str = Field(sa_type=sa.String)
+    engine: str = Field(sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata
+
+# Every column that names a blob of the store: a blob none of them names is unaccounted for.
+BLOB_REFERENCES = (col(Artifact.sha256), col(Article.source_sha256))

@@ -12,7 +12,7 @@ from archiver.models import ArtifactKind
 from storage._blobs import BlobStore, digest_file
 from storage._database import read_session
 from storage._records import ProblemKind, RecoveryReport, VerifyProblem, VerifyReport
-from storage._tables import Artifact, Capture, PendingBlob
+from storage._tables import Article, Artifact, Capture, PendingBlob
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ def verify_artifacts(
         pending = (
             set(session.exec(select(PendingBlob.sha256)).all()) if capture_id is None else set()
         )
+        sources = session.exec(select(Article)).all() if capture_id is None else []
 
     problems: list[VerifyProblem] = []
     states: dict[str, _BlobState] = {}
@@ -51,7 +52,18 @@ def verify_artifacts(
         if problem is not None:
             problems.append(problem)
 
-    referenced = {artifact.sha256 for artifact in artifacts} | pending
+    for article in sources:
+        if article.source_sha256 not in states:
+            states[article.source_sha256] = _hash_blob(blobs, article.source_sha256)
+        problem = _check_source(article, states[article.source_sha256], blobs)
+        if problem is not None:
+            problems.append(problem)
+
+    referenced = (
+        {artifact.sha256 for artifact in artifacts}
+        | {article.source_sha256 for article in sources}
+        | pending
+    )
     # exists(): recovery in another process may have removed a dead run's blob since we listed.
     for sha in sorted(sha for sha in present - referenced if blobs.exists(sha)):
         problems.append(
@@ -98,27 +110,50 @@ def _check_artifact(
     artifact: Artifact, state: _BlobState, blobs: BlobStore
 ) -> VerifyProblem | None:
     name = f"the {artifact.kind} of capture {artifact.capture_id}"
-    problem: ProblemKind
-    if state.sha256 is None:
-        problem, detail = "missing", f"{name} {state.error} ({blobs.path(artifact.sha256)})"
-    elif state.sha256 != artifact.sha256:
-        problem = "hash_mismatch"
-        detail = (
-            f"{name} was altered: its blob now hashes to {state.sha256} "
-            f"({state.size} bytes, {artifact.size} recorded)"
-        )
-    elif state.size != artifact.size:
-        problem = "size_mismatch"
-        detail = f"{name} is recorded as {artifact.size} bytes but its blob has {state.size}"
-    else:
+    problem = _blob_problem(name, artifact.sha256, artifact.size, state, blobs)
+    if problem is None:
         return None
     return VerifyProblem(
         capture_id=artifact.capture_id,
         kind=_kind(artifact.kind),
         sha256=artifact.sha256,
-        problem=problem,
-        detail=detail,
+        problem=problem[0],
+        detail=problem[1],
     )
+
+
+def _check_source(article: Article, state: _BlobState, blobs: BlobStore) -> VerifyProblem | None:
+    name = f"the source of article {article.id}"
+    problem = _blob_problem(name, article.source_sha256, article.source_size, state, blobs)
+    if problem is None:
+        return None
+    return VerifyProblem(
+        capture_id=article.capture_id,
+        kind=None,
+        sha256=article.source_sha256,
+        problem=problem[0],
+        detail=problem[1],
+    )
+
+
+def _blob_problem(
+    name: str, sha256: str, size: int, state: _BlobState, blobs: BlobStore
+) -> tuple[ProblemKind, str] | None:
+    problem: ProblemKind
+    if state.sha256 is None:
+        problem, detail = "missing", f"{name} {state.error} ({blobs.path(sha256)})"
+    elif state.sha256 != sha256:
+        problem = "hash_mismatch"
+        detail = (
+            f"{name} was altered: its blob now hashes to {state.sha256} "
+            f"({state.size} bytes, {size} recorded)"
+        )
+    elif state.size != size:
+        problem = "size_mismatch"
+        detail = f"{name} is recorded as {size} bytes but its blob has {state.size}"
+    else:
+        return None
+    return problem, detail
 
 
 def _kind(value: str) -> ArtifactKind | None:

@@ -97,6 +97,16 @@ X_ESCAPING = Post(
     lang="en",
 )
 
+X_HOSTILE = Post(
+    Platform.X,
+    "1880000000000000009",
+    "Eve <script>alert('author')</script>",
+    "eve_hostile",
+    _at("2025-01-15T12:30:00"),
+    'Hostile text <script>alert("text")</script> and <img src=x onerror=alert(2)> end.',
+    lang="en",
+)
+
 
 def _gone_x(post_id: str, handle: str, state: PostState) -> Post:
     return Post(Platform.X, post_id, "Hidden", handle, _at("2025-01-10T08:00:00"), "…", state=state)
@@ -184,6 +194,7 @@ POSTS = (
     X_REPLY,
     X_QUOTE,
     X_ESCAPING,
+    X_HOSTILE,
     X_DELETED,
     X_DELETED_200,
     X_SUSPENDED,
@@ -241,6 +252,7 @@ FIXTURE_URLS: dict[str, str] = {
     "x_reply": _x(X_REPLY),
     "x_quote": _x(X_QUOTE),
     "x_escaping": _x(X_ESCAPING),
+    "x_hostile": _x(X_HOSTILE),
     "x_deleted": _x(X_DELETED),
     "x_deleted_200": _x(X_DELETED_200),
     "x_suspended": _x(X_SUSPENDED),
@@ -312,6 +324,7 @@ EXPECTED: dict[str, Expected] = {
     "x_reply": _x_expected(X_REPLY, reply_to=_x(X_LIVE)),
     "x_quote": _x_expected(X_QUOTE, quote_of=_x(X_LIVE)),
     "x_escaping": _x_expected(X_ESCAPING),
+    "x_hostile": _x_expected(X_HOSTILE),
     "x_deleted": _X_NOT_FOUND,
     "x_deleted_200": _X_NOT_FOUND,
     "x_suspended": Expected("suspended", "x", 200, contains="Account suspended"),

@@ -138,8 +138,14 @@ def test_provenance_record(batch: Batch) -> None:
     assert provenance["insecure_tls_accepted"] is True
     assert provenance["tool"]["name"] == "postproof"
     assert provenance["status"] == "ok"
-    shas = {a.kind.value: a.sha256 for a in record.artifacts if a.kind != ArtifactKind.PROVENANCE}
-    assert provenance["artifacts"] == shas
+    page = {
+        a.kind.value: a.sha256
+        for a in record.artifacts
+        if a.kind not in (ArtifactKind.PROVENANCE, ArtifactKind.MEDIA)
+    }
+    media = {a.source_url: a.sha256 for a in record.artifacts if a.kind == ArtifactKind.MEDIA}
+    assert provenance["artifacts"] == page
+    assert provenance["media"] == media and len(media) == 1
     assert record.started_at < record.finished_at
 
 

@@ -1,4 +1,4 @@
-"""The README's main job: `postproof demo` captures the bundled story's posts."""
+"""The README's main job: `postproof demo` runs the whole flow on the bundled story."""
 
 from __future__ import annotations
 
@@ -13,18 +13,26 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.browser
 
 
-def test_demo_captures_every_post_of_the_story(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
     done = run_cli("demo", "--json", "--home", str(tmp_path), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(done.stdout)
+    assert data["ok"] is True
     captures = data["captures"]
-    assert data["ok"] is True and len(captures) == 5
-    assert {c["platform"] for c in captures} == {"x", "mastodon", "bluesky"}
-    assert all(c["status"] == "ok" for c in captures)
-    email_post = captures[0]
+    posts = [c for c in captures if c["platform"] != "generic"]
+    assert len(posts) == 5 and all(c["status"] == "ok" for c in captures)
+    assert {c["platform"] for c in posts} == {"x", "mastodon", "bluesky"}
+    email_post = next(c for c in posts if len(c["post"]["media"]) == 2)
     assert email_post["post"]["author"] == "Camille Royer"
-    assert len(email_post["post"]["media"]) == 2
-    assert email_post["canonical_url"].startswith("https://x.com/camroyer/status/")
+    media = [a for a in email_post["artifacts"] if a["kind"] == "media"]
+    assert len(media) == 2 and all(a["source_url"] for a in media)
+
+    article = data["article"]
+    assert any(c["links"] for c in article["claims"])
+    report = data["report"]
+    assert Path(report["path"]).is_file()
+    assert report["summary"]["quotes_not_found"] >= 1  # the demo's deliberate misquote
+
     human = run_cli("verify", "--all", "--home", str(tmp_path), env=env)
     assert human.returncode == 0, human.stdout

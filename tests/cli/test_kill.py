@@ -73,7 +73,9 @@ def test_killed_capture_run_leaves_no_half_recorded_capture(
                 next(a for a in shown["artifacts"] if a["kind"] == "provenance")["path"]
             ).read_text()
         )
-        assert set(provenance["artifacts"]) == kinds - {"provenance"}
+        assert set(provenance["artifacts"]) == kinds - {"provenance", "media"}
+        media = {a["source_url"]: a["sha256"] for a in shown["artifacts"] if a["kind"] == "media"}
+        assert provenance["media"] == media
     # The next run works normally on the same data home.
     again = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=cli_env)
     assert again.returncode == 0, again.stdout

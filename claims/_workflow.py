@@ -1,0 +1,677 @@
+"""Articles in, evidence out: the steps that tie article parsing, capture, linking, quote
+checking, citing and reporting to the archive. The CLI calls these; they hold the logic."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+
+import storage
+from archiver import (
+    ArtifactKind,
+    CaptureIncomplete,
+    CaptureOptions,
+    CaptureResult,
+    Status,
+    UsageError,
+    adapter_for,
+    capture_many,
+    parse_url,
+    tool_version,
+    utcnow,
+)
+from claims._article import parse_article
+from claims._cite import CitationSource, render_citation
+from claims._match import match_quote
+from claims._ocr import read_text
+from claims._quotes import attribute_speaker, find_quotes
+from claims._report import ReportClaim, ReportData, ReportLink, render_report
+from claims._segment import segment
+from claims._suggest import suggest
+from claims.models import (
+    ArticleText,
+    Candidate,
+    ClaimDraft,
+    ClaimKind,
+    MatchResult,
+    Quote,
+    QuoteMatch,
+    ReferenceKind,
+    Relation,
+    SourceKind,
+    Suggestion,
+)
+
+log = logging.getLogger("postproof.claims")
+
+OCR_LANGS = "eng+fra"
+THUMBNAIL_WIDTH = 360
+OnCapture = Callable[[str, CaptureResult], None]
+SOURCE_KINDS = {
+    ".html": SourceKind.HTML,
+    ".htm": SourceKind.HTML,
+    ".xhtml": SourceKind.HTML,
+    ".md": SourceKind.MARKDOWN,
+    ".markdown": SourceKind.MARKDOWN,
+}
+
+
+@dataclass(frozen=True)
+class AddedArticle:
+    article: storage.ArticleRecord
+    claims: list[storage.ClaimRecord]
+    references: list[storage.ReferenceRecord]
+    links: list[storage.LinkRecord]
+    captures: list[storage.CaptureRecord]  # the captures this command made
+
+
+def add_article(
+    archive: storage.Archive,
+    source: str,
+    *,
+    options: CaptureOptions,
+    lang: str | None = None,
+    title: str | None = None,
+    capture_references: bool = True,
+    on_capture: OnCapture | None = None,
+) -> AddedArticle:
+    """Read an article (a URL, an HTML, Markdown or text file), store its claims and
+    references, capture the social posts it cites, link each claim to the evidence in its own
+    sentence (or, for an embedded post, in the paragraph before it) and check its quotes."""
+    made: list[storage.CaptureRecord] = []
+    path = Path(source).expanduser()
+    if path.is_file():
+        data = _read_file(path)
+        kind = SOURCE_KINDS.get(path.suffix.lower(), SourceKind.TEXT)
+        if (
+            kind is SourceKind.TEXT
+            and data.lstrip()[:1] == b"<"
+            and b"<html" in data[:2048].lower()
+        ):
+            kind = SourceKind.HTML
+        source_url, capture_id, base_url = None, None, None
+        source_name: str | None = path.name
+    else:
+        url = _article_url(source)
+        page = _capture_all([url], archive, options, on_capture)[0]
+        made.append(page)
+        if page.status != Status.OK:
+            raise CaptureIncomplete(
+                f"The article page could not be captured ({page.status}): {page.reason}",
+                hint=f"The attempt is kept as capture {page.id}; try again later, or save the "
+                "page as a file and add the file.",
+            )
+        html = page.artifact(ArtifactKind.HTML)
+        if html is None:
+            raise CaptureIncomplete(
+                f"The capture {page.id} of the article holds no HTML to read.",
+                hint="Save the page as a file and add the file instead.",
+            )
+        data = html.path.read_bytes()
+        kind, source_url, capture_id = SourceKind.HTML, url, page.id
+        base_url, source_name = page.final_url or url, None
+    parsed = parse_article(data, kind=kind, base_url=base_url, lang=lang, title=title)
+    drafts = segment(parsed)
+    article_id = archive.articles.add(
+        storage.NewArticle(
+            source=data,
+            source_kind=kind.value,
+            text=parsed.text,
+            source_url=source_url,
+            source_name=source_name,
+            capture_id=capture_id,
+            title=parsed.title,
+            byline=parsed.byline,
+            published_at=parsed.published_at,
+            lang=parsed.lang,
+            claims=tuple(_new_claim(d) for d in drafts),
+            references=_new_references(parsed, drafts),
+        )
+    )
+    book = archive.articles
+    references = book.references(article_id)
+    if capture_references:
+        made += _capture_references(archive, references, options, on_capture)
+        references = book.references(article_id)
+    links = _auto_link(archive, article_id, references)
+    for link in links:
+        check_link(archive, link)
+    return AddedArticle(
+        article=book.get(article_id),
+        claims=book.claims(article_id),
+        references=references,
+        links=book.links(article_id),
+        captures=made,
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+
+
+def _article_url(source: str) -> str:
+    if "://" not in source and not source.startswith(("www.", "http")):
+        raise UsageError(
+            f"{source!r} is neither a file nor a web address.",
+            hint="Give the path of an HTML, Markdown or text file, or the article's URL.",
+        )
+    return parse_url(source)
+
+
+def _capture_all(
+    urls: Sequence[str],
+    archive: storage.Archive,
+    options: CaptureOptions,
+    on_capture: OnCapture | None,
+) -> list[storage.CaptureRecord]:
+    if not urls:
+        return []
+    results = asyncio.run(capture_many(urls, options, archive, on_result=on_capture))
+    return [archive.get_capture(capture_id) for capture_id, _ in results]
+
+
+def _new_claim(draft: ClaimDraft) -> storage.NewClaim:
+    return storage.NewClaim(
+        number=draft.number,
+        kind=draft.kind.value,
+        text=draft.text,
+        paragraph=draft.paragraph,
+        start=draft.start,
+        end=draft.end,
+        section=draft.section,
+        quotes=tuple(q.text for q in draft.quotes),
+        speaker=draft.speaker,
+        speaker_cue=draft.speaker_cue,
+    )
+
+
+def _new_references(
+    article: ArticleText, drafts: Sequence[ClaimDraft]
+) -> tuple[storage.NewReference, ...]:
+    refs = []
+    for ref in article.references:
+        number = None
+        if ref.kind is ReferenceKind.LINK and ref.start is not None:
+            number = next(
+                (d.number for d in drafts if d.start <= ref.start < max(d.end, d.start + 1)),
+                None,
+            )
+        refs.append(
+            storage.NewReference(
+                kind=ref.kind.value,
+                url=ref.url,
+                paragraph=ref.paragraph,
+                platform=ref.platform or _platform_of(ref.url),
+                text=ref.text,
+                start=ref.start,
+                end=ref.end,
+                claim_number=number,
+            )
+        )
+    return tuple(refs)
+
+
+def _platform_of(url: str) -> str | None:
+    try:
+        name = adapter_for(parse_url(url)).NAME
+    except UsageError:
+        return None
+    return None if name == "generic" else name
+
+
+def _capture_references(
+    archive: storage.Archive,
+    references: Sequence[storage.ReferenceRecord],
+    options: CaptureOptions,
+    on_capture: OnCapture | None,
+) -> list[storage.CaptureRecord]:
+    """Capture every social post the article cites, once each, concurrently."""
+    wanted: dict[str, list[storage.ReferenceRecord]] = {}
+    for ref in references:
+        if ref.platform is None or ref.capture_id is not None:
+            continue
+        try:
+            url = parse_url(ref.url)
+        except UsageError as exc:
+            log.warning("skipping the reference %s: %s", ref.url, exc.message)
+            continue
+        canonical = adapter_for(url).post_ref(url).canonical_url
+        wanted.setdefault(canonical, []).append(ref)
+    urls = [refs[0].url for refs in wanted.values()]
+    records = _capture_all(urls, archive, options, on_capture)
+    book = archive.articles
+    for record, refs in zip(records, wanted.values(), strict=True):
+        for ref in refs:
+            book.set_reference_capture(ref.id, record.id)
+    return records
+
+
+def _auto_link(
+    archive: storage.Archive, article_id: str, references: Sequence[storage.ReferenceRecord]
+) -> list[storage.LinkRecord]:
+    book = archive.articles
+    claims = book.claims(article_id)
+    links = []
+    for ref in references:
+        if ref.capture_id is None:
+            continue
+        if ref.kind == ReferenceKind.LINK.value and ref.claim_number is not None:
+            targets = [c for c in claims if c.number == ref.claim_number]
+            anchor = f" (“{ref.text}”)" if ref.text else ""
+            why = f"the claim's sentence links to this post{anchor}"
+            origin = "link"
+        elif ref.kind == ReferenceKind.EMBED.value:
+            targets = [c for c in claims if c.paragraph == ref.paragraph and c.kind != "manual"]
+            why = (
+                f"the post is embedded right after paragraph {ref.paragraph + 1}, "
+                "which holds this claim"
+            )
+            origin = "embed"
+        else:
+            continue
+        for claim in targets:
+            links.append(
+                book.link(
+                    claim,
+                    ref.capture_id,
+                    relation=Relation.SUPPORTS.value,
+                    origin=origin,
+                    why=why,
+                )
+            )
+    return links
+
+
+# -- quote checks --------------------------------------------------------------------------
+
+
+def check_link(archive: storage.Archive, link: storage.LinkRecord) -> list[QuoteMatch]:
+    """Search the linked capture's evidence (post text, then text read from the post's
+    images) for each quote of the claim, and record what was found."""
+    book = archive.articles
+    claim = book.claim(link.claim_ref)
+    quotes = [link.quote] if link.quote else list(claim.quotes)
+    if not quotes:
+        return []
+    capture = archive.get_capture(link.capture_id)
+    sources = evidence_texts(archive, capture)
+    found = []
+    for quote in quotes:
+        match = match_quote(quote, sources)
+        book.record_check(
+            link.id,
+            quote=quote,
+            result=match.result.value,
+            score=match.score,
+            excerpt=match.excerpt,
+            source=match.source,
+        )
+        found.append(match)
+    return found
+
+
+def evidence_texts(
+    archive: storage.Archive, capture: storage.CaptureRecord
+) -> list[tuple[str, str]]:
+    """The texts of a capture a quote may be found in: the post's text, then the text read
+    from each of its images (or from the post's screenshot when its images were not kept)."""
+    sources: list[tuple[str, str]] = []
+    if capture.text:
+        sources.append(("post_text", capture.text))
+    images = [
+        a
+        for a in capture.artifacts
+        if a.kind == ArtifactKind.MEDIA and a.media_type.startswith("image/")
+    ]
+    if not images:
+        shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
+        images = [shot] if shot is not None else []
+    for image in images:
+        text = image_text(archive, image.sha256, image.path)
+        if text:
+            sources.append((f"image:{image.sha256}", text))
+    return sources
+
+
+def image_text(archive: storage.Archive, sha256: str, path: Path) -> str:
+    """Text read from an image blob by OCR, read once and kept in the archive."""
+    book = archive.articles
+    cached = book.ocr_text(sha256, OCR_LANGS)
+    if cached is not None:
+        return cached
+    text = read_text(path.read_bytes(), langs=OCR_LANGS)
+    book.keep_ocr_text(sha256, OCR_LANGS, text, engine="tesseract")
+    return text
+
+
+# -- manual links and suggestions ----------------------------------------------------------
+
+
+def link_claim(
+    archive: storage.Archive,
+    claim_ref: str,
+    target: str,
+    *,
+    options: CaptureOptions,
+    quote: str | None = None,
+    relation: Relation = Relation.SUPPORTS,
+    note: str | None = None,
+    on_capture: OnCapture | None = None,
+) -> tuple[storage.LinkRecord, list[QuoteMatch]]:
+    """Link a claim to a capture (by id) or to a URL, which is captured first."""
+    claim = archive.articles.claim(claim_ref)
+    if "/" in target or "." in target:
+        capture = _capture_all([parse_url(target)], archive, options, on_capture)[0]
+    else:
+        capture = archive.get_capture(target)
+    link = archive.articles.link(
+        claim,
+        capture.id,
+        relation=relation.value,
+        origin="manual",
+        why="linked by hand",
+        quote=quote,
+        note=note,
+    )
+    matches = check_link(archive, link)
+    return _refreshed(archive, link), matches
+
+
+def _refreshed(archive: storage.Archive, link: storage.LinkRecord) -> storage.LinkRecord:
+    claim = archive.articles.claim(link.claim_ref)
+    return next(x for x in archive.articles.links_of_claim(claim) if x.id == link.id)
+
+
+def suggest_links(
+    archive: storage.Archive, article_id: str, *, limit: int = 3
+) -> list[tuple[storage.ClaimRecord, Suggestion]]:
+    """Posts of the archive that could support the article's unlinked claims, best first."""
+    book = archive.articles
+    claims = book.claims(article_id)
+    linked = {link.claim_id for link in book.links(article_id)}
+    open_claims = [c for c in claims if c.id not in linked]
+    candidates = [_candidate(archive, c) for c in archive.latest_good_captures()]
+    by_number = {c.number: c for c in open_claims}
+    found = suggest([_draft(c) for c in open_claims], candidates, limit=limit)
+    return [(by_number[s.claim_number], s) for s in found]
+
+
+def accept_suggestion(
+    archive: storage.Archive, claim: storage.ClaimRecord, suggestion: Suggestion
+) -> storage.LinkRecord:
+    link = archive.articles.link(
+        claim,
+        suggestion.capture_id,
+        relation=Relation.SUPPORTS.value,
+        origin="suggested",
+        why=f"suggested (score {suggestion.score:.2f}): " + "; ".join(suggestion.reasons),
+    )
+    check_link(archive, link)
+    return _refreshed(archive, link)
+
+
+def _candidate(archive: storage.Archive, capture: storage.CaptureRecord) -> Candidate:
+    # Only text already read from images is used: suggesting must stay fast on a big archive.
+    book = archive.articles
+    image_text = " ".join(
+        text
+        for a in capture.artifacts
+        if a.kind == ArtifactKind.MEDIA and (text := book.ocr_text(a.sha256, OCR_LANGS)) is not None
+    )
+    return Candidate(
+        capture_id=capture.id,
+        platform=capture.platform,
+        author=capture.author,
+        handle=capture.handle,
+        text=capture.text,
+        url=capture.canonical_url,
+        image_text=image_text or None,
+    )
+
+
+def _draft(claim: storage.ClaimRecord) -> ClaimDraft:
+    return ClaimDraft(
+        number=claim.number,
+        text=claim.text,
+        paragraph=claim.paragraph or 0,
+        start=claim.start or 0,
+        end=claim.end or len(claim.text),
+        kind=ClaimKind(claim.kind),
+        section=claim.section,
+        quotes=tuple(_quote_in(claim.text, q) for q in claim.quotes),
+        speaker=claim.speaker,
+        speaker_cue=claim.speaker_cue,
+    )
+
+
+def _quote_in(text: str, quote: str) -> Quote:
+    start = max(0, text.find(quote))
+    return Quote(text=quote, start=start, end=start + len(quote), marks="")
+
+
+# -- status, citations, reports ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    status: str  # live | edited | deleted | suspended | login_wall | unavailable
+    since: datetime | None
+    checked_at: datetime
+
+
+STATUS_WORDS = {
+    Status.NOT_FOUND.value: "deleted",
+    Status.SUSPENDED.value: "suspended",
+    Status.LOGIN_WALL.value: "login_wall",
+    Status.UNAVAILABLE.value: "unavailable",
+    Status.BLOCKED.value: "unavailable",
+}
+
+
+def post_status(archive: storage.Archive, capture: storage.CaptureRecord) -> PostStatus:
+    """The post's state as of its latest check, compared with the capture that is cited."""
+    history = archive.history(capture.id)
+    latest = history[-1]
+    if latest.status == Status.OK.value:
+        cited = _normal(capture.text)
+        later = [
+            c for c in history if c.started_at > capture.started_at and c.status == Status.OK.value
+        ]
+        changed = next((c for c in later if _normal(c.text) != cited), None)
+        if changed is not None and _normal(latest.text) != cited:
+            return PostStatus("edited", changed.started_at, latest.started_at)
+        return PostStatus("live", None, latest.started_at)
+    last_ok = max((i for i, c in enumerate(history) if c.status == Status.OK.value), default=-1)
+    gone_since = history[last_ok + 1].started_at
+    return PostStatus(STATUS_WORDS.get(latest.status, latest.status), gone_since, latest.started_at)
+
+
+def _normal(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+def citation_source(
+    archive: storage.Archive,
+    capture: storage.CaptureRecord,
+    *,
+    quote: str | None = None,
+    claim_text: str | None = None,
+) -> CitationSource:
+    state = post_status(archive, capture)
+    shot = capture.artifact(ArtifactKind.SCREENSHOT)
+    return CitationSource(
+        capture_id=capture.id,
+        url=capture.canonical_url,
+        platform=capture.platform,
+        post_id=capture.platform_post_id,
+        author=capture.author,
+        handle=capture.handle,
+        posted_at=capture.posted_at,
+        text=capture.text,
+        captured_at=capture.started_at,
+        screenshot_sha256=shot.sha256 if shot else None,
+        status=state.status,
+        status_since=state.since,
+        checked_at=state.checked_at,
+        quote=quote,
+        claim_text=claim_text,
+        archive_name="postproof",
+        lang=capture.lang,
+    )
+
+
+def cite(archive: storage.Archive, target: str, fmt: str) -> list[str]:
+    """Citations for a claim (``ARTICLE#N``: one per piece of evidence) or a capture id."""
+    if "#" in target or ":" in target:
+        claim = archive.articles.claim(target)
+        links = archive.articles.links_of_claim(claim)
+        if not links:
+            raise UsageError(
+                f"Claim {claim.ref} has no evidence to cite yet.",
+                hint=f"Link it first: postproof link {claim.ref} CAPTURE_ID_OR_URL",
+            )
+        sources = [
+            citation_source(
+                archive,
+                archive.get_capture(link.capture_id),
+                quote=link.quote or (claim.quotes[0] if claim.quotes else None),
+                claim_text=claim.text,
+            )
+            for link in links
+        ]
+    else:
+        sources = [citation_source(archive, archive.get_capture(target))]
+    return [render_citation(source, fmt) for source in sources]
+
+
+def build_report(archive: storage.Archive, article_id: str) -> ReportData:
+    book = archive.articles
+    article = book.get(article_id)
+    links_by_claim: dict[int, list[storage.LinkRecord]] = {}
+    for link in book.links(article.id):
+        links_by_claim.setdefault(link.claim_id, []).append(link)
+    captures: dict[str, storage.CaptureRecord] = {}
+    claims = []
+    for claim in book.claims(article.id):
+        report_links = []
+        for link in links_by_claim.get(claim.id, []):
+            if link.capture_id not in captures:
+                captures[link.capture_id] = archive.get_capture(link.capture_id)
+            report_links.extend(_report_links(archive, link, captures[link.capture_id]))
+        claims.append(
+            ReportClaim(
+                number=claim.number,
+                text=claim.text,
+                paragraph=claim.paragraph if claim.paragraph is not None else -1,
+                kind=ClaimKind(claim.kind),
+                section=claim.section,
+                quotes=claim.quotes,
+                speaker=claim.speaker,
+                links=tuple(report_links),
+            )
+        )
+    return ReportData(
+        article_id=article.id,
+        title=article.title,
+        url=article.source_url,
+        byline=article.byline,
+        published_at=article.published_at,
+        lang=article.lang,
+        generated_at=utcnow(),
+        tool_version=tool_version(),
+        claims=tuple(claims),
+    )
+
+
+def _report_links(
+    archive: storage.Archive, link: storage.LinkRecord, capture: storage.CaptureRecord
+) -> list[ReportLink]:
+    state = post_status(archive, capture)
+    shot = capture.artifact(ArtifactKind.SCREENSHOT)
+    post_shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
+    thumb_source = post_shot or shot
+    thumbnail = _thumbnail(thumb_source.path) if thumb_source else None
+    checks = link.checks or (None,)
+    rows = []
+    for check in checks:
+        match = None
+        if check is not None:
+            match = QuoteMatch(
+                result=MatchResult(check.result),
+                score=check.score,
+                excerpt=check.excerpt,
+                source=check.source,
+            )
+        rows.append(
+            ReportLink(
+                capture_id=capture.id,
+                url=capture.canonical_url,
+                platform=capture.platform,
+                post_id=capture.platform_post_id,
+                author=capture.author,
+                handle=capture.handle,
+                posted_at=capture.posted_at,
+                relation=Relation(link.relation),
+                why=link.why,
+                origin=link.origin,
+                quote=check.quote if check is not None else link.quote,
+                match=match,
+                captured_at=capture.started_at,
+                screenshot_sha256=shot.sha256 if shot else None,
+                post_screenshot_sha256=post_shot.sha256 if post_shot else None,
+                status=state.status,
+                status_since=state.since,
+                thumbnail_png=thumbnail,
+                post_text=capture.text,
+                checked_at=state.checked_at,
+            )
+        )
+    return rows
+
+
+def _thumbnail(path: Path) -> bytes | None:
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 4))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, format="PNG", optimize=True)
+    except OSError as exc:
+        log.warning("no thumbnail for %s: %s", path, exc)
+        return None
+    return out.getvalue()
+
+
+def write_report(archive: storage.Archive, article_id: str, fmt: str, output: Path) -> ReportData:
+    data = build_report(archive, article_id)
+    text = render_report(data, fmt)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"Cannot write the report to {output}: {exc.strerror or exc}.") from exc
+    return data
+
+
+def manual_claim(text: str) -> storage.NewClaim:
+    """A claim a person adds: its quotes and speaker are found as for split claims."""
+    clean = " ".join(text.split())
+    speaker, cue = attribute_speaker(clean)
+    return storage.NewClaim(
+        number=0,  # numbered by the archive, after the article's last claim
+        kind=ClaimKind.MANUAL.value,
+        text=clean,
+        quotes=tuple(q.text for q in find_quotes(clean)),
+        speaker=speaker,
+        speaker_cue=cue,
+    )
