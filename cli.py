@@ -21,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape as esc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -118,9 +119,9 @@ def handles_errors(func: F) -> F:
             if as_json:
                 emit_json({"ok": False, "error": exc.message, "hint": exc.hint})
             else:
-                err.print(f"[bold red]Error:[/] {exc.message}", markup=True)
+                err.print(f"[bold red]Error:[/] {esc(exc.message)}", markup=True)
                 if exc.hint:
-                    err.print(f"[dim]{exc.hint}[/]", markup=True)
+                    err.print(f"[dim]{esc(exc.hint)}[/]", markup=True)
             raise typer.Exit(exc.exit_code) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -331,14 +332,14 @@ def render_capture_table(records: list[storage.CaptureRecord]) -> None:
             r.id,
             f"[{style}]{r.status}[/]" if style else r.status,
             r.platform,
-            who or "—",
+            esc(who) or "—",
             r.posted_at.strftime("%Y-%m-%d %H:%M") if r.posted_at else "—",
-            r.canonical_url,
+            esc(r.canonical_url),
         )
     out.print(table)
     for r in records:
         if r.reason:
-            out.print(f"[dim]{r.id}: {r.reason}[/]")
+            out.print(f"[dim]{r.id}: {esc(r.reason)}[/]")
 
 
 @app.command("list")
@@ -410,7 +411,7 @@ def show(
         "server_ip",
     ):
         if data.get(key) not in (None, ""):
-            out.print(f"  {key:14} {data[key]}")
+            out.print(f"  {key:14} {data[key]}", markup=False)
     if record.insecure:
         out.print("  [yellow]captured with --insecure: TLS certificate errors were accepted[/]")
     post = data["post"]
@@ -418,19 +419,19 @@ def show(
         out.print("[bold]Post[/]")
         for key in ("author", "handle", "posted_at", "lang", "reply_to", "quote_of"):
             if post.get(key):
-                out.print(f"  {key:14} {post[key]}")
+                out.print(f"  {key:14} {post[key]}", markup=False)
         if post.get("text"):
             out.print("  text")
             for line in str(post["text"]).splitlines():
                 out.print(f"    {line}", markup=False)
         for media in post.get("media") or []:
-            out.print(f"  media          {media.get('url')}")
+            out.print(f"  media          {media.get('url')}", markup=False)
     out.print("[bold]Artifacts[/]")
     for a in record.artifacts:
         perceptual = f"  phash {a.phash}  dhash {a.dhash}" if a.phash else ""
         out.print(f"  {a.kind:16} {a.size:>10} B  {a.media_type}{perceptual}")
         out.print(f"    sha256 {a.sha256}", markup=False)
-        out.print(f"    [dim]{a.path}[/]")
+        out.print(f"    [dim]{esc(str(a.path))}[/]")
 
 
 @app.command()
@@ -470,7 +471,8 @@ def verify(
     else:
         for p in problems:
             who = f"capture {p['capture_id']} {p['kind']}" if p["capture_id"] else "blob"
-            err.print(f"[bold red]{p['problem']}[/]: {who} {p['sha256']} — {p['detail']}")
+            line = f"{who} {p['sha256']} — {p['detail']}"
+            err.print(f"[bold red]{p['problem']}[/]: {esc(line)}")
         summary = (
             f"{report.captures_checked} captures, {report.artifacts_checked} artifacts, "
             f"{report.bytes_hashed} bytes hashed"
@@ -590,16 +592,15 @@ def render_claims(claims: list[storage.ClaimRecord], links: list[storage.LinkRec
     for claim in claims:
         mine = by_claim.get(claim.id, [])
         mark = "[green]●[/]" if mine else "[dim]○[/]"
-        who = f" [dim]— {claim.speaker}[/]" if claim.speaker else ""
+        who = f" [dim]— {esc(claim.speaker)}[/]" if claim.speaker else ""
         out.print(f"{mark} [bold]{claim.ref}[/]{who}")
         out.print(f"    {claim.text}", markup=False)
         for link in mine:
-            out.print(f"    [cyan]→ {link.capture_id}[/] {link.relation} ({link.why})")
+            out.print(f"    [cyan]→ {link.capture_id}[/] {link.relation} ({esc(link.why)})")
             for check in link.checks:
                 style = {"exact": "green", "fuzzy": "yellow"}.get(check.result, "red")
-                out.print(
-                    f"      [{style}]quote {check.result}[/] ({check.score:.0f}) « {check.quote} »",
-                )
+                label = f"[{style}]quote {check.result}[/] ({check.score:.0f})"
+                out.print(f"      {label} « {esc(check.quote)} »")
 
 
 @article_app.command("add")
@@ -669,7 +670,7 @@ def render_article_summary(
     checks = [c for link in links for c in link.checks]
     missing = sum(1 for c in checks if c.result == "not_found")
     captured = sum(1 for r in references if r.capture_id)
-    out.print(f"[bold]Article {article.id}[/] {article.title or '(untitled)'}")
+    out.print(f"[bold]Article {article.id}[/] {esc(article.title or '(untitled)')}")
     out.print(
         f"  {len(claims)} claims, {len(references)} references ({captured} captured), "
         f"{len(linked)} claims linked to evidence, {len(checks)} quotes checked"
@@ -703,8 +704,8 @@ def article_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
             a.id,
             a.added_at.strftime("%Y-%m-%d %H:%M"),
             str(a.claim_count),
-            a.title or "—",
-            a.source_url or a.source_name or "—",
+            esc(a.title or "—"),
+            esc(a.source_url or a.source_name or "—"),
         )
     out.print(table)
 
@@ -768,7 +769,7 @@ def claim_add(
     if as_json:
         emit_json({"ok": True, "claim": claim_json(claim)})
     else:
-        out.print(f"Added claim [bold]{claim.ref}[/]: {claim.text}")
+        out.print(f"Added claim [bold]{claim.ref}[/]: {esc(claim.text)}")
 
 
 RelationOpt = Annotated[str, typer.Option("--relation", help="supports, contradicts or context.")]
@@ -849,7 +850,7 @@ def link(
         return
     out.print(f"Linked [bold]{made.claim_ref}[/] → {made.capture_id} ({made.relation})")
     for check in made.checks:
-        out.print(f"  quote {check.result} ({check.score:.0f}): « {check.quote} »")
+        out.print(f"  quote {check.result} ({check.score:.0f}): « {check.quote} »", markup=False)
 
 
 def _suggest(
@@ -882,7 +883,7 @@ def _suggest(
     for row in rows:
         out.print(f"[bold]{row['claim']}[/] → {row['capture_id']}  score {row['score']:.2f}")
         for reason in row["reasons"]:
-            out.print(f"    · {reason}")
+            out.print(f"    · {reason}", markup=False)
     for made in accepted:
         out.print(f"[green]Linked[/] {made.claim_ref} → {made.capture_id}")
 
@@ -1036,7 +1037,7 @@ def demo(
     else:
         render_capture_table(records)
         render_article_summary(added.article, added.claims, added.links, added.references)
-        out.print(f"[bold]Report:[/] {path.resolve()}")
+        out.print(f"[bold]Report:[/] {esc(str(path.resolve()))}")
         out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
         out.print("Check the archive with: postproof verify --all")
     if not all_ok:

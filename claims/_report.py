@@ -361,7 +361,7 @@ def _markdown(data: ReportData) -> str:
 def _markdown_claim(claim: ReportClaim) -> list[str]:
     esc = markdown_escape
     lines = [f"### Claim {claim.number}", "", f"> {esc(claim.text)}", ""]
-    about = [f"paragraph {claim.paragraph}", str(claim.kind).replace("_", " ")]
+    about = [f"paragraph {claim.paragraph + 1}", str(claim.kind).replace("_", " ")]
     if claim.section:
         about.append(f"section “{esc(claim.section)}”")
     if claim.speaker:
