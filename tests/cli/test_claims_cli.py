@@ -146,3 +146,26 @@ def test_html_report_is_self_contained_and_escapes_captured_content(
     assert images and all(complete and width > 0 for complete, width in images)
     assert scripts == 0
     assert 'Hostile text <script>alert("text")</script>' in text
+
+
+def test_suggest_and_accept_on_a_plain_text_draft(cli_env: dict[str, str], tmp_path: Path) -> None:
+    captured = run_cli("capture", FIXTURE_URLS["x_live"], FIXTURE_URLS["bsky_live"], env=cli_env)
+    assert captured.returncode == 0, captured.stderr
+    draft = tmp_path / "draft.txt"
+    draft.write_text(
+        "Budget\n\nAlice Dupont a écrit que le conseil municipal a voté ce soir le budget 2025.\n\n"
+        "Il pleuvra demain.\n",
+        encoding="utf-8",
+    )
+    article = add(cli_env, draft)
+    done = run_cli("link", "--suggest", article["id"], "--accept", "--json", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    alice = next(c for c in article["claims"] if "Alice Dupont" in c["text"])
+    first = next(s for s in data["suggestions"] if s["claim"] == alice["id"])
+    assert first["reasons"] and first["score"] >= 0.5
+    [accepted] = data["accepted"]
+    assert accepted["claim"] == alice["id"] and accepted["origin"] == "suggested"
+    assert accepted["capture_id"] == first["capture_id"]
+    shown = json.loads(run_cli("show", first["capture_id"], "--json", env=cli_env).stdout)
+    assert shown["capture"]["post"]["author"] == "Alice Dupont"
