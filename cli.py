@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,9 @@ from rich.table import Table
 
 import claims as claims_lib
 import storage
+import watch as watch_lib
 from archiver import (
+    ArtifactKind,
     CaptureOptions,
     CaptureResult,
     PostproofError,
@@ -38,6 +41,7 @@ from archiver import (
     default_concurrency,
     parse_host_map,
     parse_url,
+    utcnow,
 )
 from claims.models import Relation, Suggestion
 
@@ -70,7 +74,10 @@ ConcurrencyOpt = Annotated[
     int | None,
     typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False),
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds allowed per capture.")]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", help="Seconds allowed per capture (default 60).", show_default=False),
+]
 AllowPrivateOpt = Annotated[
     bool,
     typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
@@ -143,34 +150,57 @@ def root(
     ] = False,
 ) -> None:
     """postproof: prove where a claim came from."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
-    )
+    level = logging.DEBUG if verbose else logging.WARNING
+    console = RichHandler(console=err, show_path=False, show_time=False)
+    # The handler keeps its own level: log files may ask for more detail than the terminal.
+    console.setLevel(level)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[console])
+
+
+def settings(home: Path | None) -> dict[str, Any]:
+    """The data home's ``config.toml``: lasting settings (what cron runs with). Command-line
+    flags and environment variables add to them."""
+    path = (home or storage.default_home()) / "config.toml"
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(
+            f"Cannot read the settings file {path}: {exc}",
+            hint="Fix the file (TOML) or move it away; README.md lists its keys.",
+        ) from exc
+    return data
 
 
 def capture_options(
     *,
-    timeout: float,
+    timeout: float | None,
     concurrency: int | None,
     allow_private: bool,
     insecure: bool,
     host_map: list[str],
     allow_private_hosts: list[str] | None = None,
+    home: Path | None = None,
 ) -> CaptureOptions:
+    conf = settings(home).get("capture", {})
+    timeout = timeout if timeout is not None else float(conf.get("timeout", 60.0))
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds.")
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1.")
     env_map = [e for e in os.environ.get("POSTPROOF_HOST_MAP", "").split(",") if e.strip()]
+    hosts = [*conf.get("allow_private_hosts", []), *(allow_private_hosts or [])]
     return CaptureOptions(
         timeout=timeout,
-        concurrency=concurrency or default_concurrency(),
-        allow_private=allow_private or _env_flag("POSTPROOF_ALLOW_PRIVATE"),
-        allow_private_hosts=frozenset(h.strip().lower() for h in allow_private_hosts or ()),
-        insecure=insecure or _env_flag("POSTPROOF_INSECURE"),
-        host_map=parse_host_map([*env_map, *host_map]),
+        concurrency=concurrency or int(conf.get("concurrency", 0)) or default_concurrency(),
+        allow_private=allow_private
+        or _env_flag("POSTPROOF_ALLOW_PRIVATE")
+        or bool(conf.get("allow_private", False)),
+        allow_private_hosts=frozenset(h.strip().lower() for h in hosts),
+        insecure=insecure or _env_flag("POSTPROOF_INSECURE") or bool(conf.get("insecure", False)),
+        host_map=parse_host_map([*conf.get("host_map", []), *env_map, *host_map]),
     )
 
 
@@ -222,11 +252,14 @@ def capture(
         typer.Option("--file", "-f", help="Read URLs from FILE, one per line ('-': stdin)."),
     ] = None,
     concurrency: ConcurrencyOpt = None,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
     allow_private: AllowPrivateOpt = False,
     allow_private_host: AllowPrivateHostOpt = None,
     insecure: InsecureOpt = False,
     host_map: HostMapOpt = None,
+    no_watch: Annotated[
+        bool, typer.Option("--no-watch", help="Do not re-check these posts later.")
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -246,12 +279,15 @@ def capture(
         insecure=insecure,
         host_map=host_map or [],
         allow_private_hosts=allow_private_host,
+        home=home,
     )
     with opened_archive(home) as archive:
         results = run_captures(
             targets, options, archive, show_progress=not as_json and err.is_terminal
         )
         records = [archive.get_capture(capture_id) for capture_id, _ in results]
+        if no_watch:
+            archive.watchlist.set_watched(list({r.post_id for r in records}), False)
     all_ok = all(r.status == Status.OK.value for r in records)
     if as_json:
         emit_json({"ok": all_ok, "captures": [capture_json(r) for r in records]})
@@ -619,7 +655,7 @@ def article_add(
         bool, typer.Option("--no-capture", help="Record references without capturing them.")
     ] = False,
     concurrency: ConcurrencyOpt = None,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
     allow_private: AllowPrivateOpt = False,
     allow_private_host: AllowPrivateHostOpt = None,
     insecure: InsecureOpt = False,
@@ -638,6 +674,7 @@ def article_add(
         insecure=insecure,
         host_map=host_map or [],
         allow_private_hosts=allow_private_host,
+        home=home,
     )
     with opened_archive(home) as archive:
         added = claims_lib.add_article(
@@ -805,7 +842,7 @@ def link(
         float, typer.Option("--min-score", help="With --accept: the lowest score accepted.")
     ] = 0.5,
     concurrency: ConcurrencyOpt = None,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
     allow_private: AllowPrivateOpt = False,
     allow_private_host: AllowPrivateHostOpt = None,
     insecure: InsecureOpt = False,
@@ -840,6 +877,7 @@ def link(
         insecure=insecure,
         host_map=host_map or [],
         allow_private_hosts=allow_private_host,
+        home=home,
     )
     with opened_archive(home) as archive:
         made, _matches = claims_lib.link_claim(
@@ -976,12 +1014,439 @@ def report(
     out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
 
 
+# -- watching ----------------------------------------------------------------------------
+
+EXIT_CHANGED = 5
+PostsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Posts: capture ids or URLs of captured posts.", show_default=False),
+]
+
+
+def recheck_options(
+    home: Path | None, intervals: str | None, confirmations: int | None
+) -> watch_lib.RecheckOptions:
+    conf = settings(home).get("recheck", {})
+    text = intervals or os.environ.get("POSTPROOF_RECHECK_INTERVALS") or conf.get("intervals")
+    confirm = confirmations or int(conf.get("confirmations", 2))
+    if confirm < 1:
+        raise UsageError("--confirmations must be at least 1.")
+    return watch_lib.RecheckOptions(
+        intervals=watch_lib.parse_intervals(text) if text else watch_lib.DEFAULT_INTERVALS,
+        confirmations=confirm,
+    )
+
+
+def log_to_file(archive: storage.Archive, name: str) -> logging.Handler:
+    handler = logging.FileHandler(archive.logs_dir / name, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root_logger = logging.getLogger("postproof")
+    root_logger.addHandler(handler)
+    root_logger.setLevel(min(root_logger.level or logging.INFO, logging.INFO))
+    return handler
+
+
+@app.command()
+@handles_errors
+def recheck(
+    posts: PostsArg = None,
+    due: Annotated[
+        bool, typer.Option("--due", help="The watched posts whose check is due (default).")
+    ] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Every watched post, due or not.")] = False,
+    fail_on_change: Annotated[
+        bool, typer.Option("--fail-on-change", help="Exit 5 when a change was found.")
+    ] = False,
+    intervals: Annotated[
+        str | None,
+        typer.Option(
+            "--intervals", help="Back-off ladder, e.g. 1h,6h,1d,3d,1w.", show_default=False
+        ),
+    ] = None,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(
+            "--confirmations",
+            help="Checks that must agree a post is gone (default 2).",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    allow_private: AllowPrivateOpt = False,
+    allow_private_host: AllowPrivateHostOpt = None,
+    insecure: InsecureOpt = False,
+    host_map: HostMapOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-capture watched posts and record what changed: deleted, edited, media, restored…
+
+    Safe under cron: never prompts, one run at a time (an overlapping run exits 0), logs to
+    logs/recheck.log in the data home. --json prints one JSON object per line per event.
+    Example: postproof recheck --due --json
+    """
+    if sum([bool(posts), due, all_]) > 1:
+        raise UsageError("Give POSTs, --due or --all, not several.")
+    options = capture_options(
+        timeout=timeout,
+        concurrency=concurrency,
+        allow_private=allow_private,
+        insecure=insecure,
+        host_map=host_map or [],
+        allow_private_hosts=allow_private_host,
+        home=home,
+    )
+    ladder = recheck_options(home, intervals, confirmations)
+    with opened_archive(home) as archive:
+        handler = log_to_file(archive, "recheck.log")
+        log = logging.getLogger("postproof.recheck")
+        try:
+            try:
+                with watch_lib.recheck_lock(archive.home):
+                    chosen = watch_lib.select_posts(
+                        archive, refs=posts or [], all_posts=all_, now=ladder.clock()
+                    )
+                    log.info("re-checking %d post(s)", len(chosen))
+
+                    def emit(event: storage.EventRecord) -> None:
+                        log.info(
+                            "event %s on post %s: %s", event.kind, event.post_id, event.summary
+                        )
+                        if as_json:
+                            sys.stdout.write(
+                                json.dumps(watch_lib.event_json(archive, event), ensure_ascii=False)
+                                + "\n"
+                            )
+                            sys.stdout.flush()
+
+                    report = watch_lib.recheck(
+                        archive, chosen, capture_options=options, options=ladder, on_event=emit
+                    )
+                    delivered = deliver_alerts(archive, home)
+            except watch_lib.AlreadyRunning as exc:
+                log.info("skipped: %s", exc.message)
+                err.print(esc(exc.message))
+                return
+            log.info(
+                "checked %d post(s): %s; %d event(s)%s",
+                report.checked,
+                report.statuses,
+                len(report.events),
+                f"; {delivered}" if delivered else "",
+            )
+            if not as_json:
+                render_events(archive, report.events)
+        finally:
+            logging.getLogger("postproof").removeHandler(handler)
+            handler.close()
+    if not as_json:
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(report.statuses.items()))
+        err.print(
+            f"Re-checked {report.checked} post(s)"
+            + (f" ({statuses})" if statuses else "")
+            + f"; {len(report.events)} change(s)."
+        )
+    if fail_on_change and report.events:
+        raise typer.Exit(EXIT_CHANGED)
+
+
+def deliver_alerts(archive: storage.Archive, home: Path | None) -> str | None:
+    """Send the events not yet delivered to the webhook, if one is configured. Events are
+    stored before any attempt, so a failing webhook loses nothing: the next run retries."""
+    url = os.environ.get("POSTPROOF_WEBHOOK_URL") or settings(home).get("alerts", {}).get(
+        "webhook_url"
+    )
+    if not url:
+        return None
+    pending = archive.watchlist.events(undelivered=True)
+    if not pending:
+        return None
+    result = watch_lib.deliver(url, [watch_lib.event_json(archive, e) for e in pending])
+    archive.watchlist.mark_delivery(
+        [e.id for e in pending],
+        delivered_at=utcnow() if result.ok else None,
+        error=None if result.ok else (result.error or f"HTTP {result.status_code}"),
+    )
+    if result.ok:
+        return f"{len(pending)} alert(s) delivered"
+    logging.getLogger("postproof.alerts").warning(
+        "webhook delivery failed (%s); %d event(s) kept for the next run",
+        result.error or result.status_code,
+        len(pending),
+    )
+    return f"webhook failed; {len(pending)} alert(s) kept for the next run"
+
+
+def render_events(archive: storage.Archive, events: list[storage.EventRecord]) -> None:
+    for event in events:
+        data = watch_lib.event_json(archive, event)
+        style = "red" if event.kind in ("deleted", "suspended") else "yellow"
+        out.print(
+            f"[{style}]{event.kind}[/] {esc(str(data['url']))}  "
+            f"{event.before_capture_id or '—'} → {event.after_capture_id}"
+        )
+        out.print(f"    {event.summary}", markup=False)
+
+
+@app.command("watch")
+@handles_errors
+def watch_(posts: PostsArg = None, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Watch posts again: they are re-checked by `postproof recheck --due`.
+
+    Every captured post is watched unless captured with --no-watch.
+    Example: postproof watch k3m9q2xa
+    """
+    _set_watched(posts, True, home, as_json)
+
+
+@app.command()
+@handles_errors
+def unwatch(posts: PostsArg = None, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Stop re-checking posts (their captures stay).
+
+    Example: postproof unwatch https://x.com/someone/status/1893456789012345678
+    """
+    _set_watched(posts, False, home, as_json)
+
+
+def _set_watched(posts: list[str] | None, watched: bool, home: Path | None, as_json: bool) -> None:
+    if not posts:
+        raise UsageError("Name at least one post (a capture id or a URL).")
+    with opened_archive(home) as archive:
+        ids = [archive.find_post_id(_post_ref(p)) for p in posts]
+        changed = archive.watchlist.set_watched(ids, watched)
+    if as_json:
+        emit_json({"ok": True, "posts": changed, "watched": watched})
+    else:
+        out.print(f"{'Watching' if watched else 'No longer watching'} {changed} post(s).")
+
+
+def _post_ref(text: str) -> str:
+    if "/" in text or "." in text:
+        url = parse_url(text)
+        return adapter_for(url).post_ref(url).canonical_url
+    return text
+
+
+@app.command()
+@handles_errors
+def history(
+    post: Annotated[str, typer.Argument(help="A capture id or the URL of a captured post.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The timeline of a post: every capture and every change found, oldest first.
+
+    Example: postproof history https://x.com/someone/status/1893456789012345678
+    """
+    with opened_archive(home) as archive:
+        post_id = archive.find_post_id(_post_ref(post))
+        record = archive.watchlist.post(post_id)
+        captures = archive.history(post_id)
+        events = archive.watchlist.events(post_id)
+        event_rows = [watch_lib.event_json(archive, e) for e in events]
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "post": {
+                    "url": record.canonical_url,
+                    "platform": record.platform,
+                    "post_id": record.platform_post_id,
+                    "watched": record.watched,
+                    "next_check_at": _z(record.next_check_at),
+                },
+                "captures": [capture_json(c, artifacts=False) for c in captures],
+                "events": event_rows,
+            }
+        )
+        return
+    out.print(f"[bold]{esc(record.canonical_url)}[/] ({record.platform})")
+    state = (
+        f"next check {_z(record.next_check_at) or 'at the next run'}"
+        if record.watched
+        else "not watched"
+    )
+    out.print(f"  {state}")
+    timeline: list[tuple[str, str]] = [
+        (
+            _z(c.started_at) or "",
+            f"capture {c.id}  {c.status}" + (f" — {c.reason}" if c.reason else ""),
+        )
+        for c in captures
+    ] + [
+        (
+            str(e["when"]),
+            f"[bold]{e['kind']}[/] {esc(str(e['summary']))} ({e['before'] or '—'} → {e['after']})",
+        )
+        for e in event_rows
+    ]
+    for when, line in sorted(timeline, key=lambda item: item[0]):
+        out.print(f"  {when}  {line}")
+
+
+@app.command()
+@handles_errors
+def diff(
+    before: Annotated[str, typer.Argument(help="The earlier capture id.")],
+    after: Annotated[str, typer.Argument(help="The later capture id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the side-by-side PNG.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two captures: the word diff of the post text, and a side-by-side image of the two
+    post screenshots with the changed regions marked.
+
+    Example: postproof diff k3m9q2xa 7hq3m2wd -o changes.png
+    """
+    with opened_archive(home) as archive:
+        a = archive.get_capture(before)
+        b = archive.get_capture(after)
+        shots = [
+            c.artifact(ArtifactKind.POST_SCREENSHOT) or c.artifact(ArtifactKind.SCREENSHOT)
+            for c in (a, b)
+        ]
+        changes = (
+            watch_lib.compare(watch_lib.snapshot(a), watch_lib.snapshot(b))
+            if a.status == Status.OK.value and b.status == Status.OK.value
+            else ()
+        )
+        text_a, text_b = watch_lib.normalize_text(a.text), watch_lib.normalize_text(b.text)
+        path: Path | None = None
+        regions: list[dict[str, int]] = []
+        if shots[0] is not None and shots[1] is not None:
+            png, boxes = watch_lib.side_by_side(
+                shots[0].path.read_bytes(), shots[1].path.read_bytes(), labels=(a.id, b.id)
+            )
+            path = output or Path(f"postproof-diff-{a.id}-{b.id}.png")
+            try:
+                path.write_bytes(png)
+            except OSError as exc:
+                raise UsageError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+            regions = [{"x": x.x, "y": x.y, "width": x.width, "height": x.height} for x in boxes]
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "before": a.id,
+                "after": b.id,
+                "text_diff": [[op, text] for op, text in watch_lib.word_diff(text_a, text_b)],
+                "changes": [{"kind": c.kind.value, "summary": c.summary} for c in changes],
+                "image": str(path.resolve()) if path else None,
+                "regions": regions,
+            }
+        )
+        return
+    left, right = (f"[bold]{c.id}[/] ({_z(c.started_at)}, {c.status})" for c in (a, b))
+    out.print(f"{left} → {right}")
+    if text_a == text_b:
+        out.print("  The post text is the same.")
+    else:
+        out.print("  " + watch_lib.render_diff(text_a, text_b), markup=False)
+    for change in changes:
+        out.print(f"  {change.kind.value}: {change.summary}", markup=False)
+    if path:
+        out.print(
+            f"  Side-by-side image: {esc(str(path.resolve()))} ({len(regions)} changed region(s))"
+        )
+
+
+schedule_app = typer.Typer(
+    help="The crontab entry that runs `postproof recheck --due`.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(schedule_app, name="schedule")
+
+
+def _tabfile() -> Path | None:
+    # Lets tests (and containers without a user crontab) use a crontab file instead.
+    value = os.environ.get("POSTPROOF_CRONTAB_FILE")
+    return Path(value) if value else None
+
+
+def _cron_json(entry: Any) -> dict[str, Any]:
+    return {
+        "schedule": entry.schedule,
+        "command": entry.command,
+        "comment": entry.comment,
+        "next_runs": [_z(t) for t in entry.next_runs],
+    }
+
+
+@schedule_app.command("install")
+@handles_errors
+def schedule_install(
+    every: Annotated[str, typer.Option("--every", help="How often: 15m, 30m, 1h, 6h, 1d…")] = "1h",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write (or replace) the crontab entry that runs `postproof recheck --due` for this data home.
+
+    Example: postproof schedule install --every 1h
+    """
+    with opened_archive(home) as archive:
+        entry = watch_lib.install_schedule(
+            watch_lib.parse_every(every),
+            home=archive.home.resolve(),
+            postproof=Path(sys.executable).with_name("postproof").resolve(),
+            log=(archive.logs_dir / "cron.log").resolve(),
+            tabfile=_tabfile(),
+        )
+    if as_json:
+        emit_json({"ok": True, "entry": _cron_json(entry)})
+        return
+    out.print(f"Installed: [bold]{entry.schedule}[/] {esc(entry.command)}")
+    out.print("Next runs: " + ", ".join(_z(t) or "" for t in entry.next_runs))
+
+
+@schedule_app.command("show")
+@handles_errors
+def schedule_show(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Show this data home's crontab entry and its next runs.
+
+    Example: postproof schedule show
+    """
+    with opened_archive(home) as archive:
+        entry = watch_lib.show_schedule(home=archive.home.resolve(), tabfile=_tabfile())
+    if as_json:
+        emit_json({"ok": True, "entry": _cron_json(entry) if entry else None})
+        return
+    if entry is None:
+        out.print(
+            "No re-check is scheduled. Install one with: postproof schedule install --every 1h"
+        )
+        return
+    out.print(f"[bold]{entry.schedule}[/] {esc(entry.command)}")
+    for moment in entry.next_runs:
+        out.print(f"  next run {_z(moment)}")
+
+
+@schedule_app.command("remove")
+@handles_errors
+def schedule_remove(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Remove this data home's crontab entry (other crontab lines are left alone).
+
+    Example: postproof schedule remove
+    """
+    with opened_archive(home) as archive:
+        removed = watch_lib.remove_schedule(home=archive.home.resolve(), tabfile=_tabfile())
+    if as_json:
+        emit_json({"ok": True, "removed": removed})
+    else:
+        out.print("Removed the re-check entry." if removed else "There was no re-check entry.")
+
+
 @app.command()
 @handles_errors
 def demo(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -470,35 +469,30 @@ class PostStatus:
     checked_at: datetime
 
 
-STATUS_WORDS = {
-    Status.NOT_FOUND.value: "deleted",
-    Status.SUSPENDED.value: "suspended",
-    Status.LOGIN_WALL.value: "login_wall",
-    Status.UNAVAILABLE.value: "unavailable",
-    Status.BLOCKED.value: "unavailable",
-}
-
-
 def post_status(archive: storage.Archive, capture: storage.CaptureRecord) -> PostStatus:
-    """The post's state as of its latest check, compared with the capture that is cited."""
+    """The post's state as of its latest check, as far as re-checks have confirmed it: a
+    deletion counts only once consecutive checks agreed (a confirmed event), never from a
+    single failed look."""
     history = archive.history(capture.id)
     latest = history[-1]
-    if latest.status == Status.OK.value:
-        cited = _normal(capture.text)
-        later = [
-            c for c in history if c.started_at > capture.started_at and c.status == Status.OK.value
-        ]
-        changed = next((c for c in later if _normal(c.text) != cited), None)
-        if changed is not None and _normal(latest.text) != cited:
-            return PostStatus("edited", changed.started_at, latest.started_at)
-        return PostStatus("live", None, latest.started_at)
-    last_ok = max((i for i, c in enumerate(history) if c.status == Status.OK.value), default=-1)
-    gone_since = history[last_ok + 1].started_at
-    return PostStatus(STATUS_WORDS.get(latest.status, latest.status), gone_since, latest.started_at)
+    later = [
+        e for e in archive.watchlist.events(capture.post_id) if e.detected_at > capture.started_at
+    ]
+    transitions = [e for e in later if e.kind in TRANSITIONS]
+    if transitions and transitions[-1].kind != "restored":
+        gone = transitions[-1]
+        return PostStatus(gone.kind, gone.since or gone.detected_at, latest.started_at)
+    edits = [e for e in later if e.kind in ("edited", "media_changed")]
+    if edits:
+        first = archive.get_capture(edits[0].after_capture_id)
+        return PostStatus("edited", first.started_at, latest.started_at)
+    if latest.status != Status.OK.value:
+        # Not confirmed by re-checks: said as what it is, not as a deletion.
+        return PostStatus("unavailable", latest.started_at, latest.started_at)
+    return PostStatus("live", None, latest.started_at)
 
 
-def _normal(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+TRANSITIONS = ("deleted", "suspended", "login_wall", "restored")
 
 
 def citation_source(

@@ -29,6 +29,7 @@ from storage._records import (
     VerifyProblem,
     VerifyReport,
 )
+from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
 __all__ = [
     "Archive",
@@ -38,16 +39,20 @@ __all__ = [
     "BlobStore",
     "CaptureRecord",
     "ClaimRecord",
+    "EventRecord",
     "LinkRecord",
     "NewArticle",
     "NewClaim",
+    "NewEvent",
     "NewReference",
+    "PostRecord",
     "ProblemKind",
     "QuoteCheckRecord",
     "RecoveryReport",
     "ReferenceRecord",
     "VerifyProblem",
     "VerifyReport",
+    "Watchlist",
     "default_home",
     "open_archive",
 ]

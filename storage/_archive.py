@@ -39,6 +39,7 @@ from storage._rows import (
 )
 from storage._tables import Artifact, Capture, Post
 from storage._verify import verify_artifacts
+from storage._watchlist import Watchlist
 
 log = logging.getLogger("postproof.storage")
 
@@ -100,6 +101,22 @@ class Archive:
         """Articles, claims and their evidence links, in this archive."""
         engine, journal = self._open_parts()
         return ArticleBook(engine, self.blobs, journal, self.home, self._clock, self._new_id)
+
+    @property
+    def watchlist(self) -> Watchlist:
+        """Watched posts, their re-check schedule and the events re-checks found."""
+        engine, _journal = self._open_parts()
+        return Watchlist(engine, self.home)
+
+    def find_post_id(self, post: int | str) -> int:
+        """The post behind a capture id, a URL of one of its captures, or its database id."""
+        found = self._find_post_id(post)
+        if found is None:
+            raise UsageError(
+                f"no post in the archive matches {post!r}",
+                hint="give a capture id or the URL of a captured post (`postproof list`)",
+            )
+        return found
 
     @property
     def home(self) -> Path:

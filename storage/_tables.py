@@ -62,6 +62,9 @@ class Post(SQLModel, table=True):
     last_captured_at: datetime = Field(sa_type=UTCDateTime)
     last_status: str = Field(sa_type=sa.String)
     watched: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # Scheduling of re-checks: NULL means "due at the next run".
+    next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    check_interval_s: int | None = None
 
 
 class Capture(SQLModel, table=True):
@@ -115,6 +118,32 @@ class Artifact(SQLModel, table=True):
     dhash: str | None = Field(default=None, sa_type=sa.String)
     # Which URL a media artifact was downloaded from (None for the page's own artifacts).
     source_url: str | None = Field(default=None, sa_type=sa.String)
+
+
+class Event(SQLModel, table=True):
+    """A change found by a re-check, with both captures as evidence. One event per (post, kind,
+    capture that showed it): a re-run after a crash finds the same event and adds nothing."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "kind", "after_capture_id", name="uq_events_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True)
+    kind: str = Field(sa_type=sa.String, index=True)
+    detected_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when it was first seen
+    before_capture_id: str | None = Field(
+        default=None, foreign_key="captures.id", sa_type=sa.String
+    )
+    after_capture_id: str = Field(foreign_key="captures.id", sa_type=sa.String)
+    confirmations: int = 1
+    summary: str = Field(sa_type=sa.String)
+    details_json: str = Field(default="{}", sa_type=sa.String)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivery_attempts: int = 0
+    delivery_error: str | None = Field(default=None, sa_type=sa.String)
 
 
 class PendingBlob(SQLModel, table=True):

@@ -1,0 +1,314 @@
+"""Re-checking watched posts: capture them again, compare with the previous good capture,
+record what changed as events, and schedule the next check.
+
+Every decision is derived from the post's capture history and its recorded events, never
+from counters kept on the side: a run killed at any point and run again reaches the same
+events (an event is unique per post, kind and capture), and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import storage
+from archiver import (
+    ArtifactKind,
+    CaptureOptions,
+    CaptureResult,
+    PostproofError,
+    Status,
+    UsageError,
+    capture_many,
+    isoformat_z,
+    utcnow,
+)
+from watch._detect import compare
+from watch.models import EventKind, MediaSnapshot, PostSnapshot
+
+DEFAULT_INTERVALS = (
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(days=1),
+    timedelta(days=3),
+    timedelta(weeks=1),
+)
+GONE = {
+    Status.NOT_FOUND.value: EventKind.DELETED,
+    Status.SUSPENDED.value: EventKind.SUSPENDED,
+    Status.LOGIN_WALL.value: EventKind.LOGIN_WALL,
+}
+TRANSIENT = {Status.UNAVAILABLE.value, Status.BLOCKED.value}
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class AlreadyRunning(PostproofError):
+    """Another re-check holds the lock: this one has nothing to do (exit 0)."""
+
+    exit_code = 0
+
+
+@dataclass(frozen=True)
+class RecheckOptions:
+    intervals: tuple[timedelta, ...] = DEFAULT_INTERVALS
+    confirmations: int = 2  # consecutive checks that must agree a post is gone
+    unavailable_confirmations: int = 3
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class RecheckReport:
+    checked: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    events: list[storage.EventRecord] = field(default_factory=list)
+
+
+def parse_intervals(text: str) -> tuple[timedelta, ...]:
+    """``"1h,6h,1d,3d,1w"``: the back-off ladder of re-checks while nothing changes."""
+    found = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(s|m|min|h|d|w)\s*", part.lower())
+        if not match or int(match.group(1)) == 0:
+            raise UsageError(
+                f"{part.strip()!r} is not an interval.",
+                hint="Write intervals like 1h,6h,1d,3d,1w (units: m, h, d, w).",
+            )
+        found.append(timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)]))
+    if found != sorted(found):
+        raise UsageError("Re-check intervals must grow.", hint="For example: 1h,6h,1d,3d,1w")
+    return tuple(found)
+
+
+@contextmanager
+def recheck_lock(home: Path) -> Iterator[None]:
+    """One re-check at a time per data home; an overlapping run exits cleanly."""
+    path = home / "runs" / "recheck.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise AlreadyRunning(
+                f"Another re-check is already running ({holder}); nothing to do.",
+                hint="It re-checks the due posts; this run leaves them to it.",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {utcnow().isoformat(timespec='seconds')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def select_posts(
+    archive: storage.Archive, *, refs: Sequence[str], all_posts: bool, now: datetime
+) -> list[storage.PostRecord]:
+    watchlist = archive.watchlist
+    if refs:
+        ids = list(dict.fromkeys(archive.find_post_id(ref) for ref in refs))
+        return [watchlist.post(post_id) for post_id in ids]
+    if all_posts:
+        return watchlist.watched()
+    return watchlist.due(now)
+
+
+def recheck(
+    archive: storage.Archive,
+    posts: Sequence[storage.PostRecord],
+    *,
+    capture_options: CaptureOptions,
+    options: RecheckOptions,
+    on_event: Callable[[storage.EventRecord], None] | None = None,
+    on_capture: Callable[[str, CaptureResult], None] | None = None,
+) -> RecheckReport:
+    """Capture each post again and record what changed. Assessment happens as each capture
+    is stored, so a run cut short keeps the work it finished."""
+    report = RecheckReport()
+    by_url = {post.canonical_url: post for post in posts}
+
+    def assess_one(capture_id: str, result: CaptureResult) -> None:
+        post = by_url[result.requested_url]
+        events = assess(archive, post.id, capture_id, options)
+        stored = archive.watchlist.record_events(events)
+        schedule(archive, post, capture_id, changed=bool(events), options=options)
+        report.checked += 1
+        report.statuses[result.status.value] = report.statuses.get(result.status.value, 0) + 1
+        report.events.extend(stored)
+        if on_event is not None:
+            for event in stored:
+                on_event(event)
+        if on_capture is not None:
+            on_capture(capture_id, result)
+
+    if posts:
+        asyncio.run(capture_many(list(by_url), capture_options, archive, on_result=assess_one))
+    return report
+
+
+def assess(
+    archive: storage.Archive, post_id: int, capture_id: str, options: RecheckOptions
+) -> list[storage.NewEvent]:
+    """The events that the capture ``capture_id`` of a post shows, given its history."""
+    history = archive.history(post_id)
+    index = next(i for i, c in enumerate(history) if c.id == capture_id)
+    current, earlier = history[index], history[:index]
+    last_ok = next((c for c in reversed(earlier) if c.status == Status.OK.value), None)
+    if last_ok is None:
+        return []  # never seen alive: nothing to compare with
+    since_ok = [c for c in earlier if c.started_at > last_ok.started_at] + [current]
+    recorded = [
+        e for e in archive.watchlist.events(post_id) if _started(archive, e) > last_ok.started_at
+    ]
+    now = options.clock()
+
+    def event(kind: EventKind, summary: str, **extra: object) -> storage.NewEvent:
+        fields: dict[str, object] = {
+            "post_id": post_id,
+            "kind": kind.value,
+            "detected_at": now,
+            "after_capture_id": current.id,
+            "before_capture_id": last_ok.id,
+            "summary": summary,
+        }
+        return storage.NewEvent(**(fields | extra))  # type: ignore[arg-type]
+
+    if current.status == Status.OK.value:
+        found = []
+        gone = [e for e in recorded if e.kind != EventKind.RESTORED.value]
+        if gone:
+            last_gone = gone[-1]
+            found.append(
+                event(
+                    EventKind.RESTORED,
+                    f"the post is back (it was {last_gone.kind} since "
+                    f"{_day(last_gone.since or last_gone.detected_at)})",
+                    before_capture_id=last_gone.after_capture_id,
+                )
+            )
+        for change in compare(snapshot(last_ok), snapshot(current)):
+            found.append(event(change.kind, change.summary, details=dict(change.details)))
+        return found
+    if current.status in GONE:
+        kind = GONE[current.status]
+        decisive = [c for c in since_ok if c.status not in TRANSIENT]
+        run = _trailing(decisive, current.status)
+        if (
+            run
+            and len(run) >= options.confirmations
+            and not any(e.kind == kind.value for e in recorded)
+        ):
+            return [
+                event(
+                    kind,
+                    f"{kind.value.replace('_', ' ')}: {len(run)} consecutive checks agree "
+                    f"(first seen {_day(run[0].started_at)})",
+                    since=run[0].started_at,
+                    confirmations=len(run),
+                    details={"captures": [c.id for c in run], "reason": current.reason},
+                )
+            ]
+        return []
+    run = _trailing(since_ok, current.status, statuses=TRANSIENT)
+    if len(run) >= options.unavailable_confirmations and not recorded:
+        return [
+            event(
+                EventKind.UNAVAILABLE,
+                f"unavailable for {len(run)} consecutive checks: {current.reason}",
+                since=run[0].started_at,
+                confirmations=len(run),
+                details={"captures": [c.id for c in run], "reason": current.reason},
+            )
+        ]
+    return []
+
+
+def _trailing(
+    captures: Sequence[storage.CaptureRecord], status: str, *, statuses: set[str] | None = None
+) -> list[storage.CaptureRecord]:
+    wanted = statuses or {status}
+    run: list[storage.CaptureRecord] = []
+    for capture in reversed(captures):
+        if capture.status not in wanted:
+            break
+        run.append(capture)
+    return list(reversed(run))
+
+
+def _started(archive: storage.Archive, event: storage.EventRecord) -> datetime:
+    return archive.get_capture(event.after_capture_id).started_at
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def schedule(
+    archive: storage.Archive,
+    post: storage.PostRecord,
+    capture_id: str,
+    *,
+    changed: bool,
+    options: RecheckOptions,
+) -> None:
+    """Back off while nothing changes; tighten again after a change or while a status change
+    waits for its confirming checks."""
+    capture = archive.get_capture(capture_id)
+    ladder = options.intervals
+    unsettled = capture.status != Status.OK.value
+    if changed or unsettled or post.check_interval_s is None:
+        interval = ladder[0]
+    else:
+        longer = [i for i in ladder if i.total_seconds() > post.check_interval_s]
+        interval = longer[0] if longer else ladder[-1]
+    archive.watchlist.reschedule(
+        post.id, capture.started_at + interval, int(interval.total_seconds())
+    )
+
+
+def snapshot(capture: storage.CaptureRecord) -> PostSnapshot:
+    shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
+    return PostSnapshot(
+        capture_id=capture.id,
+        status=str(capture.status),
+        started_at=capture.started_at,
+        text=capture.text,
+        media=tuple(
+            MediaSnapshot(sha256=a.sha256, source_url=a.source_url, phash=a.phash, dhash=a.dhash)
+            for a in capture.artifacts
+            if a.kind == ArtifactKind.MEDIA
+        ),
+        post_screenshot_phash=shot.phash if shot else None,
+        post_screenshot_path=shot.path if shot else None,
+    )
+
+
+def event_json(archive: storage.Archive, event: storage.EventRecord) -> dict[str, object]:
+    post = archive.watchlist.post(event.post_id)
+    return {
+        "kind": event.kind,
+        "url": post.canonical_url,
+        "post_id": post.platform_post_id,
+        "platform": post.platform,
+        "when": _z(event.detected_at),
+        "since": _z(event.since),
+        "before": event.before_capture_id,
+        "after": event.after_capture_id,
+        "confirmations": event.confirmations,
+        "summary": event.summary,
+        "details": event.details,
+    }
+
+
+def _z(moment: datetime | None) -> str | None:
+    return isoformat_z(moment)
