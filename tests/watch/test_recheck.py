@@ -196,3 +196,14 @@ def test_schedule_backs_off_and_tightens(scene: Scene) -> None:
         timedelta(hours=2),
         timedelta(days=1),
     )
+
+
+def test_assessing_a_capture_again_adds_nothing(scene: Scene) -> None:
+    """What a run killed after storing a capture leaves behind is assessed again by the next
+    run: the same events come out, and the archive keeps one of each."""
+    post_id = scene.archive.find_post_id(scene.url("flaky"))
+    before = scene.archive.watchlist.events(post_id)
+    for capture in scene.archive.history(post_id):
+        again = watch.assess(scene.archive, post_id, capture.id, watch.RecheckOptions())
+        assert scene.archive.watchlist.record_events(again) == []
+    assert scene.archive.watchlist.events(post_id) == before
