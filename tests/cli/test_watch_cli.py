@@ -102,6 +102,16 @@ def test_overlapping_runs_one_works_the_other_exits_cleanly(
     assert [json.loads(line)["kind"] for line in again.stdout.splitlines()] == ["deleted"]
     assert run_cli("recheck", "--due", "--json", env=env).stdout == ""  # nothing due yet
 
+    # Citations now say what re-checks confirmed.
+    history = json.loads(run_cli("history", url(GONE), "--json", env=env).stdout)
+    first_capture = history["captures"][0]["id"]
+    cited = run_cli("cite", first_capture, "--format", "text", env=env)
+    assert cited.returncode == 0, cited.stderr
+    assert "deleted since" in cited.stdout
+    edited_capture = json.loads(run_cli("history", url(EDITED), "--json", env=env).stdout)
+    cited = run_cli("cite", edited_capture["captures"][0]["id"], "--format", "text", env=env)
+    assert "edited since" in cited.stdout
+
 
 def test_schedule_entry_runs_recheck_from_an_empty_environment(
     watched: tuple[FakeWeb, dict[str, str], Path], tmp_path: Path
