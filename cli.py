@@ -57,6 +57,9 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, highlight=False)
+if not out.is_terminal and "COLUMNS" not in os.environ:
+    # Piped into a file or a mail from cron: tables get room instead of 80-column folding.
+    out = Console(soft_wrap=True, highlight=False, width=160)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 HomeOpt = Annotated[
