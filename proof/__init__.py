@@ -1,0 +1,66 @@
+"""Tamper-evidence proofs for the archive: an RFC 9162 Merkle transparency log, C2SP signed
+notes and checkpoints, the installation's Ed25519 signing key, and signed capture manifests."""
+
+from proof._keys import InstallationKey, load_or_create_key
+from proof._manifest import ManifestError, canonical_json, sign_manifest, verify_manifest
+from proof._merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    MerkleLog,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root,
+    verify_consistency,
+    verify_inclusion,
+)
+from proof._note import (
+    Checkpoint,
+    NoteError,
+    NoteSignature,
+    NoteSigner,
+    NoteVerifier,
+    ParsedNote,
+    VerifiedNote,
+    format_checkpoint,
+    key_id,
+    parse_checkpoint,
+    parse_note,
+    sign_note,
+    verify_checkpoint,
+    verify_note,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "Checkpoint",
+    "InstallationKey",
+    "ManifestError",
+    "MerkleLog",
+    "NoteError",
+    "NoteSignature",
+    "NoteSigner",
+    "NoteVerifier",
+    "ParsedNote",
+    "VerifiedNote",
+    "canonical_json",
+    "consistency_proof",
+    "format_checkpoint",
+    "inclusion_proof",
+    "key_id",
+    "leaf_hash",
+    "load_or_create_key",
+    "node_hash",
+    "parse_checkpoint",
+    "parse_note",
+    "root",
+    "sign_manifest",
+    "sign_note",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_manifest",
+    "verify_note",
+]
