@@ -39,6 +39,8 @@ if [ -n "$python" ] && ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; 
 fi
 # Fonts so that pages (and the demo's e-mail screenshot) render text.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_pkgs+=(fonts-dejavu-core)
+# openssl: a third party checks trusted timestamps with `openssl ts -verify` (and so do the tests).
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # Tesseract with English and French data, to find quotes inside images.
 command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr)
 for lang in eng fra; do

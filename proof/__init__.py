@@ -31,6 +31,15 @@ from proof._note import (
     verify_checkpoint,
     verify_note,
 )
+from proof._tsa import (
+    TimestampError,
+    TimestampToken,
+    TsaUnreachable,
+    openssl_verify_command,
+    request_timestamp,
+    tsa_urls_from_env,
+    verify_timestamp,
+)
 
 __all__ = [
     "EMPTY_ROOT",
@@ -44,6 +53,9 @@ __all__ = [
     "NoteSigner",
     "NoteVerifier",
     "ParsedNote",
+    "TimestampError",
+    "TimestampToken",
+    "TsaUnreachable",
     "VerifiedNote",
     "canonical_json",
     "consistency_proof",
@@ -53,14 +65,18 @@ __all__ = [
     "leaf_hash",
     "load_or_create_key",
     "node_hash",
+    "openssl_verify_command",
     "parse_checkpoint",
     "parse_note",
+    "request_timestamp",
     "root",
     "sign_manifest",
     "sign_note",
+    "tsa_urls_from_env",
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
     "verify_manifest",
     "verify_note",
+    "verify_timestamp",
 ]
