@@ -1444,6 +1444,37 @@ def schedule_remove(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Removed the re-check entry." if removed else "There was no re-check entry.")
 
 
+key_app = typer.Typer(
+    help="The installation's signing key.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("show")
+@handles_errors
+def key_show(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the installation's public signing key (created on first use), to hand to whoever
+    will verify this archive's evidence.
+
+    Example: postproof key show --json > postproof-public-key.json
+    """
+    with opened_archive(home) as archive:
+        key = archive.signing_key()
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "name": key.name,
+                "verifier": key.verifier,
+                "public_key_pem": key.public_key_pem(),
+                "path": str(key.path),
+            }
+        )
+        return
+    out.print(f"Note verifier key: {key.verifier}", markup=False)
+    out.print(key.public_key_pem().rstrip(), markup=False)
+
+
 @app.command()
 @handles_errors
 def demo(

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from archiver.errors import StorageError, UsageError
 from archiver.models import CaptureResult, Status, utcnow
+from proof import InstallationKey, load_or_create_key
 from storage import _ids
 from storage._articles import ArticleBook
 from storage._blobs import BlobStore
@@ -47,6 +48,7 @@ Clock = Callable[[], datetime]
 IdGenerator = Callable[[], str]
 
 _ID_ATTEMPTS = 32
+SIGNING_KEY_NAME = "postproof-archive"  # a note key's name; its id tells installations apart
 _STATUS_CHOICES = ", ".join(status.value for status in Status)
 
 
@@ -107,6 +109,13 @@ class Archive:
         """Watched posts, their re-check schedule and the events re-checks found."""
         engine, _journal = self._open_parts()
         return Watchlist(engine, self.home)
+
+    def signing_key(self) -> InstallationKey:
+        """The installation's Ed25519 signing key, created (mode 0600) on first use."""
+        path = self._layout.signing_key
+        with storage_errors(self.home):
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            return load_or_create_key(path, name=SIGNING_KEY_NAME)
 
     def find_post_id(self, post: int | str) -> int:
         """The post behind a capture id, a URL of one of its captures, or its database id."""

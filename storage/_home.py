@@ -42,6 +42,10 @@ class Layout:
         return self.home / "logs"
 
     @property
+    def signing_key(self) -> Path:
+        return self.home / "keys" / "signing.key"
+
+    @property
     def migrate_lock(self) -> Path:
         return self.runs / "migrate.lock"
 
