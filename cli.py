@@ -39,6 +39,7 @@ from archiver import (
     adapter_for,
     capture_many,
     default_concurrency,
+    isoformat_z,
     parse_host_map,
     parse_url,
     utcnow,
@@ -311,18 +312,18 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
         "status": record.status,
         "reason": record.reason,
         "http_status": record.http_status,
-        "started_at": _z(record.started_at),
-        "finished_at": _z(record.finished_at),
+        "started_at": isoformat_z(record.started_at),
+        "finished_at": isoformat_z(record.finished_at),
         "server_date": record.server_date,
         "server_ip": record.server_ip,
         "insecure": record.insecure,
         "post": {
             "author": record.author,
             "handle": record.handle,
-            "posted_at": _z(record.posted_at),
+            "posted_at": isoformat_z(record.posted_at),
             "text": record.text,
             "lang": record.lang,
-            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in record.media],
+            "media": [m.to_json() for m in record.media],
             "reply_to": record.reply_to,
             "quote_of": record.quote_of,
         },
@@ -342,12 +343,6 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
             for a in record.artifacts
         ]
     return data
-
-
-def _z(moment: Any) -> str | None:
-    from archiver import isoformat_z
-
-    return isoformat_z(moment)
 
 
 STATUS_STYLE = {
@@ -546,7 +541,7 @@ def check_json(check: storage.QuoteCheckRecord) -> dict[str, Any]:
         "score": round(check.score, 1),
         "excerpt": check.excerpt,
         "source": check.source,
-        "checked_at": _z(check.checked_at),
+        "checked_at": isoformat_z(check.checked_at),
     }
 
 
@@ -560,8 +555,8 @@ def link_json(link: storage.LinkRecord) -> dict[str, Any]:
         "why": link.why,
         "quote": link.quote,
         "note": link.note,
-        "created_at": _z(link.created_at),
-        "removed_at": _z(link.removed_at),
+        "created_at": isoformat_z(link.created_at),
+        "removed_at": isoformat_z(link.removed_at),
         "checks": [check_json(c) for c in link.checks],
     }
 
@@ -607,14 +602,14 @@ def article_json(
         "id": article.id,
         "title": article.title,
         "byline": article.byline,
-        "published_at": _z(article.published_at),
+        "published_at": isoformat_z(article.published_at),
         "lang": article.lang,
         "source_kind": article.source_kind,
         "source_url": article.source_url,
         "source_name": article.source_name,
         "source_sha256": article.source_sha256,
         "capture_id": article.capture_id,
-        "added_at": _z(article.added_at),
+        "added_at": isoformat_z(article.added_at),
         "claim_count": article.claim_count,
     }
     if claims is not None:
@@ -1259,7 +1254,7 @@ def history(
                     "platform": record.platform,
                     "post_id": record.platform_post_id,
                     "watched": record.watched,
-                    "next_check_at": _z(record.next_check_at),
+                    "next_check_at": isoformat_z(record.next_check_at),
                 },
                 "captures": [capture_json(c, artifacts=False) for c in captures],
                 "events": event_rows,
@@ -1268,14 +1263,14 @@ def history(
         return
     out.print(f"[bold]{esc(record.canonical_url)}[/] ({record.platform})")
     state = (
-        f"next check {_z(record.next_check_at) or 'at the next run'}"
+        f"next check {isoformat_z(record.next_check_at) or 'at the next run'}"
         if record.watched
         else "not watched"
     )
     out.print(f"  {state}")
     timeline: list[tuple[str, str]] = [
         (
-            _z(c.started_at) or "",
+            isoformat_z(c.started_at) or "",
             f"capture {c.id}  {c.status}" + (f" — {c.reason}" if c.reason else ""),
         )
         for c in captures
@@ -1344,7 +1339,7 @@ def diff(
             }
         )
         return
-    left, right = (f"[bold]{c.id}[/] ({_z(c.started_at)}, {c.status})" for c in (a, b))
+    left, right = (f"[bold]{c.id}[/] ({isoformat_z(c.started_at)}, {c.status})" for c in (a, b))
     out.print(f"{left} → {right}")
     if text_a == text_b:
         out.print("  The post text is the same.")
@@ -1377,7 +1372,7 @@ def _cron_json(entry: Any) -> dict[str, Any]:
         "schedule": entry.schedule,
         "command": entry.command,
         "comment": entry.comment,
-        "next_runs": [_z(t) for t in entry.next_runs],
+        "next_runs": [isoformat_z(t) for t in entry.next_runs],
     }
 
 
@@ -1404,7 +1399,7 @@ def schedule_install(
         emit_json({"ok": True, "entry": _cron_json(entry)})
         return
     out.print(f"Installed: [bold]{entry.schedule}[/] {esc(entry.command)}")
-    out.print("Next runs: " + ", ".join(_z(t) or "" for t in entry.next_runs))
+    out.print("Next runs: " + ", ".join(isoformat_z(t) or "" for t in entry.next_runs))
 
 
 @schedule_app.command("show")
@@ -1426,7 +1421,7 @@ def schedule_show(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         return
     out.print(f"[bold]{entry.schedule}[/] {esc(entry.command)}")
     for moment in entry.next_runs:
-        out.print(f"  next run {_z(moment)}")
+        out.print(f"  next run {isoformat_z(moment)}")
 
 
 @schedule_app.command("remove")

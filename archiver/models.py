@@ -93,6 +93,9 @@ class Media:
     kind: str = "image"  # image | video | gif | link
     alt: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "kind": self.kind, "alt": self.alt}
+
 
 @dataclass(frozen=True)
 class PostFields:
@@ -118,7 +121,7 @@ class PostFields:
             "posted_at": isoformat_z(self.posted_at),
             "text": self.text,
             "lang": self.lang,
-            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in self.media],
+            "media": [m.to_json() for m in self.media],
             "reply_to": self.reply_to,
             "quote_of": self.quote_of,
         }

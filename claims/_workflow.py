@@ -555,14 +555,14 @@ def build_report(archive: storage.Archive, article_id: str) -> ReportData:
     links_by_claim: dict[int, list[storage.LinkRecord]] = {}
     for link in book.links(article.id):
         links_by_claim.setdefault(link.claim_id, []).append(link)
-    captures: dict[str, storage.CaptureRecord] = {}
+    evidence: dict[str, _Evidence] = {}  # one look-up, status and thumbnail per capture
     claims = []
     for claim in book.claims(article.id):
         report_links = []
         for link in links_by_claim.get(claim.id, []):
-            if link.capture_id not in captures:
-                captures[link.capture_id] = archive.get_capture(link.capture_id)
-            report_links.extend(_report_links(archive, link, captures[link.capture_id]))
+            if link.capture_id not in evidence:
+                evidence[link.capture_id] = _evidence(archive, link.capture_id)
+            report_links.extend(_report_links(link, evidence[link.capture_id]))
         claims.append(
             ReportClaim(
                 number=claim.number,
@@ -588,14 +588,27 @@ def build_report(archive: storage.Archive, article_id: str) -> ReportData:
     )
 
 
-def _report_links(
-    archive: storage.Archive, link: storage.LinkRecord, capture: storage.CaptureRecord
-) -> list[ReportLink]:
-    state = post_status(archive, capture)
+@dataclass(frozen=True)
+class _Evidence:
+    capture: storage.CaptureRecord
+    state: PostStatus
+    thumbnail: bytes | None
+
+
+def _evidence(archive: storage.Archive, capture_id: str) -> _Evidence:
+    capture = archive.get_capture(capture_id)
+    shot = capture.artifact(ArtifactKind.POST_SCREENSHOT) or capture.artifact(
+        ArtifactKind.SCREENSHOT
+    )
+    return _Evidence(
+        capture, post_status(archive, capture), _thumbnail(shot.path) if shot else None
+    )
+
+
+def _report_links(link: storage.LinkRecord, evidence: _Evidence) -> list[ReportLink]:
+    capture, state, thumbnail = evidence.capture, evidence.state, evidence.thumbnail
     shot = capture.artifact(ArtifactKind.SCREENSHOT)
     post_shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
-    thumb_source = post_shot or shot
-    thumbnail = _thumbnail(thumb_source.path) if thumb_source else None
     checks = link.checks or (None,)
     rows = []
     for check in checks:

@@ -100,7 +100,7 @@ class CaptureRecord:
             "posted_at": isoformat_z(self.posted_at),
             "text": self.text,
             "lang": self.lang,
-            "media": [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in self.media],
+            "media": [m.to_json() for m in self.media],
             "reply_to": self.reply_to,
             "quote_of": self.quote_of,
             "artifacts": [a.to_json() for a in self.artifacts],

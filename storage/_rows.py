@@ -116,7 +116,7 @@ def capture_row(capture_id: str, post: Post, result: CaptureResult, stored_at: d
         text=fields.text if fields else None,
         lang=fields.lang if fields else None,
         media_json=json.dumps(
-            [{"url": m.url, "kind": m.kind, "alt": m.alt} for m in fields.media] if fields else [],
+            [m.to_json() for m in fields.media] if fields else [],
             ensure_ascii=False,
         ),
         reply_to=fields.reply_to if fields else None,

@@ -300,15 +300,11 @@ def event_json(archive: storage.Archive, event: storage.EventRecord) -> dict[str
         "url": post.canonical_url,
         "post_id": post.platform_post_id,
         "platform": post.platform,
-        "when": _z(event.detected_at),
-        "since": _z(event.since),
+        "when": isoformat_z(event.detected_at),
+        "since": isoformat_z(event.since),
         "before": event.before_capture_id,
         "after": event.after_capture_id,
         "confirmations": event.confirmations,
         "summary": event.summary,
         "details": event.details,
     }
-
-
-def _z(moment: datetime | None) -> str | None:
-    return isoformat_z(moment)
