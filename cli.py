@@ -27,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import claims as claims_lib
+import proof
 import storage
 import watch as watch_lib
 from archiver import (
@@ -44,6 +45,7 @@ from archiver import (
     parse_url,
     utcnow,
 )
+from archiver.capture import tool_version
 from claims.models import Relation, Suggestion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -208,6 +210,42 @@ def capture_options(
     )
 
 
+def tsa_settings(home: Path | None, extra_roots: list[Path] | None = None) -> dict[str, Any]:
+    """Where timestamps come from and which TSA roots are trusted: ``POSTPROOF_TSA_URLS`` /
+    ``POSTPROOF_TSA_CA`` and the ``[timestamp]`` table of config.toml (``tsa_urls``,
+    ``ca_files``, ``timeout``), plus the system's CA bundle."""
+    conf = settings(home).get("timestamp", {})
+    urls = list(proof.tsa_urls_from_env()) or [str(u) for u in conf.get("tsa_urls", [])]
+    files = [Path(f).expanduser() for f in conf.get("ca_files", [])] + list(extra_roots or [])
+    return {
+        "urls": urls,
+        "roots": proof.tsa_roots_from_env(files),
+        "timeout": float(conf.get("timeout", 10.0)),
+    }
+
+
+def seal_run(archive: storage.Archive, home: Path | None) -> storage.SealReport:
+    """End of a run that stored captures: sign a checkpoint of the log, timestamp it if TSAs
+    are configured. An unreachable TSA is reported, never fatal: the next run retries."""
+    tsa = tsa_settings(home)
+    report = archive.seal(tsa["urls"], roots=tsa["roots"], timeout=tsa["timeout"])
+    for warning in report.warnings:
+        logging.getLogger("postproof.ledger").warning("%s", warning)
+    return report
+
+
+def render_seal(report: storage.SealReport) -> None:
+    line = f"Log: {report.log_size} entries, checkpoint at size {report.checkpoint_size}"
+    if report.timestamp is not None:
+        stamp = report.timestamp
+        line += f"; timestamped by {stamp.tsa_url} at {stamp.gen_time:%Y-%m-%d %H:%M:%S} UTC"
+    elif report.timestamp_pending:
+        line += "; timestamp pending (no TSA answered; the next run retries)"
+    err.print(esc(line), style="dim")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/]: {esc(warning)}")
+
+
 def read_url_file(path: Path) -> list[str]:
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
@@ -292,11 +330,15 @@ def capture(
         records = [archive.get_capture(capture_id) for capture_id, _ in results]
         if no_watch:
             archive.watchlist.set_watched(list({r.post_id for r in records}), False)
+        sealed = seal_run(archive, home)
     all_ok = all(r.status == Status.OK.value for r in records)
     if as_json:
-        emit_json({"ok": all_ok, "captures": [capture_json(r) for r in records]})
+        emit_json(
+            {"ok": all_ok, "captures": [capture_json(r) for r in records], "log": sealed.to_json()}
+        )
     else:
         render_capture_table(records)
+        render_seal(sealed)
     if not all_ok:
         raise typer.Exit(EXIT_INCOMPLETE)
 
@@ -477,20 +519,44 @@ def verify(
     all_: Annotated[
         bool, typer.Option("--all", help="Check every capture and every blob.")
     ] = False,
+    tsa_ca: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--tsa-ca",
+            help="Trust this TSA root certificate (PEM/DER) for timestamps (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="For a bundle: the public key (note verifier) it must be signed with.",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute every artifact's SHA-256 from the blob store and check nothing is missing.
+    """Recheck the evidence: every artifact's SHA-256, every signed manifest, the transparency
+    log (checkpoints, consistency between them) and the RFC 3161 timestamps. Given a .wacz file
+    exported by `postproof export`, verify that bundle offline, with nothing but the bundle.
 
-    Exits 4 naming each artifact that does not match.
+    Exits 4 naming each thing that does not match.
     Example: postproof verify --all
+    Example: postproof verify evidence.wacz --key 'postproof-archive+1a2b3c4d+AbC…'
     """
     if capture_id and all_:
         raise UsageError("Give a capture id or --all, not both.")
+    if capture_id and (capture_id.lower().endswith(".wacz") or Path(capture_id).is_file()):
+        verify_bundle_command(Path(capture_id), tsa_ca or [], key, home, as_json)
+        return
+    roots = tsa_settings(home, tsa_ca)["roots"]
     with opened_archive(home) as archive:
         target = archive.resolve_capture_id(capture_id) if capture_id else None
-        report = archive.verify(target)
+        report = archive.verify(target, tsa_roots=roots)
     problems = [p.to_json() for p in report.problems]
+    ledger = report.ledger or {}
     if as_json:
         emit_json(
             {
@@ -499,14 +565,19 @@ def verify(
                 "artifacts_checked": report.artifacts_checked,
                 "bytes_hashed": report.bytes_hashed,
                 "problems": problems,
+                "log": ledger,
                 **({} if report.ok else {"error": f"{len(problems)} integrity problem(s) found"}),
             }
         )
     else:
         for p in problems:
-            who = f"capture {p['capture_id']} {p['kind']}" if p["capture_id"] else "blob"
-            line = f"{who} {p['sha256']} — {p['detail']}"
-            err.print(f"[bold red]{p['problem']}[/]: {esc(line)}")
+            if p["kind"]:
+                who = f"capture {p['capture_id']} {p['kind']} {p['sha256']} — "
+            elif p["sha256"]:
+                who = f"blob {p['sha256']} — "
+            else:
+                who = ""
+            err.print(f"[bold red]{p['problem']}[/]: {esc(who + p['detail'])}")
         summary = (
             f"{report.captures_checked} captures, {report.artifacts_checked} artifacts, "
             f"{report.bytes_hashed} bytes hashed"
@@ -515,8 +586,166 @@ def verify(
             out.print(f"[green]OK[/]: {summary}; every hash matches.")
         else:
             out.print(f"[bold red]FAILED[/]: {len(problems)} problem(s) in {summary}.")
+        out.print(esc(ledger_summary(ledger)))
     if not report.ok:
         raise typer.Exit(EXIT_INTEGRITY)
+
+
+def ledger_summary(ledger: dict[str, Any]) -> str:
+    if not ledger:
+        return ""
+    text = (
+        f"Log: {ledger['log_size']} signed manifests, {ledger['checkpoints']} checkpoints "
+        f"(newest at size {ledger['checkpoint_size']}), {ledger['consistency_checked']} "
+        f"consistency proofs, {ledger['signatures_checked']} signatures checked"
+    )
+    if ledger.get("unsealed_entries"):
+        text += f"; {ledger['unsealed_entries']} entries not yet in a checkpoint"
+    if ledger.get("timestamps_checked"):
+        times = ledger.get("timestamp_times") or []
+        text += f"; {ledger['timestamps_checked']} timestamps" + (
+            f", newest {times[-1]} over size {ledger['timestamped_size']}" if times else ""
+        )
+    else:
+        text += "; no trusted timestamp yet"
+    return text + "."
+
+
+def verify_bundle_command(
+    bundle: Path, tsa_ca: list[Path], key: str | None, home: Path | None, as_json: bool
+) -> None:
+    """`verify FILE.wacz`: needs no archive; the data home only supplies config.toml roots."""
+    if not bundle.is_file():
+        raise UsageError(f"{bundle} does not exist", hint="give the path of a .wacz bundle")
+    roots = tsa_settings(home, tsa_ca)["roots"]
+    report = proof.verify_bundle(bundle, roots=roots, trusted_key=key)
+    if as_json:
+        payload = report.to_json()
+        if not report.ok:
+            payload["error"] = f"{len(report.problems)} problem(s): {report.problems[0].detail}"
+        emit_json(payload)
+    else:
+        for p in report.problems:
+            err.print(f"[bold red]{p.code}[/]: {esc(p.detail)}")
+        for c in report.captures:
+            stamp = (
+                f"logged no later than {c.timestamped_at} (TSA {c.timestamp_tsa})"
+                if c.timestamped_at
+                else "no trusted timestamp"
+            )
+            good = c.signed and c.included and c.warc_ok
+            mark = "[green]✓[/]" if good else "[red]✗[/]"
+            out.print(
+                f"{mark} {c.capture_id} {esc(str(c.status))} {esc(str(c.url))} — captured "
+                f"{c.started_at}; log index {c.log_index}; {esc(stamp)}"
+            )
+        out.print(f"Signed by: {esc(str(report.key))}")
+        if key is None and report.key:
+            out.print(
+                "[dim]Compare this key with the one the archive's owner publishes, or pass "
+                "--key to have it checked.[/]"
+            )
+        if report.ok:
+            out.print(
+                f"[green]OK[/]: {len(report.captures)} captures, {report.files_checked} files, "
+                f"checkpoint at size {report.checkpoint_size}, "
+                f"{report.timestamps_checked} timestamps; everything verifies."
+            )
+        else:
+            out.print(f"[bold red]FAILED[/]: {len(report.problems)} problem(s) in {bundle}.")
+    if not report.ok:
+        raise typer.Exit(EXIT_INTEGRITY)
+
+
+@app.command()
+@handles_errors
+def export(
+    capture_ids: Annotated[
+        list[str] | None, typer.Argument(help="Captures to export.", show_default=False)
+    ] = None,
+    article: Annotated[
+        str | None,
+        typer.Option("--article", help="Export the article's page and every capture linked to it."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The .wacz file to write.", show_default=False)
+    ] = Path("evidence.wacz"),
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export captures as one WACZ evidence bundle: their WARCs, signed manifests, log proofs
+    and timestamps, for anyone to check offline with `postproof verify FILE.wacz`.
+
+    Example: postproof export 7k2m9x4q -o evidence.wacz
+    Example: postproof export --article 3f8a -o article-evidence.wacz
+    """
+    if bool(capture_ids) == bool(article):
+        raise UsageError("Give capture ids or --article ID (one of the two).")
+    if output.suffix.lower() != ".wacz":
+        raise UsageError(f"{output} does not end in .wacz", hint="name the bundle FILE.wacz")
+    with opened_archive(home) as archive:
+        if article:
+            ids = article_capture_ids(archive, article)
+            record = archive.articles.get(archive.articles.resolve(article))
+            title = f"Evidence for: {record.title or record.id}"
+        else:
+            ids = [archive.resolve_capture_id(c) for c in capture_ids or []]
+            title = f"postproof evidence: {len(ids)} capture(s)"
+        sealed = seal_run(archive, home)
+        exported = archive.export(ids, output, title=title, software=f"postproof {tool_version()}")
+    if as_json:
+        emit_json({"ok": True, "export": exported.to_json(), "log": sealed.to_json()})
+        return
+    render_seal(sealed)
+    out.print(
+        f"Wrote {esc(str(output))}: {len(exported.captures)} capture(s), {exported.files} files, "
+        f"checkpoint at size {exported.checkpoint_size}, {exported.timestamps} timestamp(s)."
+    )
+    out.print(f"SHA-256 {exported.sha256}")
+    out.print(f"Anyone can check it with: postproof verify {esc(str(output))}")
+
+
+def article_capture_ids(archive: storage.Archive, article: str) -> list[str]:
+    """The article's own capture (when added from a URL), then every capture linked to its
+    claims or captured from its references, in that order, once each."""
+    book = archive.articles
+    article_id = book.resolve(article)
+    record = book.get(article_id)
+    ids = [record.capture_id] if record.capture_id else []
+    ids += [link.capture_id for link in book.links(article_id)]
+    ids += [ref.capture_id for ref in book.references(article_id) if ref.capture_id]
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise UsageError(
+            f"article {article_id} has no captured evidence to export",
+            hint="capture its references (`postproof article add` without --no-capture) or "
+            "link captures to its claims with `postproof link`",
+        )
+    return ids
+
+
+@app.command()
+@handles_errors
+def timestamp(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Sign a checkpoint of the log now and get a trusted timestamp for it from the TSAs in
+    POSTPROOF_TSA_URLS (or config.toml). Captures already do this at the end of each run; use
+    it to retry after an outage, or from cron. Exits 3 when TSAs are configured but none stamped.
+
+    Example: POSTPROOF_TSA_URLS=https://freetsa.org/tsr postproof timestamp
+    """
+    with opened_archive(home) as archive:
+        sealed = seal_run(archive, home)
+    if as_json:
+        emit_json({"ok": not sealed.timestamp_pending, "log": sealed.to_json()})
+    else:
+        render_seal(sealed)
+        if not tsa_settings(home)["urls"]:
+            err.print(
+                "No TSA is configured: set POSTPROOF_TSA_URLS (comma-separated URLs) or "
+                "[timestamp] tsa_urls in config.toml to get trusted timestamps."
+            )
+    if sealed.timestamp_pending:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 # -- articles, claims, evidence ----------------------------------------------------------
@@ -683,16 +912,20 @@ def article_add(
             title=title,
             capture_references=not no_capture,
         )
+        sealed = seal_run(archive, home) if added.captures else None
     if as_json:
         emit_json(
             {
                 "ok": True,
                 "article": article_json(added.article, added.claims, added.links, added.references),
                 "captures": [capture_json(c, artifacts=False) for c in added.captures],
+                "log": None if sealed is None else sealed.to_json(),
             }
         )
         return
     render_article_summary(added.article, added.claims, added.links, added.references)
+    if sealed is not None:
+        render_seal(sealed)
 
 
 def render_article_summary(
@@ -1123,6 +1356,7 @@ def recheck(
                         archive, chosen, capture_options=options, options=ladder, on_event=emit
                     )
                     delivered = deliver_alerts(archive, home)
+                    sealed = seal_run(archive, home) if report.checked else None
             except watch_lib.AlreadyRunning as exc:
                 log.info("skipped: %s", exc.message)
                 err.print(esc(exc.message))
@@ -1134,6 +1368,8 @@ def recheck(
                 len(report.events),
                 f"; {delivered}" if delivered else "",
             )
+            if sealed is not None:
+                log.info("log sealed: %s", json.dumps(sealed.to_json()))
             if not as_json:
                 render_events(archive, report.events)
         finally:
@@ -1517,6 +1753,7 @@ def demo(
             records = added.captures + [archive.get_capture(cid) for cid, _ in results]
             path = output or archive.home / "reports" / f"demo-{added.article.id}.html"
             data = claims_lib.write_report(archive, added.article.id, "html", path)
+            sealed = seal_run(archive, home)
     all_ok = all(r.status == Status.OK.value for r in records)
     summary = data.summary.to_json()
     if as_json:
@@ -1526,11 +1763,13 @@ def demo(
                 "captures": [capture_json(r) for r in records],
                 "article": article_json(added.article, added.claims, added.links, added.references),
                 "report": {"path": str(path.resolve()), "summary": summary},
+                "log": sealed.to_json(),
             }
         )
     else:
         render_capture_table(records)
         render_article_summary(added.article, added.claims, added.links, added.references)
+        render_seal(sealed)
         out.print(f"[bold]Report:[/] {esc(str(path.resolve()))}")
         out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
         out.print("Check the archive with: postproof verify --all")

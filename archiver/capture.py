@@ -10,6 +10,9 @@ bounded in time; when the capture's time runs out, whatever was already seen is 
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -19,10 +22,12 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.async_api import (
     Browser,
     BrowserContext,
+    CDPSession,
     Dialog,
     Page,
     Playwright,
@@ -34,6 +39,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
 from archiver._gate import Gate
+from archiver._warc import Exchange, build_warc
 from archiver.browser import BrowserChoice, launch
 from archiver.errors import BrowserCrashed
 from archiver.imaging import perceptual_hashes
@@ -54,6 +60,8 @@ from archiver.urls import host_of
 
 log = logging.getLogger("postproof.capture")
 MAX_IMAGES_SEEN = 500
+MAX_EXCHANGES = 3000  # HTTP exchanges recorded into one capture's WARC
+RECORDING_GRACE = 5.0  # seconds to finish reading bodies still in flight after the screenshots
 T = TypeVar("T")
 
 
@@ -166,6 +174,12 @@ class _Seen:
     resolved_ips: tuple[str, ...] = ()
     redirects: tuple[Redirect, ...] = ()
     gate: Gate | None = None
+    cdp: CDPSession | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    recorded_bytes: int = 0
+    recording: set[asyncio.Future[Any]] = field(default_factory=set)
+    wire: dict[str, dict[str, Any]] = field(default_factory=dict)  # URL -> CDP response facts
+    tls: dict[str, Any] | None = None  # the page's TLS session, as Chromium negotiated it
 
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
@@ -265,6 +279,7 @@ class Capturer:
                 "(slow or hanging server, or a page that never settles)",
             )
             await self._salvage(context, seen)
+            await self._finish_recording(seen)
         except PlaywrightError as exc:
             if self._browser is None or not self._browser.is_connected():
                 await gate.close()
@@ -276,7 +291,33 @@ class Capturer:
             except (PlaywrightError, TimeoutError) as exc:
                 log.warning("closing the page of %s failed: %s", url, exc)
             await gate.close()
-        return self._result(seen)
+        return await self._with_warc(seen)
+
+    async def _with_warc(self, seen: _Seen) -> CaptureResult:
+        """The capture's result, with its WARC: the traffic and every evidence artifact."""
+        result = self._result(seen)
+        page_url = seen.final_url or seen.requested_url
+        warc = await asyncio.to_thread(
+            build_warc,
+            page_url=page_url,
+            exchanges=sorted(seen.exchanges, key=lambda e: e.fetched_at),
+            artifacts=result.artifacts,
+            page_metadata={
+                "status": result.status.value,
+                "reason": result.reason,
+                "platform": result.platform,
+                "post_id": result.post_id,
+                "requested_url": result.requested_url,
+                "canonical_url": result.canonical_url,
+                "final_url": result.final_url,
+                "http_status": result.http_status,
+                "server_ip": seen.server_ip,
+                "tls": seen.tls,
+            },
+            software=f"postproof {tool_version()}",
+            created=result.finished_at,
+        )
+        return dataclasses.replace(result, artifacts=(*result.artifacts, warc))
 
     @staticmethod
     def _crashed(exc: PlaywrightError) -> BrowserCrashed:
@@ -312,6 +353,8 @@ class Capturer:
         page.on("popup", lambda popup: seen.spawn(self._close_popup(popup, seen)))
         page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
         page.on("response", seen.saw_response)
+        context.on("requestfinished", lambda request: self._record(request, seen))
+        await self._watch_wire(context, page, seen)
 
         await self._navigate(page, seen, deadline)
         adapter = self._follow_redirect(seen)
@@ -327,6 +370,118 @@ class Capturer:
             await self._bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await self._snapshot(page, adapter, seen, deadline)
         await self._screenshots(page, seen, deadline)
+        await self._finish_recording(seen)
+
+    # -- recording the traffic ----------------------------------------------------------------
+
+    def _record(self, request: Request, seen: _Seen) -> None:
+        if len(seen.exchanges) + len(seen.recording) >= MAX_EXCHANGES:
+            return
+        task = asyncio.ensure_future(self._read_exchange(request, seen))
+        seen.recording.add(task)
+        task.add_done_callback(seen.recording.discard)
+
+    async def _read_exchange(self, request: Request, seen: _Seen) -> None:
+        fetched_at = self.options.clock()
+        try:
+            response = await request.response()
+            if response is None:
+                return
+            request_headers = await request.headers_array()
+            response_headers = await response.headers_array()
+            truncated = None
+            try:
+                body = b"" if 300 <= response.status < 400 else await response.body()
+            except PlaywrightError:
+                body, truncated = b"", "unspecified"
+        except PlaywrightError as exc:
+            log.debug("could not record %s: %s", request.url, exc)
+            return
+        if seen.recorded_bytes + len(body) > self.options.max_bytes:
+            body, truncated = b"", "length"
+        seen.recorded_bytes += len(body)
+        wire = seen.wire.get(request.url, {})
+        assert seen.gate is not None
+        seen.exchanges.append(
+            Exchange(
+                url=request.url,
+                method=request.method,
+                request_headers=tuple((h["name"], h["value"]) for h in request_headers),
+                request_body=request.post_data_buffer,
+                status=response.status,
+                status_text=response.status_text,
+                response_headers=tuple((h["name"], h["value"]) for h in response_headers),
+                body=body,
+                fetched_at=fetched_at,
+                server_ip=seen.gate.address_of(host_of(request.url)),
+                protocol=wire.get("protocol"),
+                cipher=(wire.get("securityDetails") or {}).get("cipher"),
+                truncated=truncated,
+            )
+        )
+
+    async def _finish_recording(self, seen: _Seen) -> None:
+        """Give bodies still being read a moment; what is not read by then is not recorded."""
+        pending = list(seen.recording)
+        if pending:
+            await asyncio.wait(pending, timeout=RECORDING_GRACE)
+
+    async def _watch_wire(self, context: BrowserContext, page: Page, seen: _Seen) -> None:
+        """Listen to Chromium's own network events: the negotiated protocol and TLS session of
+        each response, which Playwright's API does not expose."""
+        try:
+            cdp = await context.new_cdp_session(page)
+            await cdp.send("Network.enable")
+        except PlaywrightError as exc:
+            log.debug("no protocol details for this capture: %s", exc)
+            return
+        seen.cdp = cdp
+
+        def on_response(event: dict[str, Any]) -> None:
+            response = event.get("response") or {}
+            url = response.get("url")
+            if url and len(seen.wire) < MAX_EXCHANGES:
+                seen.wire[url] = {
+                    "protocol": response.get("protocol"),
+                    "securityDetails": response.get("securityDetails"),
+                }
+
+        cdp.on("Network.responseReceived", on_response)
+
+    async def _tls_chain(self, seen: _Seen, url: str) -> None:
+        """Keep the certificate chain the origin served on the page's own connection (Chromium
+        remembers it per origin; no second connection is made)."""
+        parts = urlsplit(url)
+        if parts.scheme != "https" or seen.cdp is None:
+            return
+        details = (seen.wire.get(url) or {}).get("securityDetails")
+        try:
+            reply = await seen.cdp.send(
+                "Network.getCertificate", {"origin": f"{parts.scheme}://{parts.netloc}"}
+            )
+        except PlaywrightError as exc:
+            seen.notes.append(f"the TLS certificate chain could not be read: {exc.message[:200]}")
+            return
+        ders = [base64.b64decode(item) for item in reply.get("tableNames") or ()]
+        if not ders:
+            seen.notes.append("the browser kept no TLS certificate chain for the page")
+            return
+        pem = "".join(_pem(der) for der in ders).encode("ascii")
+        seen.add(Artifact.from_bytes(ArtifactKind.TLS_CHAIN, pem, "application/x-pem-file"))
+        seen.tls = {
+            "protocol": (details or {}).get("protocol"),
+            "cipher": (details or {}).get("cipher"),
+            "key_exchange": (details or {}).get("keyExchange") or None,
+            "key_exchange_group": (details or {}).get("keyExchangeGroup"),
+            "subject": (details or {}).get("subjectName"),
+            "issuer": (details or {}).get("issuer"),
+            "valid_from": (details or {}).get("validFrom"),
+            "valid_to": (details or {}).get("validTo"),
+            "san": (details or {}).get("sanList"),
+            "chain_length": len(ders),
+            "chain_sha256": [hashlib.sha256(der).hexdigest() for der in ders],
+            "http_protocol": (seen.wire.get(url) or {}).get("protocol"),
+        }
 
     @staticmethod
     def _follow_redirect(seen: _Seen) -> Adapter:
@@ -350,6 +505,7 @@ class Capturer:
             return
         if response is not None:
             await self._record_response(response, seen)
+            await self._tls_chain(seen, response.url)
 
     def _explain(self, exc: PlaywrightError, seen: _Seen, allowed: float) -> tuple[Status, str]:
         message = exc.message
@@ -638,6 +794,8 @@ class Capturer:
             },
             "media": {a.source_url: a.sha256 for a in seen.artifacts.values() if a.source_url},
             "connections": connections,
+            "tls": seen.tls,
+            "http_protocol": (seen.wire.get(seen.final_url or "") or {}).get("protocol"),
         }
         artifacts = (*seen.artifacts.values(), _json_artifact(ArtifactKind.PROVENANCE, record))
         return CaptureResult(
@@ -677,6 +835,12 @@ def _json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
 def _image_artifact(kind: ArtifactKind, png: bytes) -> Artifact:
     phash, dhash = perceptual_hashes(png)
     return Artifact.from_bytes(kind, png, "image/png", phash=phash, dhash=dhash)
+
+
+def _pem(der: bytes) -> str:
+    text = base64.b64encode(der).decode("ascii")
+    lines = "".join(f"{text[i : i + 64]}\n" for i in range(0, len(text), 64))  # RFC 7468
+    return f"-----BEGIN CERTIFICATE-----\n{lines}-----END CERTIFICATE-----\n"
 
 
 def _ms(seconds: float) -> float:

@@ -34,7 +34,12 @@ class ArtifactKind(enum.StrEnum):
     POST = "post"
     PROVENANCE = "provenance"
     ACTIVITYPUB = "activitypub"
+    # A platform's own structured form of the post, as it answered (Reddit's JSON, an oEmbed
+    # answer, Telegram's embed page, a Mastodon API status); ``media_type`` says which format.
+    STRUCTURED = "structured"
     MEDIA = "media"  # an image of the post, as the platform served it (``source_url`` says which)
+    TLS_CHAIN = "tls_chain"  # the certificate chain the origin served, PEM, leaf first
+    WARC = "warc"  # the capture's traffic and evidence as one WARC 1.1 file (gzip members)
 
 
 def utcnow() -> datetime:

@@ -1,6 +1,14 @@
 """Tamper-evidence proofs for the archive: an RFC 9162 Merkle transparency log, C2SP signed
 notes and checkpoints, the installation's Ed25519 signing key, and signed capture manifests."""
 
+from proof._bundle import (
+    BundleCapture,
+    BundleProblem,
+    BundleReport,
+    manifest_path,
+    sign_datapackage_digest,
+    verify_bundle,
+)
 from proof._keys import InstallationKey, load_or_create_key
 from proof._manifest import ManifestError, canonical_json, sign_manifest, verify_manifest
 from proof._merkle import (
@@ -35,15 +43,22 @@ from proof._tsa import (
     TimestampError,
     TimestampToken,
     TsaUnreachable,
+    certificate_summary,
     openssl_verify_command,
     request_timestamp,
+    token_certificates_pem,
+    tsa_roots_from_env,
     tsa_urls_from_env,
     verify_timestamp,
 )
+from proof._wacz import WaczBundle, WaczError, WaczInfo, WaczPage, read_wacz, write_wacz
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "BundleCapture",
+    "BundleProblem",
+    "BundleReport",
     "Checkpoint",
     "InstallationKey",
     "ManifestError",
@@ -57,26 +72,38 @@ __all__ = [
     "TimestampToken",
     "TsaUnreachable",
     "VerifiedNote",
+    "WaczBundle",
+    "WaczError",
+    "WaczInfo",
+    "WaczPage",
     "canonical_json",
+    "certificate_summary",
     "consistency_proof",
     "format_checkpoint",
     "inclusion_proof",
     "key_id",
     "leaf_hash",
     "load_or_create_key",
+    "manifest_path",
     "node_hash",
     "openssl_verify_command",
     "parse_checkpoint",
     "parse_note",
+    "read_wacz",
     "request_timestamp",
     "root",
+    "sign_datapackage_digest",
     "sign_manifest",
     "sign_note",
+    "token_certificates_pem",
+    "tsa_roots_from_env",
     "tsa_urls_from_env",
+    "verify_bundle",
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
     "verify_manifest",
     "verify_note",
     "verify_timestamp",
+    "write_wacz",
 ]

@@ -32,8 +32,11 @@ Two deliberate departures from a naive use of rfc3161-client:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
+import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +44,8 @@ from pathlib import Path
 
 import httpx
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from rfc3161_client import (
     HashAlgorithm,
     PKIStatus,
@@ -187,6 +192,56 @@ def tsa_urls_from_env() -> tuple[str, ...]:
                 hint=f"set {ENV_TSA_URLS}=https://tsa.example/tsr,https://other.example/tsa",
             )
     return urls
+
+
+ENV_TSA_CA = "POSTPROOF_TSA_CA"
+
+
+def tsa_roots_from_env(extra: Sequence[Path] = (), *, system: bool = True) -> list[bytes]:
+    """The TSA trust roots: files named in ``POSTPROOF_TSA_CA`` (separated by ``,`` or the path
+    separator), then ``extra`` files, then (``system``) the operating system's CA bundle.
+
+    A timestamp is only as good as the root it chains to: the roots travel with nothing postproof
+    writes, and a token is never checked against certificates it brings along itself.
+    """
+    separators = f"[,{re.escape(os.pathsep)}]"
+    names = [n.strip() for n in re.split(separators, os.environ.get(ENV_TSA_CA, ""))]
+    paths = [Path(n) for n in names if n] + list(extra)
+    roots: list[bytes] = []
+    for path in paths:
+        try:
+            roots.append(path.read_bytes())
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read the TSA root certificate file {path}: {exc.strerror or exc}",
+                hint=f"{ENV_TSA_CA} and --tsa-ca take paths of PEM or DER certificate files",
+            ) from exc
+    if system:
+        bundle = ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt"
+        with contextlib.suppress(OSError):
+            roots.append(Path(bundle).read_bytes())
+    return roots
+
+
+def token_certificates_pem(der: bytes) -> str:
+    """The certificates a TimeStampResp carries (the TSA's own and any chain it sent), as PEM."""
+    response = _parse(der, source="the token")
+    certs = []
+    for blob in sorted(response.signed_data.certificates):
+        certs.append(x509.load_der_x509_certificate(blob).public_bytes(Encoding.PEM).decode())
+    return "".join(certs)
+
+
+def certificate_summary(pem_or_der: bytes) -> list[dict[str, str]]:
+    """Subject, issuer and SHA-256 fingerprint of each certificate, for reports and hints."""
+    return [
+        {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+        }
+        for cert in _load_roots([pem_or_der])
+    ]
 
 
 def openssl_verify_command(

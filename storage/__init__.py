@@ -21,6 +21,17 @@ from storage._articles import (
 )
 from storage._blobs import BlobStore
 from storage._home import default_home
+from storage._ledger import (
+    EntryProof,
+    Ledger,
+    LedgerProofs,
+    SealReport,
+    StoredCheckpoint,
+    StoredTimestamp,
+    TimestampInfo,
+    log_origin,
+    manifest_for,
+)
 from storage._records import (
     ArtifactRecord,
     CaptureRecord,
@@ -39,7 +50,10 @@ __all__ = [
     "BlobStore",
     "CaptureRecord",
     "ClaimRecord",
+    "EntryProof",
     "EventRecord",
+    "Ledger",
+    "LedgerProofs",
     "LinkRecord",
     "NewArticle",
     "NewClaim",
@@ -50,9 +64,15 @@ __all__ = [
     "QuoteCheckRecord",
     "RecoveryReport",
     "ReferenceRecord",
+    "SealReport",
+    "StoredCheckpoint",
+    "StoredTimestamp",
+    "TimestampInfo",
     "VerifyProblem",
     "VerifyReport",
     "Watchlist",
     "default_home",
+    "log_origin",
+    "manifest_for",
     "open_archive",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -26,8 +27,10 @@ from storage._database import (
     upgrade_to_head,
     write_session,
 )
+from storage._export import ExportReport, export_bundle
 from storage._home import Layout, default_home
 from storage._journal import Journal, new_run_id
+from storage._ledger import Ledger, SealReport, append_entry
 from storage._records import ArtifactRecord, CaptureRecord, RecoveryReport, VerifyReport
 from storage._rows import (
     artifact_record,
@@ -38,7 +41,7 @@ from storage._rows import (
     check_result,
     upsert_post,
 )
-from storage._tables import Artifact, Capture, Post
+from storage._tables import Artifact, Capture, LogEntry, Post
 from storage._verify import verify_artifacts
 from storage._watchlist import Watchlist
 
@@ -86,6 +89,7 @@ class Archive:
         self._store_lock = threading.Lock()
         self._engine: sa.Engine | None = None
         self._journal: Journal | None = None
+        self._key: InstallationKey | None = None
         with storage_errors(self.home):
             self._layout.create()
             self.blobs = BlobStore(self._layout.blobs, run_id=self.run_id)
@@ -94,6 +98,7 @@ class Archive:
                 upgrade_to_head(self._engine, self._layout.migrate_lock)
                 self._journal = Journal(self._engine, self.blobs, self._layout, self.run_id, clock)
                 self.recovery: RecoveryReport = self._journal.recover()
+                self._backfill_log()
             except BaseException:
                 self.close()
                 raise
@@ -112,10 +117,56 @@ class Archive:
 
     def signing_key(self) -> InstallationKey:
         """The installation's Ed25519 signing key, created (mode 0600) on first use."""
-        path = self._layout.signing_key
+        if self._key is None:
+            path = self._layout.signing_key
+            with storage_errors(self.home):
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+                self._key = load_or_create_key(path, name=SIGNING_KEY_NAME)
+        return self._key
+
+    @property
+    def ledger(self) -> Ledger:
+        """The transparency log of capture manifests, its checkpoints and timestamps."""
+        engine, _journal = self._open_parts()
+        return Ledger(engine, self.signing_key, self._clock)
+
+    def seal(
+        self, tsa_urls: Sequence[str] = (), *, roots: Sequence[bytes] = (), timeout: float = 10
+    ) -> SealReport:
+        """End a run: sign a checkpoint of the log and timestamp it (see ``Ledger.seal``)."""
         with storage_errors(self.home):
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            return load_or_create_key(path, name=SIGNING_KEY_NAME)
+            return self.ledger.seal(tsa_urls, roots=roots, timeout=timeout)
+
+    def export(
+        self, capture_ids: Sequence[str], out: Path, *, title: str, software: str
+    ) -> ExportReport:
+        """Write the captures as a verifiable WACZ bundle (see ``storage._export``). The log
+        must have a checkpoint holding them: call :meth:`seal` first."""
+        records = [self.get_capture(c) for c in dict.fromkeys(capture_ids)]
+        if not records:
+            raise UsageError("nothing to export", hint="give capture ids or --article ID")
+        with storage_errors(self.home):
+            proofs = self.ledger.proofs([r.id for r in records])
+            return export_bundle(
+                records,
+                proofs,
+                self.signing_key(),
+                out,
+                read_blob=self.blobs.read,
+                title=title,
+                software=software,
+                created=self._clock(),
+            )
+
+    def _backfill_log(self) -> None:
+        """Captures recorded by a version without the log are logged when the archive opens."""
+        engine, _journal = self._open_parts()
+        with read_session(engine) as session:
+            captures = session.exec(select(func.count()).select_from(Capture)).one()
+            logged = session.exec(select(func.count()).select_from(LogEntry)).one()
+        if captures > logged:
+            added = self.ledger.backfill()
+            log.info("logged %d capture(s) recorded before the log existed", added)
 
     def find_post_id(self, post: int | str) -> int:
         """The post behind a capture id, a URL of one of its captures, or its database id."""
@@ -171,12 +222,13 @@ class Archive:
         check_result(result)
         shas = list(dict.fromkeys(artifact.sha256 for artifact in result.artifacts))
         engine, journal = self._open_parts()
+        key = self.signing_key()
         with self._store_lock, storage_errors(self.home):
             journal.reserve(shas)
             try:
                 for artifact in result.artifacts:
                     self.blobs.put(artifact.data, artifact.sha256)
-                return self._record(engine, journal, result, shas)
+                return self._record(engine, journal, result, shas, key)
             except Exception:
                 self._abandon(journal, shas)
                 raise
@@ -188,15 +240,25 @@ class Archive:
             return journal.recover()
 
     def _record(
-        self, engine: sa.Engine, journal: Journal, result: CaptureResult, shas: Sequence[str]
+        self,
+        engine: sa.Engine,
+        journal: Journal,
+        result: CaptureResult,
+        shas: Sequence[str],
+        key: InstallationKey,
     ) -> str:
         with write_session(engine) as session:
             stored_at = as_utc(self._clock(), "clock()")
             post = upsert_post(session, result)
             capture_id = self._unused_capture_id(session)
-            session.add(capture_row(capture_id, post, result, stored_at))
+            capture = capture_row(capture_id, post, result, stored_at)
+            session.add(capture)
             session.flush()  # no ORM relationships: the capture must exist before its artifacts
-            session.add_all(artifact_rows(capture_id, result))
+            artifacts = artifact_rows(capture_id, result)
+            session.add_all(artifacts)
+            session.flush()
+            # Same transaction: a capture is never recorded without its signed log entry.
+            append_entry(session, capture, artifacts, key, stored_at)
             journal.settle(session, shas)
         return capture_id
 
@@ -345,15 +407,26 @@ class Archive:
         with storage_errors(self.home), read_session(engine) as session:
             return session.exec(select(func.count()).select_from(Capture)).one()
 
-    def verify(self, capture_id: str | None = None) -> VerifyReport:
+    def verify(
+        self, capture_id: str | None = None, *, tsa_roots: Sequence[bytes] = ()
+    ) -> VerifyReport:
         """Re-hash the evidence of one capture, or of the whole archive when ``capture_id`` is
         ``None``; the whole-archive check also reports blob files nothing references (after
-        :meth:`recover` removed those of dead runs)."""
+        :meth:`recover` removed those of dead runs). Then recheck the transparency log: every
+        manifest, signature, checkpoint, consistency between checkpoints and timestamp (against
+        the TSA roots in ``tsa_roots``)."""
         recovery = self.recover()
         full_id = None if capture_id is None else self.resolve_capture_id(capture_id)
         engine, _journal = self._open_parts()
         with storage_errors(self.home):
-            return verify_artifacts(engine, self.blobs, full_id, recovery)
+            report = verify_artifacts(engine, self.blobs, full_id, recovery)
+            problems, check = self.ledger.verify(roots=tsa_roots, capture_id=full_id)
+        if full_id is not None:
+            # The log is one chain: a break anywhere is reported, as are this capture's own.
+            problems = [p for p in problems if p.capture_id in (None, full_id)]
+        return dataclasses.replace(
+            report, problems=(*report.problems, *problems), ledger=check.to_json()
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -9,7 +9,23 @@ from typing import Any, Literal
 
 from archiver.models import ArtifactKind, Media, Status, isoformat_z
 
-ProblemKind = Literal["missing", "hash_mismatch", "size_mismatch", "unreferenced_blob"]
+ProblemKind = Literal[
+    "missing",
+    "hash_mismatch",
+    "size_mismatch",
+    "unreferenced_blob",
+    # the transparency log (storage._ledger)
+    "log_gap",
+    "log_entry_altered",
+    "signature_invalid",
+    "manifest_mismatch",
+    "not_logged",
+    "checkpoint_invalid",
+    "log_rewritten",
+    "consistency_failed",
+    "inclusion_failed",
+    "timestamp_invalid",
+]
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,7 @@ class VerifyReport:
     blobs_checked: int
     bytes_hashed: int
     recovery: RecoveryReport
+    ledger: dict[str, Any] | None = None  # figures of the log check (storage._ledger)
 
     @property
     def ok(self) -> bool:
@@ -182,4 +199,5 @@ class VerifyReport:
             "blobs_checked": self.blobs_checked,
             "bytes_hashed": self.bytes_hashed,
             "recovery": self.recovery.to_json(),
+            "ledger": self.ledger,
         }

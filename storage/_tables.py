@@ -266,6 +266,51 @@ class OcrText(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class LogEntry(SQLModel, table=True):
+    """One leaf of the archive's transparency log: the signed manifest of one capture.
+
+    ``idx`` is the leaf index (0, 1, 2, ... without gaps); the leaf hash is the RFC 9162 hash of
+    the manifest's bytes exactly as stored. Append-only (triggers of migration 0004)."""
+
+    __tablename__ = "log_entries"
+
+    idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    capture_id: str = Field(foreign_key="captures.id", unique=True, sa_type=sa.String)
+    manifest: str = Field(sa_type=sa.String)  # RFC 8785 canonical JSON, as signed
+    signature: str = Field(sa_type=sa.String)  # base64 Ed25519 signature over the manifest
+    key: str = Field(sa_type=sa.String)  # the signer's note verifier key
+    leaf_hash: str = Field(sa_type=sa.String)  # hex SHA-256(0x00 || manifest)
+    logged_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed checkpoint (C2SP tlog-checkpoint note) of the log at one size. Append-only."""
+
+    __tablename__ = "checkpoints"
+
+    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    root_hash: str = Field(sa_type=sa.String)  # hex
+    note: str = Field(sa_type=sa.String)  # the signed note, exactly as signed
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TimestampRow(SQLModel, table=True):
+    """An RFC 3161 timestamp over the bytes of one signed checkpoint note. Append-only."""
+
+    __tablename__ = "timestamps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkpoint_size: int = Field(foreign_key="checkpoints.size", index=True)
+    tsa_url: str = Field(sa_type=sa.String)
+    token: bytes = Field(sa_type=sa.LargeBinary)  # the DER TimeStampResp as the TSA sent it
+    token_sha256: str = Field(sa_type=sa.String)
+    gen_time: datetime = Field(sa_type=UTCDateTime)
+    # PEM of the TSA certificates known when the token was obtained: the token's own chain and
+    # the configured trust roots. Kept to hand on with exports; never trusted by themselves.
+    tsa_certs: str | None = Field(default=None, sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata
 
 # Every column that names a blob of the store: a blob none of them names is unaccounted for.

@@ -90,9 +90,13 @@ def test_a_size_that_does_not_match_the_record_is_reported(archive: Archive, hom
         db.commit()
     finally:
         db.close()
-    [problem] = archive.verify().problems
+    problem, signed = archive.verify().problems
     assert (problem.problem, problem.capture_id, problem.kind) == (
         "size_mismatch",
         capture_id,
         ArtifactKind.HTML,
     )
+    # The signed manifest still holds the size the capture was recorded with.
+    assert (signed.problem, signed.capture_id) == ("manifest_mismatch", capture_id)
+    assert "artifact html: size was" in signed.detail
+    assert "no longer matches its signed manifest" in signed.detail
