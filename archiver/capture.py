@@ -18,7 +18,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any, TypeVar
@@ -382,7 +382,7 @@ class Capturer:
         task.add_done_callback(seen.recording.discard)
 
     async def _read_exchange(self, request: Request, seen: _Seen) -> None:
-        fetched_at = self.options.clock()
+        fetched_at = _fetch_time(request)
         try:
             response = await request.response()
             if response is None:
@@ -835,6 +835,17 @@ def _json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
 def _image_artifact(kind: ArtifactKind, png: bytes) -> Artifact:
     phash, dhash = perceptual_hashes(png)
     return Artifact.from_bytes(kind, png, "image/png", phash=phash, dhash=dhash)
+
+
+def _fetch_time(request: Request) -> datetime:
+    """When the browser got the response headers, by its own clock (the WARC-Date of the
+    exchange); the capture's injectable clock is kept for the capture's own start and end."""
+    timing = request.timing
+    start = timing.get("startTime", -1)
+    if start and start > 0:
+        offset = max(0.0, timing.get("responseStart", 0) or 0)
+        return datetime.fromtimestamp((start + offset) / 1000, UTC)
+    return utcnow()
 
 
 def _pem(der: bytes) -> str:
