@@ -38,6 +38,7 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
+from archiver._auth import Cookie, cookies_for_url_host, redact_headers
 from archiver._gate import Gate
 from archiver._warc import Exchange, build_warc
 from archiver.browser import BrowserChoice, launch
@@ -96,6 +97,9 @@ class CaptureOptions:
     max_media_bytes: int = 25_000_000
     ready_timeout: float = 15.0
     settle_timeout: float = 2.0
+    # Cookies imported with `postproof auth import`, by domain; each capture gets only those of
+    # the domain it captures.
+    cookies: Mapping[str, tuple[Cookie, ...]] = field(default_factory=dict)
     clock: Callable[[], datetime] = utcnow
 
     def provenance_json(self) -> dict[str, Any]:
@@ -271,6 +275,7 @@ class Capturer:
             await gate.close()
             raise self._crashed(exc) from exc
         try:
+            await self._log_in(context, seen)
             await asyncio.wait_for(self._visit(context, seen), opts.timeout)
         except TimeoutError:
             seen.fail(
@@ -318,6 +323,17 @@ class Capturer:
             created=result.finished_at,
         )
         return dataclasses.replace(result, artifacts=(*result.artifacts, warc))
+
+    async def _log_in(self, context: BrowserContext, seen: _Seen) -> None:
+        jar = cookies_for_url_host(host_of(seen.requested_url), self.options.cookies)
+        if not jar:
+            return
+        await context.add_cookies(jar)  # type: ignore[arg-type]
+        domains = sorted({str(c["domain"]).lstrip(".") for c in jar})
+        seen.notes.append(
+            f"captured logged in, with {len(jar)} cookie(s) imported for {', '.join(domains)} "
+            "(cookie values are not recorded)"
+        )
 
     @staticmethod
     def _crashed(exc: PlaywrightError) -> BrowserCrashed:
@@ -406,11 +422,13 @@ class Capturer:
             Exchange(
                 url=request.url,
                 method=request.method,
-                request_headers=tuple((h["name"], h["value"]) for h in request_headers),
+                request_headers=redact_headers((h["name"], h["value"]) for h in request_headers),
                 request_body=request.post_data_buffer,
                 status=response.status,
                 status_text=response.status_text,
-                response_headers=tuple((h["name"], h["value"]) for h in response_headers),
+                response_headers=redact_headers(
+                    (h["name"], h["value"]) for h in response_headers
+                ),
                 body=body,
                 fetched_at=fetched_at,
                 server_ip=seen.gate.address_of(host_of(request.url)),
@@ -549,7 +567,10 @@ class Capturer:
             "final_url": response.url,
             "status": response.status,
             "status_text": response.status_text,
-            "headers": headers,
+            "headers": [
+                {"name": name, "value": value}
+                for name, value in redact_headers((h["name"], h["value"]) for h in headers)
+            ],
             "redirects": [
                 {"url": r.url, "status": r.status, "location": r.location} for r in seen.redirects
             ],

@@ -19,6 +19,7 @@ from storage._articles import (
     QuoteCheckRecord,
     ReferenceRecord,
 )
+from storage._auth import AuthRecord, AuthStore
 from storage._blobs import BlobStore
 from storage._home import default_home
 from storage._ledger import (
@@ -47,6 +48,8 @@ __all__ = [
     "ArticleBook",
     "ArticleRecord",
     "ArtifactRecord",
+    "AuthRecord",
+    "AuthStore",
     "BlobStore",
     "CaptureRecord",
     "ClaimRecord",

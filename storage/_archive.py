@@ -19,6 +19,7 @@ from archiver.models import CaptureResult, Status, utcnow
 from proof import InstallationKey, load_or_create_key
 from storage import _ids
 from storage._articles import ArticleBook
+from storage._auth import AuthStore
 from storage._blobs import BlobStore
 from storage._database import (
     create_archive_engine,
@@ -123,6 +124,11 @@ class Archive:
                 path.parent.mkdir(mode=0o700, exist_ok=True)
                 self._key = load_or_create_key(path, name=SIGNING_KEY_NAME)
         return self._key
+
+    @property
+    def auth(self) -> AuthStore:
+        """Login cookies imported per domain (``auth/`` in the data home, files mode 0600)."""
+        return AuthStore(self._layout.auth)
 
     @property
     def ledger(self) -> Ledger:

@@ -46,6 +46,10 @@ class Layout:
         return self.home / "keys" / "signing.key"
 
     @property
+    def auth(self) -> Path:
+        return self.home / "auth"
+
+    @property
     def migrate_lock(self) -> Path:
         return self.runs / "migrate.lock"
 

@@ -14,6 +14,8 @@ def test_public_names_are_pinned() -> None:
         "ArticleBook",
         "ArticleRecord",
         "ArtifactRecord",
+        "AuthRecord",
+        "AuthStore",
         "BlobStore",
         "CaptureRecord",
         "ClaimRecord",
