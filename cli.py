@@ -1676,6 +1676,96 @@ def schedule_remove(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Removed the re-check entry." if removed else "There was no re-check entry.")
 
 
+@app.command()
+@handles_errors
+def similar(
+    target: Annotated[
+        str, typer.Argument(help="An image file, or a capture id (its post's images are used).")
+    ],
+    max_distance: Annotated[
+        int,
+        typer.Option("--max-distance", help="Largest pHash difference, in bits (0-64)."),
+    ] = 10,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="Only these artifact kinds: screenshot, post_screenshot, media (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many matches.")] = 50,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find near-duplicate images across the whole archive by perceptual distance: where else
+    did this picture or screenshot appear, and when first? Nearest first, then earliest.
+
+    Example: postproof similar leaked-memo.jpg
+    Example: postproof similar 7k2m9x4q --kind media --json
+    """
+    path = Path(target).expanduser()
+    with opened_archive(home) as archive:
+        queries: list[tuple[str, str, str | None]] = []  # label, phash, dhash
+        exclude_capture = None
+        if path.is_file():
+            phash, dhash = storage.query_hashes(path.read_bytes(), name=str(path))
+            queries.append((str(path), phash, dhash))
+        else:
+            capture = archive.get_capture(target)
+            exclude_capture = capture.id
+            for artifact in capture.artifacts:
+                if artifact.phash and artifact.kind in (
+                    ArtifactKind.MEDIA,
+                    ArtifactKind.POST_SCREENSHOT,
+                ):
+                    label = artifact.source_url or f"{capture.id} {artifact.kind}"
+                    queries.append((label, artifact.phash, artifact.dhash))
+            if not queries:
+                raise UsageError(
+                    f"capture {capture.id} has no image of the post to search for",
+                    hint="give an image file instead, e.g. a saved screenshot",
+                )
+        results = []
+        for label, phash, query_dhash in queries:
+            found = archive.find_similar(
+                phash, query_dhash, max_distance=max_distance, kinds=kind or None, limit=limit + 20
+            )
+            found = [m for m in found if m.capture_id != exclude_capture][:limit]
+            results.append((label, phash, found))
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "queries": [
+                    {"image": label, "phash": phash, "matches": [m.to_json() for m in found]}
+                    for label, phash, found in results
+                ],
+            }
+        )
+        return
+    for label, _phash, found in results:
+        out.print(f"[bold]{esc(label)}[/]")
+        if not found:
+            out.print("  no similar image in the archive")
+            continue
+        earliest = min(found, key=lambda m: m.captured_at)
+        table = Table(box=None, pad_edge=False)
+        for column in ("distance", "captured (UTC)", "capture", "kind", "platform", "URL"):
+            table.add_column(column)
+        for m in found:
+            first = " [green](first seen)[/]" if m is earliest else ""
+            table.add_row(
+                str(m.phash_distance),
+                f"{m.captured_at:%Y-%m-%d %H:%M}{first}",
+                m.capture_id,
+                str(m.kind),
+                m.platform,
+                esc(m.source_url or m.canonical_url),
+            )
+        out.print(table)
+
+
 auth_app = typer.Typer(
     help="Login cookies for sites that show posts only to logged-in users.",
     no_args_is_help=True,

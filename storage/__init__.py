@@ -41,6 +41,7 @@ from storage._records import (
     VerifyProblem,
     VerifyReport,
 )
+from storage._similar import ImageMatch, query_hashes
 from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "ClaimRecord",
     "EntryProof",
     "EventRecord",
+    "ImageMatch",
     "Ledger",
     "LedgerProofs",
     "LinkRecord",
@@ -78,4 +80,5 @@ __all__ = [
     "log_origin",
     "manifest_for",
     "open_archive",
+    "query_hashes",
 ]

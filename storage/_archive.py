@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,7 @@ from storage._rows import (
     check_result,
     upsert_post,
 )
+from storage._similar import ImageMatch, find_similar
 from storage._tables import Artifact, Capture, LogEntry, Post
 from storage._verify import verify_artifacts
 from storage._watchlist import Watchlist
@@ -162,6 +163,30 @@ class Archive:
                 title=title,
                 software=software,
                 created=self._clock(),
+            )
+
+    def find_similar(
+        self,
+        phash: str,
+        dhash: str | None,
+        *,
+        max_distance: int = 10,
+        kinds: Collection[str] | None = None,
+        exclude_sha256: str | None = None,
+        limit: int = 50,
+    ) -> list[ImageMatch]:
+        """Stored images that look like the one with these hashes, nearest and earliest first
+        (see ``storage._similar``)."""
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home):
+            return find_similar(
+                engine,
+                phash,
+                dhash,
+                max_distance=max_distance,
+                kinds=kinds,
+                exclude_sha256=exclude_sha256,
+                limit=limit,
             )
 
     def _backfill_log(self) -> None:

@@ -21,6 +21,7 @@ def test_public_names_are_pinned() -> None:
         "ClaimRecord",
         "EntryProof",
         "EventRecord",
+        "ImageMatch",
         "Ledger",
         "LedgerProofs",
         "LinkRecord",
@@ -44,6 +45,7 @@ def test_public_names_are_pinned() -> None:
         "log_origin",
         "manifest_for",
         "open_archive",
+        "query_hashes",
     ]
     for name in storage.__all__:
         assert hasattr(storage, name)
