@@ -57,3 +57,85 @@ async () => {
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
 }
 """
+
+# Consent and cookie walls: the known consent-management frameworks first, then any button in a
+# consent-looking dialog or fixed banner whose label refuses (preferred: no consent is given on
+# the reporter's behalf) or, failing that, accepts. Returns the label clicked, or null.
+CONSENT_JS = r"""
+() => {
+  const known = [
+    '#onetrust-reject-all-handler', '#onetrust-accept-btn-handler',
+    '#didomi-notice-disagree-button', '#didomi-notice-agree-button',
+    '#CybotCookiebotDialogBodyButtonDecline', '#CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll',
+    '.qc-cmp2-summary-buttons button[mode="secondary"]', '.qc-cmp2-summary-buttons button[mode="primary"]',
+    '#truste-consent-required', '#truste-consent-button',
+    '.fc-cta-do-not-consent', '.fc-cta-consent',
+    'button[data-cookiebanner="accept_only_essential_button"]',
+    'button[data-testid="cookie-policy-manage-dialog-decline-button"]',
+  ];
+  const refuse = /^(reject all|reject|refuse( all)?|(refuse|reject) non-essential cookies|decline( optional cookies| all)?|only allow essential cookies|allow essential( cookies)? only|use necessary cookies only|necessary only|tout refuser|refuser( tout)?|continuer sans accepter|je refuse|alle ablehnen|ablehnen|rechazar todo|rifiuta tutto)$/i;
+  const accept = /^(accept all( cookies)?|accept( cookies)?|allow all( cookies)?|i agree|agree|ok|got it|tout accepter|accepter( et fermer)?|j'accepte|alle akzeptieren|aceptar todo|accetta tutto)$/i;
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const label = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' ');
+  for (const sel of known) {
+    const el = document.querySelector(sel);
+    if (el && visible(el)) { el.click(); return label(el) || sel; }
+  }
+  const containers = [...document.querySelectorAll('[role="dialog"], [aria-modal="true"], dialog, div, section, aside, form')]
+    .filter((el) => {
+      const name = `${el.id} ${el.className}`.toLowerCase();
+      const style = getComputedStyle(el);
+      const looks = /consent|cookie|gdpr|cmp|privacy|didomi|onetrust|banner/.test(name) ||
+        el.getAttribute('role') === 'dialog' || el.getAttribute('aria-modal') === 'true';
+      return looks && (style.position === 'fixed' || style.position === 'sticky' || el.getAttribute('aria-modal') === 'true') && visible(el);
+    });
+  for (const pattern of [refuse, accept]) {
+    for (const box of containers) {
+      const text = (box.innerText || '').toLowerCase();
+      if (!/cookie|consent|privacy|vie privée|partenaires|partners|données|datenschutz/.test(text)) continue;
+      for (const button of box.querySelectorAll('button, [role="button"], a[href="#"], a:not([href]), input[type="button"], input[type="submit"]')) {
+        if (visible(button) && pattern.test(label(button))) { button.click(); return label(button); }
+      }
+    }
+  }
+  return null;
+}
+"""
+
+# "Show more" / "See more" controls that expand a truncated post in place. Only controls that do
+# not navigate (buttons, role=button, links without a real target) are clicked. Returns how many.
+SHOW_MORE_JS = r"""
+(extraSelector) => {
+  const phrases = /^(show more|see more|read more|more|…\s*more|\.\.\.\s*more|voir plus|afficher la suite|lire la suite|afficher plus|mehr anzeigen|ver más|mostra altro)$/i;
+  const label = (el) => (el.innerText || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' ');
+  const candidates = new Set(extraSelector ? document.querySelectorAll(extraSelector) : []);
+  for (const el of document.querySelectorAll('button, [role="button"], a, span[tabindex]')) {
+    if (phrases.test(label(el))) candidates.add(el);
+  }
+  let clicked = 0;
+  for (const el of candidates) {
+    if (clicked >= 10) break;
+    if (el.tagName === 'A') {
+      const href = el.getAttribute('href');
+      if (href && href !== '#' && !href.startsWith('javascript:')) continue;  // it would navigate
+    }
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    el.click();
+    clicked += 1;
+  }
+  return clicked;
+}
+"""
+
+# One step of lazy loading: scroll a viewport further down; the page's height after the step and
+# whether the bottom is reached.
+SCROLL_STEP_JS = """
+() => {
+  window.scrollBy(0, Math.max(200, window.innerHeight * 0.9));
+  const height = Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
+  return {height: height, bottom: window.scrollY + window.innerHeight >= height - 2};
+}
+"""
+
+SCROLL_TOP_JS = "() => window.scrollTo(0, 0)"

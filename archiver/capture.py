@@ -97,6 +97,8 @@ class CaptureOptions:
     max_media_bytes: int = 25_000_000
     ready_timeout: float = 15.0
     settle_timeout: float = 2.0
+    scroll_steps: int = 8  # lazy loading: at most this many viewport-high scrolls per page...
+    scroll_seconds: float = 4.0  # ...within this time
     # Cookies imported with `postproof auth import`, by domain; each capture gets only those of
     # the domain it captures.
     cookies: Mapping[str, tuple[Cookie, ...]] = field(default_factory=dict)
@@ -383,10 +385,45 @@ class Capturer:
                     timeout=_ms(deadline.left(opts.ready_timeout)),
                 )
                 await self._quiet(ready)
+            await self._clear_obstacles(page, adapter, seen, deadline)
             await self._bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await self._snapshot(page, adapter, seen, deadline)
         await self._screenshots(page, seen, deadline)
         await self._finish_recording(seen)
+
+    async def _clear_obstacles(
+        self, page: Page, adapter: Adapter, seen: _Seen, deadline: _Deadline
+    ) -> None:
+        """What stands between a reader and the post: a consent wall (refused where possible,
+        else accepted), content that loads only when scrolled to, a truncated post."""
+        opts = self.options
+        clicked = await self._bounded(page.evaluate(_pagejs.CONSENT_JS), deadline, 3)
+        if clicked:
+            seen.notes.append(f"dismissed a consent banner (clicked “{str(clicked)[:80]}”)")
+            await self._quiet(page.wait_for_timeout(300))
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + min(opts.scroll_seconds, deadline.left() * 0.2)
+        start = await self._bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
+        steps, height = 0, int(start or 0)
+        while steps < opts.scroll_steps and loop.time() < stop_at:
+            state = await self._bounded(page.evaluate(_pagejs.SCROLL_STEP_JS), deadline, 2)
+            if not isinstance(state, dict):
+                break
+            steps += 1
+            grew = int(state.get("height") or 0) > height
+            height = int(state.get("height") or 0)
+            if height >= opts.max_screenshot_height or (state.get("bottom") and not grew):
+                break
+            await self._quiet(page.wait_for_timeout(250))
+        if steps > 1:
+            seen.notes.append(f"scrolled {steps} screens down to load lazy content")
+        await self._bounded(page.evaluate(_pagejs.SCROLL_TOP_JS), deadline, 2)
+        expanded = await self._bounded(
+            page.evaluate(_pagejs.SHOW_MORE_JS, adapter.SHOW_MORE_SELECTOR), deadline, 3
+        )
+        if expanded:
+            seen.notes.append(f"expanded {expanded} “show more” control(s)")
+            await self._quiet(page.wait_for_timeout(300))
 
     # -- recording the traffic ----------------------------------------------------------------
 

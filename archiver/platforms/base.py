@@ -100,6 +100,9 @@ class Adapter:
     POST_SELECTOR: ClassVar[str | None] = None
     PHRASES: ClassVar[Phrases] = GENERIC_PHRASES
     EXTRACT_JS: ClassVar[str] = "() => null"
+    # Controls that expand a truncated post, beyond the "Show more" / "Voir plus" labels every
+    # page is searched for (see ``archiver._pagejs.SHOW_MORE_JS``).
+    SHOW_MORE_SELECTOR: ClassVar[str | None] = None
     TESTS: ClassVar[tuple[AdapterCase, ...]] = ()
 
     @classmethod
