@@ -60,10 +60,6 @@ def _text(result: CaptureResult, kind: ArtifactKind = ArtifactKind.TEXT) -> str:
 def test_obstacles_are_cleared(web: FakeWeb, options: CaptureOptions) -> None:
     web.add_route("obstacles.example", "/lazy", _page(LAZY))
     web.add_route("obstacles.example", "/long", _page(TRUNCATED))
-    from dataclasses import replace
-
-    from archiver import parse_host_map
-
     opts = replace(options, host_map=parse_host_map(web.host_map()))
     consent, lazy, long = _capture(
         opts,
