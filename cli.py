@@ -45,7 +45,7 @@ from archiver import (
     parse_url,
     utcnow,
 )
-from archiver.capture import tool_version
+from archiver.capture import ContextCapture, tool_version
 from claims.models import Relation, Suggestion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -262,10 +262,18 @@ def read_url_file(path: Path) -> list[str]:
 
 
 def run_captures(
-    urls: list[str], options: CaptureOptions, archive: storage.Archive, *, show_progress: bool
+    urls: list[str],
+    options: CaptureOptions,
+    archive: storage.Archive,
+    *,
+    show_progress: bool,
+    context_depth: int = 0,
+    on_context: Callable[[ContextCapture], None] | None = None,
 ) -> list[tuple[str, CaptureResult]]:
     if not show_progress:
-        return asyncio.run(capture_many(urls, options, archive))
+        return asyncio.run(
+            capture_many(urls, options, archive, context_depth=context_depth, on_context=on_context)
+        )
     progress = Progress(
         TextColumn("[bold]capturing"),
         BarColumn(),
@@ -281,7 +289,16 @@ def run_captures(
         def advance(capture_id: str, result: CaptureResult) -> None:
             progress.update(task, advance=1, description=f"{capture_id} {result.status.value}")
 
-        return asyncio.run(capture_many(urls, options, archive, on_result=advance))
+        return asyncio.run(
+            capture_many(
+                urls,
+                options,
+                archive,
+                on_result=advance,
+                context_depth=context_depth,
+                on_context=on_context,
+            )
+        )
 
 
 @app.command()
@@ -303,10 +320,20 @@ def capture(
     no_watch: Annotated[
         bool, typer.Option("--no-watch", help="Do not re-check these posts later.")
     ] = False,
+    context: Annotated[
+        int | None,
+        typer.Option(
+            "--context",
+            help="Also capture the post a reply answers, and its parent, up to N levels, and a "
+            "quoted post (default 3; 0 turns it off).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Capture posts: screenshots, DOM, text, headers, metadata and the post's fields, hashed.
+    A reply's parent chain and a quoted post are captured too, as captures of their own.
 
     Example: postproof capture https://x.com/someone/status/1893456789012345678
     """
@@ -324,21 +351,53 @@ def capture(
         allow_private_hosts=allow_private_host,
         home=home,
     )
+    depth = (
+        context if context is not None else int(settings(home).get("capture", {}).get("context", 3))
+    )
+    if depth < 0:
+        raise UsageError("--context must be 0 or more.")
+    found: list[ContextCapture] = []
     with opened_archive(home) as archive:
         results = run_captures(
-            targets, options, archive, show_progress=not as_json and err.is_terminal
+            targets,
+            options,
+            archive,
+            show_progress=not as_json and err.is_terminal,
+            context_depth=depth,
+            on_context=found.append,
         )
         records = [archive.get_capture(capture_id) for capture_id, _ in results]
+        context_records = [archive.get_capture(c.capture_id) for c in found]
         if no_watch:
             archive.watchlist.set_watched(list({r.post_id for r in records}), False)
         sealed = seal_run(archive, home)
     all_ok = all(r.status == Status.OK.value for r in records)
     if as_json:
         emit_json(
-            {"ok": all_ok, "captures": [capture_json(r) for r in records], "log": sealed.to_json()}
+            {
+                "ok": all_ok,
+                "captures": [capture_json(r) for r in records],
+                "context": [
+                    {
+                        "relation": c.relation,
+                        "of": c.of_capture_id,
+                        "depth": c.depth,
+                        "capture": capture_json(r),
+                    }
+                    for c, r in zip(found, context_records, strict=True)
+                ],
+                "log": sealed.to_json(),
+            }
         )
     else:
         render_capture_table(records)
+        for c, r in zip(found, context_records, strict=True):
+            why = (
+                f"the post {c.of_capture_id} replies to"
+                if c.relation == "reply_parent"
+                else f"quoted by {c.of_capture_id}"
+            )
+            err.print(esc(f"Context: {c.capture_id} {r.status} — {why} ({r.requested_url})"))
         render_seal(sealed)
     if not all_ok:
         raise typer.Exit(EXIT_INCOMPLETE)

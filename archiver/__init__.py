@@ -3,6 +3,7 @@
 from archiver.capture import (
     CaptureOptions,
     Capturer,
+    ContextCapture,
     capture_many,
     default_concurrency,
     tool_version,
@@ -43,6 +44,7 @@ __all__ = [
     "CaptureResult",
     "CaptureSink",
     "Capturer",
+    "ContextCapture",
     "HostTarget",
     "IntegrityError",
     "Media",

@@ -919,37 +919,90 @@ def _ms(seconds: float) -> float:
 OnResult = Callable[[str, CaptureResult], None]
 
 
+@dataclass(frozen=True)
+class ContextCapture:
+    """A capture made because another post of the run replies to or quotes it."""
+
+    capture_id: str
+    result: CaptureResult
+    relation: str  # "reply_parent" | "quoted"
+    of_capture_id: str  # the capture whose post pointed here
+    depth: int
+
+
 async def capture_many(
     urls: Iterable[str],
     options: CaptureOptions,
     sink: CaptureSink,
     on_result: OnResult | None = None,
+    *,
+    context_depth: int = 0,
+    on_context: Callable[[ContextCapture], None] | None = None,
 ) -> list[tuple[str, CaptureResult]]:
     """Capture every URL with one browser and ``options.concurrency`` pages at a time; store
-    each result in ``sink`` as soon as it is ready. Results come back in input order."""
+    each result in ``sink`` as soon as it is ready. Results come back in input order.
+
+    With ``context_depth`` > 0, the post a captured post replies to is captured too, and its own
+    parent, up to that many levels; a quoted post is captured one level deep. Those captures
+    are stored like any other and reported to ``on_context`` (not in the returned list)."""
     targets = list(urls)
     results: list[tuple[str, CaptureResult] | None] = [None] * len(targets)
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(len(targets)):
-        queue.put_nowait(index)
+    # (url, index in targets or None for context, relation, parent capture id, depth)
+    queue: asyncio.Queue[tuple[str, int | None, str, str, int]] = asyncio.Queue()
+    for index, url in enumerate(targets):
+        queue.put_nowait((url, index, "", "", 0))
+    seen_urls = {adapter_for(u).post_ref(u).canonical_url for u in targets}
+    pending = len(targets)
 
     # One store at a time: the sink is a single database connection and blob writer.
     store_lock = asyncio.Lock()
+    idle = asyncio.Event()
 
     async with Capturer(options) as capturer:
 
+        def follow(capture_id: str, result: CaptureResult, depth: int) -> None:
+            nonlocal pending
+            post = result.post
+            if post is None or depth >= context_depth:
+                return
+            for url, relation, limit in (
+                (post.reply_to, "reply_parent", context_depth),
+                (post.quote_of, "quoted", 1),
+            ):
+                if not url or depth >= limit or not url.startswith(("http://", "https://")):
+                    continue
+                canonical = adapter_for(url).post_ref(url).canonical_url
+                if canonical in seen_urls:
+                    continue
+                seen_urls.add(canonical)
+                pending += 1
+                queue.put_nowait((url, None, relation, capture_id, depth + 1))
+
         async def worker() -> None:
+            nonlocal pending
             while True:
                 try:
-                    index = queue.get_nowait()
+                    url, index, relation, parent, depth = queue.get_nowait()
                 except asyncio.QueueEmpty:
-                    return
-                result = await capturer.capture(targets[index])
-                async with store_lock:
-                    capture_id = await asyncio.to_thread(sink.store, result)
-                results[index] = (capture_id, result)
-                if on_result is not None:
-                    on_result(capture_id, result)
+                    if pending == 0:
+                        return
+                    idle.clear()
+                    await idle.wait()
+                    continue
+                try:
+                    result = await capturer.capture(url)
+                    async with store_lock:
+                        capture_id = await asyncio.to_thread(sink.store, result)
+                    if index is not None:
+                        results[index] = (capture_id, result)
+                        if on_result is not None:
+                            on_result(capture_id, result)
+                    elif on_context is not None:
+                        on_context(ContextCapture(capture_id, result, relation, parent, depth))
+                    follow(capture_id, result, depth)
+                finally:
+                    pending -= 1
+                    idle.set()
 
         workers = max(1, min(options.concurrency, len(targets)))
         await asyncio.gather(*(worker() for _ in range(workers)))
