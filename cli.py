@@ -483,7 +483,12 @@ def render_capture_table(records: list[storage.CaptureRecord]) -> None:
 def list_(
     url: Annotated[str | None, typer.Option("--url", help="Only captures of this URL.")] = None,
     platform: Annotated[
-        str | None, typer.Option("--platform", help="x, mastodon, bluesky, generic…")
+        str | None,
+        typer.Option(
+            "--platform",
+            help="x, mastodon, bluesky, threads, instagram, facebook, reddit, youtube, tiktok, "
+            "telegram, linkedin, truthsocial, generic",
+        ),
     ] = None,
     status: Annotated[
         str | None, typer.Option("--status", help="ok, not_found, login_wall…")

@@ -77,7 +77,7 @@ def _storage_state(text: str, name: str) -> list[Cookie]:
         raise UsageError(f"{name} is not valid JSON: {exc}", hint=_HINT) from exc
     cookies = state.get("cookies") if isinstance(state, Mapping) else None
     if not isinstance(cookies, list):
-        raise UsageError(f"{name} is JSON but has no \"cookies\" list", hint=_HINT)
+        raise UsageError(f'{name} is JSON but has no "cookies" list', hint=_HINT)
     out = []
     for n, raw in enumerate(cookies, 1):
         if not isinstance(raw, Mapping) or not raw.get("name") or "domain" not in raw:

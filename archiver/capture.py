@@ -463,9 +463,7 @@ class Capturer:
                 request_body=request.post_data_buffer,
                 status=response.status,
                 status_text=response.status_text,
-                response_headers=redact_headers(
-                    (h["name"], h["value"]) for h in response_headers
-                ),
+                response_headers=redact_headers((h["name"], h["value"]) for h in response_headers),
                 body=body,
                 fetched_at=fetched_at,
                 server_ip=seen.gate.address_of(host_of(request.url)),

@@ -37,6 +37,7 @@ PLATFORM_NAMES = {
     "linkedin": "LinkedIn",
     "reddit": "Reddit",
     "telegram": "Telegram",
+    "truthsocial": "Truth Social",
     "generic": "the web",
 }
 

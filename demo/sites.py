@@ -13,6 +13,7 @@ import base64
 import enum
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,21 @@ class Platform(enum.StrEnum):
     X = "x"
     MASTODON = "mastodon"
     BLUESKY = "bluesky"
+    REDDIT = "reddit"
+    TELEGRAM = "telegram"
+    THREADS = "threads"
+    INSTAGRAM = "instagram"
+    YOUTUBE = "youtube"
+    TIKTOK = "tiktok"
+    FACEBOOK = "facebook"
+    LINKEDIN = "linkedin"
+    TRUTH_SOCIAL = "truthsocial"
+
+
+# Where a reply is a comment under a post rather than a post of its own: its URL names the post.
+COMMENT_PLATFORMS = frozenset(
+    {Platform.REDDIT, Platform.YOUTUBE, Platform.INSTAGRAM, Platform.FACEBOOK, Platform.LINKEDIN}
+)
 
 
 class PostState(enum.StrEnum):
@@ -64,8 +80,13 @@ class Post:
 
     ``handle`` is what the platform calls the account: the screen name on X (``camroyer``), the
     local user name on Mastodon (``hmarchand``, its server is ``instance``), the full handle on
-    Bluesky (``julien.bsky.social``). ``reply_to`` and ``quote_of`` are post ids of the same
-    platform. Frozen: to edit a post, put a ``dataclasses.replace`` of it back in ``web.posts``.
+    Bluesky (``julien.bsky.social``), the channel on Telegram, the vanity name on Facebook and
+    LinkedIn. ``reply_to`` and ``quote_of`` are post ids of the same platform; on the platforms of
+    ``COMMENT_PLATFORMS`` a post with ``reply_to`` is a comment, shown under ``thread`` (the post
+    it belongs to; ``reply_to`` when not given). ``title`` is a Reddit post's or a video's title,
+    ``community`` a subreddit. An ``age_restricted`` post meets logged-out readers with the
+    platform's age gate where it has one. Frozen: to edit a post, put a ``dataclasses.replace``
+    of it back in ``web.posts``.
     """
 
     platform: Platform
@@ -83,6 +104,10 @@ class Post:
     boosts: int = 0
     state: PostState = PostState.LIVE
     instance: str | None = None  # the Mastodon server the account lives on
+    title: str | None = None
+    community: str | None = None
+    thread: str | None = None
+    age_restricted: bool = False
 
     def __post_init__(self) -> None:
         # Coerce plain strings so tests can write state="deleted"; reject what would make pages lie.
@@ -93,10 +118,23 @@ class Post:
             raise ValueError(f"post {self.post_id}: posted_at must be timezone-aware")
         if self.platform is Platform.MASTODON and not self.instance:
             raise ValueError(f"post {self.post_id}: a Mastodon post needs its instance host")
+        if self.platform is Platform.REDDIT and not self.community:
+            raise ValueError(f"post {self.post_id}: a Reddit post needs its subreddit")
 
     @property
     def live(self) -> bool:
         return self.state is PostState.LIVE
+
+    @property
+    def is_comment(self) -> bool:
+        return self.platform in COMMENT_PLATFORMS and self.reply_to is not None
+
+    @property
+    def thread_id(self) -> str:
+        """The post a comment is under; a post's own id otherwise."""
+        if not self.is_comment:
+            return self.post_id
+        return self.thread or self.reply_to or self.post_id
 
 
 @dataclass(frozen=True)
@@ -173,7 +211,79 @@ def post_url(post: Post) -> str:
         return f"https://x.com/{post.handle}/status/{post.post_id}"
     if post.platform is Platform.MASTODON:
         return f"https://{post.instance}/@{post.handle}/{post.post_id}"
-    return f"https://bsky.app/profile/{post.handle}/post/{post.post_id}"
+    if post.platform is Platform.BLUESKY:
+        return f"https://bsky.app/profile/{post.handle}/post/{post.post_id}"
+    return _OTHER_URLS[post.platform](post)
+
+
+def slug(text: str, limit: int = 50) -> str:
+    """A title as Reddit and LinkedIn put it in URLs: lower case ASCII words joined by ``_``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    out = ""
+    for word in words:
+        if len(out) + len(word) + 1 > limit:
+            break
+        out = f"{out}_{word}" if out else word
+    return out
+
+
+def linkedin_slug(post: Post) -> str:
+    """``{vanity}_{first-words}-activity-{id}-{4 chars}``, the path of a public LinkedIn post."""
+    words = slug(post.text, 40).replace("_", "-")
+    tail = hashlib.sha256(post.post_id.encode()).hexdigest()[:4]
+    return f"{post.handle}_{words}-activity-{post.post_id}-{tail}"
+
+
+def _reddit_url(post: Post) -> str:
+    base = f"https://www.reddit.com/r/{post.community}/comments/{post.thread_id}"
+    if post.is_comment:
+        return f"{base}/comment/{post.post_id}/"
+    return f"{base}/{slug(post.title or post.text)}/"
+
+
+def _youtube_url(post: Post) -> str:
+    if post.is_comment:
+        return f"https://www.youtube.com/watch?v={post.thread_id}&lc={post.post_id}"
+    return f"https://www.youtube.com/watch?v={post.post_id}"
+
+
+def _instagram_url(post: Post) -> str:
+    if post.is_comment:
+        return f"https://www.instagram.com/p/{post.thread_id}/c/{post.post_id}/"
+    return f"https://www.instagram.com/p/{post.post_id}/"
+
+
+def _facebook_url(post: Post) -> str:
+    if post.is_comment:  # the handle is the commenter's: the post is named by its id alone
+        return (
+            f"https://www.facebook.com/permalink.php?story_fbid={post.thread_id}"
+            f"&comment_id={post.post_id}"
+        )
+    return f"https://www.facebook.com/{post.handle}/posts/{post.post_id}"
+
+
+def _linkedin_url(post: Post) -> str:
+    if post.is_comment:
+        thread = post.thread_id
+        return (
+            f"https://www.linkedin.com/feed/update/urn:li:activity:{thread}/"
+            f"?commentUrn=urn%3Ali%3Acomment%3A%28activity%3A{thread}%2C{post.post_id}%29"
+        )
+    return f"https://www.linkedin.com/posts/{linkedin_slug(post)}/"
+
+
+_OTHER_URLS: dict[Platform, Callable[[Post], str]] = {
+    Platform.REDDIT: _reddit_url,
+    Platform.TELEGRAM: lambda post: f"https://t.me/{post.handle}/{post.post_id}",
+    Platform.THREADS: lambda post: f"https://www.threads.com/@{post.handle}/post/{post.post_id}",
+    Platform.INSTAGRAM: _instagram_url,
+    Platform.YOUTUBE: _youtube_url,
+    Platform.TIKTOK: lambda post: f"https://www.tiktok.com/@{post.handle}/video/{post.post_id}",
+    Platform.FACEBOOK: _facebook_url,
+    Platform.LINKEDIN: _linkedin_url,
+    Platform.TRUTH_SOCIAL: lambda p: f"https://truthsocial.com/@{p.handle}/posts/{p.post_id}",
+}
 
 
 def bluesky_did(handle: str) -> str:
@@ -212,3 +322,9 @@ def linkify(text: str, tag_href: Callable[[str], str] | None = None) -> str:
 def asset(name: str) -> str:
     """A stylesheet or script of the fake sites, shipped as package data in ``demo/site``."""
     return resources.files("demo").joinpath("site", name).read_text(encoding="utf-8")
+
+
+def paragraphs(text: str, tag_href: Callable[[str], str] | None = None) -> str:
+    """``text`` as ``<p>`` per paragraph and ``<br>`` per line break, links made clickable."""
+    parts = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{linkify(p, tag_href).replace(chr(10), '<br>')}</p>" for p in parts)

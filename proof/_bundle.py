@@ -47,6 +47,7 @@ def manifest_path(capture_id: str) -> str:
     """Where a capture's signed manifest sits in a bundle (WACZ extra files are folder/file)."""
     return f"postproof/manifest-{capture_id}.json"
 
+
 _RESOURCE_PREFIX = "urn:postproof:"
 
 

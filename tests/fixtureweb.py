@@ -24,6 +24,7 @@ from demo import Article, FakeWeb, MediaItem, Platform, Post, PostState, Request
 from demo import html as html_response
 from demo.images import placeholder_photo
 from demo.platforms.x import blockquote
+from tests.platformweb import PLATFORM_URLS, add_platform_fixtures, platform_expected
 
 ODD = "odd.example"
 NEWS = "news.example"
@@ -271,6 +272,7 @@ FIXTURE_URLS: dict[str, str] = {
     "bsky_suspended": _b(B_SUSPENDED),
     "bsky_login_wall": _b(B_LOGIN_WALL),
     "news_article": f"https://{NEWS}{NEWS_ARTICLE.path}",
+    **PLATFORM_URLS,  # Reddit, Telegram and the others: see tests/platformweb
     "odd_consent": f"https://{ODD}/consent",
     "odd_slow": f"https://{ODD}/slow",
     "odd_hang": f"https://{ODD}/hang",
@@ -433,6 +435,7 @@ EXPECTED: dict[str, Expected] = {
     # renderer: the capture must end, say why, and not stall the batch.
     "odd_spin": Expected("unavailable", "generic", 200),
 }
+EXPECTED |= platform_expected()
 
 
 # -- hostile and odd pages ---------------------------------------------------------------------
@@ -565,6 +568,7 @@ def build_fixture_web() -> FakeWeb:
     for post in (X_LIVE, M_LIVE, B_LIVE):
         for item in post.media:
             web.add_image(item.path, placeholder_photo(post.author, item.alt))
+    add_platform_fixtures(web)
     web.add_article(NEWS_ARTICLE)
     web.add_short_link("fx1", _x(X_LIVE))
     for path, handler in (
