@@ -444,7 +444,22 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
             }
             for a in record.artifacts
         ]
+        data["author_signature"] = author_signature(record)
     return data
+
+
+def author_signature(record: storage.CaptureRecord) -> dict[str, Any] | None:
+    """For platforms whose posts are signed by their authors (Bluesky): the offline check of the
+    signed record kept with the capture."""
+    artifact = record.artifact(ArtifactKind.ATPROTO_PROOF)
+    if artifact is None:
+        return None
+    try:
+        proof_json = json.loads(artifact.path.read_bytes())
+    except (OSError, ValueError):
+        return {"verified": False, "reason": "the stored check cannot be read; run verify"}
+    keys = ("verified", "did", "uri", "record_cid", "commit_cid", "rev", "signing_key", "reason")
+    return {key: proof_json.get(key) for key in keys}
 
 
 STATUS_STYLE = {
@@ -555,6 +570,15 @@ def show(
             out.print(f"  {key:14} {data[key]}", markup=False)
     if record.insecure:
         out.print("  [yellow]captured with --insecure: TLS certificate errors were accepted[/]")
+    signature = data.get("author_signature")
+    if signature and signature["verified"]:
+        out.print(
+            f"  [green]signed by its author[/]: record {esc(str(signature['record_cid']))} in the "
+            f"repository of {esc(str(signature['did']))}, commit signed by "
+            f"{esc(str(signature['signing_key']))}"
+        )
+    elif signature:
+        out.print(f"  [yellow]author signature not verified[/]: {esc(str(signature['reason']))}")
     post = data["post"]
     if any(post.values()):
         out.print("[bold]Post[/]")

@@ -38,6 +38,9 @@ class ArtifactKind(enum.StrEnum):
     # answer, Telegram's embed page, a Mastodon API status); ``media_type`` says which format.
     STRUCTURED = "structured"
     MEDIA = "media"  # an image of the post, as the platform served it (``source_url`` says which)
+    ATPROTO_RECORD = "atproto_record"  # a Bluesky post as its PDS serves it: a signed-repo CAR
+    DID_DOCUMENT = "did_document"  # the author's DID document, holding the repo signing key
+    ATPROTO_PROOF = "atproto_proof"  # the offline check of that CAR against that key (JSON)
     TLS_CHAIN = "tls_chain"  # the certificate chain the origin served, PEM, leaf first
     WARC = "warc"  # the capture's traffic and evidence as one WARC 1.1 file (gzip members)
 
