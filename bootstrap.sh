@@ -46,6 +46,8 @@ command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr)
 for lang in eng fra; do
   tesseract --list-langs 2>/dev/null | grep -qx "$lang" || need_pkgs+=("tesseract-ocr-$lang")
 done
+# ffmpeg, to read the keyframes of a post's videos.
+command -v ffmpeg >/dev/null 2>&1 || need_pkgs+=(ffmpeg)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   say "installing system packages: ${need_pkgs[*]}"
   apt_install "${need_pkgs[@]}" || {

@@ -16,11 +16,13 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -40,6 +42,7 @@ from playwright.async_api import Error as PlaywrightError
 from archiver import _pagejs
 from archiver._auth import Cookie, cookies_for_url_host, redact_headers
 from archiver._gate import Gate
+from archiver._video import DownloadFailed, VideoDownload, download_video, keyframes_or_reason
 from archiver._warc import Exchange, build_warc
 from archiver.browser import BrowserChoice, launch
 from archiver.errors import BrowserCrashed
@@ -63,6 +66,8 @@ log = logging.getLogger("postproof.capture")
 MAX_IMAGES_SEEN = 500
 MAX_EXCHANGES = 3000  # HTTP exchanges recorded into one capture's WARC
 RECORDING_GRACE = 5.0  # seconds to finish reading bodies still in flight after the screenshots
+VIDEO_TIME_RESERVE = 15.0  # seconds a video download leaves for the screenshots and recording
+VIDEO_PAGE_ALLOWANCE = 8_000_000  # bytes an extractor may read besides the video (pages, manifests)
 T = TypeVar("T")
 
 
@@ -95,6 +100,8 @@ class CaptureOptions:
     max_html_chars: int = 16_000_000
     max_text_chars: int = 2_000_000
     max_media_bytes: int = 25_000_000
+    # The post's videos, all together; counted apart from the page's own ``max_bytes``.
+    max_video_bytes: int = 200_000_000
     ready_timeout: float = 15.0
     settle_timeout: float = 2.0
     scroll_steps: int = 8  # lazy loading: at most this many viewport-high scrolls per page...
@@ -410,10 +417,17 @@ class Capturer:
             if not isinstance(state, dict):
                 break
             steps += 1
-            grew = int(state.get("height") or 0) > height
-            height = int(state.get("height") or 0)
-            if height >= opts.max_screenshot_height or (state.get("bottom") and not grew):
+            height = max(height, int(state.get("height") or 0))
+            if height >= opts.max_screenshot_height:
                 break
+            if state.get("bottom"):
+                # Content is appended a moment after the scroll event: give it that moment.
+                await self._quiet(page.wait_for_timeout(500))
+                after = await self._bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
+                if int(after or 0) <= height:
+                    break
+                height = int(after or 0)
+                continue
             await self._quiet(page.wait_for_timeout(250))
         if steps > 1:
             seen.notes.append(f"scrolled {steps} screens down to load lazy content")
@@ -672,8 +686,14 @@ class Capturer:
 
     async def _media(self, post: PostFields, seen: _Seen, deadline: _Deadline) -> None:
         """Keep the post's images as the platform served them (the bytes the browser received:
-        no second download), so that what they show can be checked later."""
+        no second download), so that what they show can be checked later; and its videos,
+        downloaded at the best quality offered, with their keyframes."""
+        videos: list[str] = []
         for media in post.media:
+            if media.kind == "video":
+                if media.url not in videos:
+                    videos.append(media.url)
+                continue
             response = seen.images.get(media.url)
             if media.kind != "image" or response is None:
                 if media.kind == "image":
@@ -695,6 +715,84 @@ class Capturer:
                     source_url=media.url,
                 )
             )
+
+        if videos:
+            await self._videos(videos, seen, deadline)
+
+    async def _videos(self, urls: list[str], seen: _Seen, deadline: _Deadline) -> None:
+        opts = self.options
+        page_url = seen.final_url or seen.requested_url
+        bytes_left = opts.max_video_bytes
+        kept: list[dict[str, Any]] = []
+        with tempfile.TemporaryDirectory(
+            prefix="postproof-video-", ignore_cleanup_errors=True
+        ) as scratch:
+            for number, url in enumerate(urls):
+                # The post's page first: a platform's extractor finds the best format there.
+                # With several videos the page cannot say which is which, so each its own.
+                candidates = [page_url, url] if len(urls) == 1 else [url]
+                seconds = deadline.left() - VIDEO_TIME_RESERVE
+                if seconds < 1:
+                    seen.notes.append(f"no time was left to download the video {url[:200]}")
+                    continue
+                outcome = await self._download_video(
+                    candidates, bytes_left, seconds, Path(scratch) / str(number), seen
+                )
+                if isinstance(outcome, DownloadFailed):
+                    seen.notes.append(_video_failure(url, outcome, bytes_left, opts))
+                    continue
+                bytes_left -= len(outcome.data)
+                frames, why = await asyncio.to_thread(
+                    keyframes_or_reason, outcome.path, timeout=max(2.0, deadline.left(60) - 5)
+                )
+                if why:
+                    seen.notes.append(f"no keyframes of the video {url[:200]}: {why}")
+                video = Artifact.from_bytes(
+                    ArtifactKind.MEDIA, outcome.data, outcome.media_type, source_url=url
+                )
+                seen.add(video)
+                kept.append(
+                    {"source_url": url, "sha256": video.sha256, "size": video.size}
+                    | outcome.to_json()
+                    | {"keyframes": [frame.to_json() for frame in frames]}
+                )
+        if kept:
+            seen.add(_json_artifact(ArtifactKind.VIDEO_KEYFRAMES, {"videos": kept}))
+
+    async def _download_video(
+        self, urls: list[str], max_bytes: int, seconds: float, workdir: Path, seen: _Seen
+    ) -> VideoDownload | DownloadFailed:
+        """Download through a gate of its own: the same safety rules and host map as the
+        page's, with the video budget instead of the page's. Closing it cuts a download that
+        ran out of time (the blocking download cannot be cancelled any other way)."""
+        gate = Gate(self.policy, max_bytes=max_bytes + VIDEO_PAGE_ALLOWANCE)
+        await gate.start()
+        job = asyncio.ensure_future(
+            asyncio.to_thread(
+                download_video,
+                urls,
+                proxy_url=gate.proxy_url,
+                max_bytes=max_bytes,
+                insecure=self.options.insecure,
+                timeout=min(30.0, seconds),
+                workdir=workdir,
+            )
+        )
+        try:
+            done, _ = await asyncio.wait({job}, timeout=seconds)
+        finally:
+            await gate.close()
+            if seen.gate is not None:  # the capture's record of every connection it made
+                seen.gate.connections.extend(gate.connections)
+        if not done:
+            return DownloadFailed(f"the download did not finish within {seconds:.0f} s")
+        outcome = job.result()
+        refused = next((c for c in gate.connections if c.blocked), None)
+        if isinstance(outcome, DownloadFailed) and refused is not None:
+            return DownloadFailed(f"{refused.host}: {refused.blocked}", outcome.too_large)
+        if isinstance(outcome, DownloadFailed) and gate.over_budget:
+            return DownloadFailed(outcome.reason, too_large=True)
+        return outcome
 
     def _classify(self, adapter: Adapter, snap: PageSnapshot) -> tuple[Status, str | None]:
         verdict = adapter.classify(snap)
@@ -908,6 +1006,15 @@ def _pem(der: bytes) -> str:
     text = base64.b64encode(der).decode("ascii")
     lines = "".join(f"{text[i : i + 64]}\n" for i in range(0, len(text), 64))  # RFC 7468
     return f"-----BEGIN CERTIFICATE-----\n{lines}-----END CERTIFICATE-----\n"
+
+
+def _video_failure(url: str, failed: DownloadFailed, bytes_left: int, opts: CaptureOptions) -> str:
+    if not failed.too_large:
+        return f"no video could be downloaded: {failed.reason}"
+    budget = f"{opts.max_video_bytes / 1e6:g} MB"
+    if bytes_left < opts.max_video_bytes:
+        budget = f"{bytes_left / 1e6:g} MB left of the {budget}"
+    return f"the video {url[:200]} is larger than the {budget} budget; not kept"
 
 
 def _ms(seconds: float) -> float:

@@ -43,6 +43,9 @@ class ArtifactKind(enum.StrEnum):
     ATPROTO_PROOF = "atproto_proof"  # the offline check of that CAR against that key (JSON)
     TLS_CHAIN = "tls_chain"  # the certificate chain the origin served, PEM, leaf first
     WARC = "warc"  # the capture's traffic and evidence as one WARC 1.1 file (gzip members)
+    # The post's videos (each kept as ``media``): where and how each was downloaded, and the
+    # times and perceptual hashes of its keyframes (JSON).
+    VIDEO_KEYFRAMES = "video_keyframes"
 
 
 def utcnow() -> datetime:
