@@ -132,9 +132,11 @@ SHOW_MORE_JS = r"""
 # whether the bottom is reached.
 SCROLL_STEP_JS = """
 () => {
+  const before = window.scrollY;
   window.scrollBy(0, Math.max(200, window.innerHeight * 0.9));
   const height = Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
-  return {height: height, bottom: window.scrollY + window.innerHeight >= height - 2};
+  return {height: height, bottom: window.scrollY + window.innerHeight >= height - 2,
+          moved: window.scrollY !== before};
 }
 """
 

@@ -420,6 +420,8 @@ class Capturer:
             height = max(height, int(state.get("height") or 0))
             if height >= opts.max_screenshot_height:
                 break
+            if state.get("bottom") and not state.get("moved"):
+                break  # a page shorter than the window, or already at its end: nothing to load
             if state.get("bottom"):
                 # Content is appended a moment after the scroll event: give it that moment.
                 await self._quiet(page.wait_for_timeout(500))
