@@ -24,6 +24,7 @@ SHA-256 (:attr:`WaczBundle.sha256`) with the one recorded when it was written fo
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -39,7 +40,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
@@ -348,29 +348,35 @@ def _check_gzip_members(where: str, data: bytes) -> None:
         start = min(pos, len(data)) - len(member.unused_data)
 
 
-class _Indexer(CDXJIndexer):
-    """cdxj-indexer, indexing only the records replay should serve.
+@functools.cache
+def _indexer_class() -> type[Any]:
+    """cdxj-indexer, indexing only the records replay should serve (imported on first use: the
+    library pulls in pkg_resources, which every command would otherwise pay for).
 
     Metadata records are left out: one that describes a page carries the page's own URL, and its
     index line sorts before the page's, so pywb would serve the metadata instead of the page.
     The filter is fixed here rather than taken from the library's shared default list, which
     importing py-wacz changes.
     """
+    from cdxj_indexer.main import CDXJIndexer
 
-    def filter_record(self, record: Any) -> bool:
-        if record.rec_type not in _INDEXED_RECORDS:
-            return False
-        return not (
-            record.rec_type == "resource"
-            and record.rec_headers.get_header("Content-Type") == "application/warc-fields"
-        )
+    class _Indexer(CDXJIndexer):  # type: ignore[misc]
+        def filter_record(self, record: Any) -> bool:
+            if record.rec_type not in _INDEXED_RECORDS:
+                return False
+            return not (
+                record.rec_type == "resource"
+                and record.rec_headers.get_header("Content-Type") == "application/warc-fields"
+            )
+
+    return _Indexer
 
 
 def _cdxj_index(warcs: Sequence[tuple[str, bytes]]) -> bytes:
     lines: set[str] = set()
     for name, data in warcs:
         out = io.StringIO()
-        indexer = _Indexer(
+        indexer = _indexer_class()(
             out,
             [io.BytesIO(data)],
             filename=name,

@@ -211,6 +211,7 @@ class BlueskyAdapter(Adapter):
         """Keep what the author's repository served and check it offline."""
         if not isinstance(fetched, Mapping):
             return
+        # Imported here: proof imports archiver.errors, so a module-level import would be a cycle.
         from proof.atproto import AtprotoError, verify_record_car
 
         artifacts: list[Artifact] = []

@@ -85,25 +85,28 @@ def test_flipping_one_byte_of_any_blob_fails_verify(cli_env: dict[str, str]) -> 
     code, data = capture_json(cli_env, FIXTURE_URLS["bsky_live"])
     assert code == 0
     artifacts = data["captures"][0]["artifacts"]
-    for artifact in artifacts:
+    originals = {}
+    for artifact in artifacts:  # every blob of the capture gets one byte flipped at once
         path = Path(artifact["path"])
-        original = path.read_bytes()
+        originals[path] = path.read_bytes()
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-        flipped = bytearray(original)
+        flipped = bytearray(originals[path])
         flipped[len(flipped) // 2] ^= 0x01
         path.write_bytes(bytes(flipped))
-        try:
-            done = run_cli("verify", "--all", "--json", env=cli_env)
-            assert done.returncode == 4, artifact["kind"]
-            report = json.loads(done.stdout)
-            assert report["ok"] is False
-            [problem] = report["problems"]
-            assert problem["kind"] == artifact["kind"]
-            assert problem["sha256"] == artifact["sha256"]
-            assert problem["problem"] == "hash_mismatch"
-            human = run_cli("verify", "--all", env=cli_env)
-            assert human.returncode == 4 and artifact["kind"] in human.stderr
-        finally:
+    try:
+        done = run_cli("verify", "--all", "--json", env=cli_env)
+        assert done.returncode == 4
+        report = json.loads(done.stdout)
+        assert report["ok"] is False
+        found = {(p["kind"], p["sha256"]) for p in report["problems"]}
+        assert found == {(a["kind"], a["sha256"]) for a in artifacts}  # each one, nothing else
+        assert {p["problem"] for p in report["problems"]} == {"hash_mismatch"}
+        assert len(report["problems"]) == len(artifacts)
+        human = run_cli("verify", "--all", env=cli_env)
+        assert human.returncode == 4
+        assert all(a["kind"] in human.stderr for a in artifacts)
+    finally:
+        for path, original in originals.items():
             path.write_bytes(original)
             os.chmod(path, 0o444)
     assert run_cli("verify", "--all", env=cli_env).returncode == 0
