@@ -93,5 +93,16 @@ def redirect(location: str, status: int = 302) -> Response:
     return Response(status, body.encode("utf-8"), HTML, (("Location", location),))
 
 
+def to_home_host(request: Request, home: str) -> Response | None:
+    """Meta's sites: a media CDN host answers 404 to page paths, and every other host of the
+    platform redirects (301) to ``home`` with the same path and query. None when on ``home``."""
+    if request.host.startswith("scontent"):
+        return html("<h1>Not Found</h1>", 404)
+    if request.host != home:
+        query = f"?{request.raw_query}" if request.raw_query else ""
+        return redirect(f"https://{home}{request.path}{query}", 301)
+    return None
+
+
 def text(body: str, status: int = 200) -> Response:
     return Response(status, body.encode("utf-8"), TEXT)

@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from demo.messages import Request, Response, html, redirect
+from demo.messages import Request, Response, html, redirect, to_home_host
 from demo.sites import Content, Platform, Post, PostState, Route, asset, iso_z, linkify, route
 
 THREADS_HOSTS = (
@@ -49,12 +49,7 @@ class ThreadsSite:
         )
 
     def _moved(self, request: Request) -> Response | None:
-        if request.host.startswith("scontent"):
-            return html("<h1>Not Found</h1>", 404)
-        if request.host != HOME:
-            query = f"?{request.raw_query}" if request.raw_query else ""
-            return redirect(f"https://{HOME}{request.path}{query}", 301)
-        return None
+        return to_home_host(request, HOME)
 
     def short_link(self, request: Request) -> Response:
         if moved := self._moved(request):
