@@ -58,11 +58,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
+# emoji=False: ":key:" in a did:key, or ":smile:" in a post, must print as written, not as an emoji.
+out = Console(soft_wrap=True, highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped into a file or a mail from cron: tables get room instead of 80-column folding.
-    out = Console(soft_wrap=True, highlight=False, width=160)
+    out = Console(soft_wrap=True, highlight=False, emoji=False, width=160)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 HomeOpt = Annotated[
