@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from archiver.errors import PostproofError
+from proof._files import fsync_directory
 from proof._note import NoteError, NoteSigner
 
 
@@ -109,9 +110,4 @@ def _write_new(path: Path, content: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    with contextlib.suppress(OSError):  # not every platform can open a directory to sync it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    fsync_directory(path.parent)

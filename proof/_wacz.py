@@ -45,6 +45,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from archiver.errors import PostproofError
+from proof._files import fsync_directory
 
 WACZ_VERSION = "1.1.1"
 DATAPACKAGE = "datapackage.json"
@@ -479,12 +480,7 @@ def _write_zip_atomically(out: Path, files: Mapping[str, bytes], created: dateti
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    with contextlib.suppress(OSError):  # not every platform can open a directory to sync it
-        dir_fd = os.open(out.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    fsync_directory(out.parent)
     return digest
 
 
