@@ -193,13 +193,30 @@ def _clean_text(value: Any) -> str | None:
     return re.sub(r"\n{3,}", "\n\n", text) or None
 
 
+_FRACTION = re.compile(r"(\.\d+)")
+_COMPACT_OFFSET = re.compile(r"([+-])(\d{2})(\d{2})$")
+# Epoch numbers above this are milliseconds (the year 5138 in seconds).
+_EPOCH_MS_FROM = 100_000_000_000
+
+
 def parse_time(value: Any) -> datetime | None:
-    """Parse an ISO 8601 time (``Z`` or offset); naive times are taken as UTC."""
-    if not value:
+    """Parse a post's time as the platforms write it; None when it is not a time.
+
+    Accepted: RFC 3339 / ISO 8601 with ``Z`` or an offset (``+00:00`` or ``+0000``), fractions of
+    any length (Python itself reads at most six digits), a space instead of ``T``, and Unix epoch
+    seconds or milliseconds (numbers, or strings of digits). Naive times are taken as UTC."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
     text = str(value).strip()
-    if text.endswith("Z"):
+    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):
+        return _from_epoch(float(text))
+    if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
+    text = _COMPACT_OFFSET.sub(r"\1\2:\3", text)
+    # Python reads at most six fraction digits: nanoseconds are cut to microseconds.
+    text = _FRACTION.sub(lambda m: m.group(1)[:7], text, count=1)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -207,3 +224,13 @@ def parse_time(value: Any) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _from_epoch(number: float) -> datetime | None:
+    if number <= 0:
+        return None
+    seconds = number / 1000 if number >= _EPOCH_MS_FROM else number
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -21,12 +21,12 @@ class MastodonAdapter(Adapter):
     PATTERNS = (
         re.compile(
             r"^https?://(?P<host>[a-z0-9.-]+\.[a-z]{2,})/@(?P<user>[A-Za-z0-9_.]{1,64})"
-            r"(?:@[a-z0-9.-]+)?/(?P<id>\d{6,20})/?(?:[?#].*)?$",
+            r"(?:@[a-z0-9.-]+)?/(?P<id>\d{1,20})/?(?:[?#].*)?$",
             re.IGNORECASE,
         ),
         re.compile(
             r"^https?://(?P<host>[a-z0-9.-]+\.[a-z]{2,})/users/(?P<user>[A-Za-z0-9_.]{1,64})"
-            r"/statuses/(?P<id>\d{6,20})/?(?:[?#].*)?$",
+            r"/statuses/(?P<id>\d{1,20})/?(?:[?#].*)?$",
             re.IGNORECASE,
         ),
     )
