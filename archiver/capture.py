@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
@@ -38,6 +38,7 @@ from playwright.async_api import (
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from archiver import _pagejs
 from archiver._auth import Cookie, cookies_for_url_host, redact_headers
@@ -60,11 +61,15 @@ from archiver.models import (
 )
 from archiver.netpolicy import HostTarget, NetPolicy
 from archiver.platforms import Adapter, PageSnapshot, PostRef, adapter_for
+from archiver.platforms._page import Served, ServedPage
 from archiver.urls import host_of
 
 log = logging.getLogger("postproof.capture")
 MAX_IMAGES_SEEN = 500
 MAX_EXCHANGES = 3000  # HTTP exchanges recorded into one capture's WARC
+READY_POLL = 0.5  # seconds between looks at what the page received while waiting for the post
+EVIDENCE_GRACE = 4.0  # seconds left to paint a post the page's data already holds
+SETTLE_RECORDING = 2.0  # seconds to finish reading bodies before the post is read from them
 RECORDING_GRACE = 5.0  # seconds to finish reading bodies still in flight after the screenshots
 VIDEO_TIME_RESERVE = 15.0  # seconds a video download leaves for the screenshots and recording
 VIDEO_PAGE_ALLOWANCE = 8_000_000  # bytes an extractor may read besides the video (pages, manifests)
@@ -386,17 +391,41 @@ class Capturer:
         if seen.status is None:
             await self._quiet(page.wait_for_load_state("load", timeout=_ms(deadline.left(10))))
             if adapter.READY_SELECTOR:
-                ready = page.wait_for_selector(
-                    adapter.READY_SELECTOR,
-                    state="attached",
-                    timeout=_ms(deadline.left(opts.ready_timeout)),
-                )
-                await self._quiet(ready)
+                await self._wait_ready(page, adapter, seen, deadline)
             await self._clear_obstacles(page, adapter, seen, deadline)
             await self._bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await self._snapshot(page, adapter, seen, deadline)
         await self._screenshots(page, seen, deadline)
         await self._finish_recording(seen)
+
+    async def _wait_ready(
+        self, page: Page, adapter: Adapter, seen: _Seen, deadline: _Deadline
+    ) -> None:
+        """Wait for the adapter's ready selector; but once the data the page received already
+        holds the post, give the page only a short while more to paint it (for the screenshot)
+        instead of the whole ready timeout."""
+        loop = asyncio.get_running_loop()
+        stop = loop.time() + deadline.left(self.options.ready_timeout)
+        assert adapter.READY_SELECTOR is not None
+        looked_at = -1
+        evidence = False
+        while (left := stop - loop.time()) > 0:
+            try:
+                await page.wait_for_selector(
+                    adapter.READY_SELECTOR, state="attached", timeout=_ms(min(READY_POLL, left))
+                )
+                return
+            except PlaywrightTimeoutError:
+                pass
+            except PlaywrightError:
+                return  # the page is gone or navigating: the snapshot says what is left
+            if evidence or len(seen.exchanges) == looked_at:
+                continue
+            looked_at = len(seen.exchanges)
+            served = served_page(seen.exchanges, page.url, "")
+            if adapter.holds_post(served, seen.ref):
+                evidence = True
+                stop = min(stop, loop.time() + EVIDENCE_GRACE)
 
     async def _clear_obstacles(
         self, page: Page, adapter: Adapter, seen: _Seen, deadline: _Deadline
@@ -488,6 +517,12 @@ class Capturer:
                 truncated=truncated,
             )
         )
+
+    async def _settle_recording(self, seen: _Seen, deadline: _Deadline) -> None:
+        """Let the bodies being read finish (briefly): the adapter reads the post from them."""
+        pending = list(seen.recording)
+        if pending:
+            await asyncio.wait(pending, timeout=deadline.left(SETTLE_RECORDING))
 
     async def _finish_recording(self, seen: _Seen) -> None:
         """Give bodies still being read a moment; what is not read by then is not recorded."""
@@ -639,7 +674,8 @@ class Capturer:
             seen.notes.append(
                 f"the rendered HTML ({html_chars} characters) exceeds the budget; not kept"
             )
-        else:
+        html = None
+        if html_chars is None or html_chars <= opts.max_html_chars:
             html = await self._bounded(page.content(), deadline, 20)
             if html is not None:
                 seen.add(
@@ -662,7 +698,9 @@ class Capturer:
         raw = await self._bounded(
             page.evaluate(adapter.script(), adapter.js_args(seen.ref, page.url)), deadline, 15
         )
-        post = adapter.fields(raw, seen.ref)
+        await self._settle_recording(seen, deadline)
+        served = served_page(seen.exchanges, page.url, html or "")
+        post, reading_notes = adapter.read(served, seen.ref, raw)
         if seen.status is not None:
             return  # navigation already failed: keep what is visible, but no post fields
         snap = PageSnapshot(
@@ -678,6 +716,7 @@ class Capturer:
         seen.fail(status, reason or "")
         if status is Status.OK:
             seen.post = post
+            seen.notes.extend(reading_notes)
             for artifact in adapter.extras(raw):
                 seen.add(artifact)
             if post is not None:
@@ -1114,3 +1153,17 @@ async def capture_many(
         workers = max(1, min(options.concurrency, len(targets)))
         await asyncio.gather(*(worker() for _ in range(workers)))
     return [r for r in results if r is not None]
+
+
+def served_page(exchanges: Sequence[Exchange], url: str, rendered: str) -> ServedPage:
+    """The responses of the page that can hold its post, for the adapter to read."""
+    responses = []
+    for exchange in exchanges:
+        if exchange.truncated or not exchange.body or not 200 <= exchange.status < 300:
+            continue
+        content_type = next(
+            (v for k, v in exchange.response_headers if k.lower() == "content-type"), ""
+        )
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        responses.append(Served(exchange.url, exchange.status, media_type, exchange.body))
+    return ServedPage.from_responses(url, responses, rendered)

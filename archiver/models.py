@@ -122,6 +122,12 @@ class PostFields:
     media: tuple[Media, ...] = ()
     reply_to: str | None = None
     quote_of: str | None = None
+    # Where each field was read (field -> source, e.g. ``"text": "json-ld"``), the fields the
+    # platform's posts have but no source gave, and the values other sources gave for a field
+    # (``{field, kept_from, source, value}``).
+    sources: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    conflicts: tuple[Mapping[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +141,9 @@ class PostFields:
             "media": [m.to_json() for m in self.media],
             "reply_to": self.reply_to,
             "quote_of": self.quote_of,
+            "sources": dict(self.sources),
+            "missing": list(self.missing),
+            "conflicts": [dict(c) for c in self.conflicts],
         }
 
 

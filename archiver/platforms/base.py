@@ -19,14 +19,17 @@ own test cases in ``TESTS`` (URLs of the local fixture web and what must be read
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from archiver.models import Artifact, Media, PostFields, Status
 from archiver.urls import canonical_generic
+
+if TYPE_CHECKING:
+    from archiver.platforms._page import ServedPage
 
 
 @dataclass(frozen=True)
@@ -163,29 +166,99 @@ class Adapter:
         return PostFields(
             platform=self.NAME,
             post_id=ref.post_id,
-            author=_clean(raw.get("author")),
-            handle=_clean(raw.get("handle")),
+            author=clean(raw.get("author")),
+            handle=clean(raw.get("handle")),
             posted_at=parse_time(raw.get("posted_at")),
-            text=_clean_text(raw.get("text")),
-            lang=_clean(raw.get("lang")),
+            text=clean_text(raw.get("text")),
+            lang=clean(raw.get("lang")),
             media=media,
-            reply_to=_clean(raw.get("reply_to")),
-            quote_of=_clean(raw.get("quote_of")),
+            reply_to=clean(raw.get("reply_to")),
+            quote_of=clean(raw.get("quote_of")),
         )
 
     def extras(self, raw: Mapping[str, Any] | None) -> tuple[Artifact, ...]:
         """Extra artifacts (e.g. a platform's structured form of the post) found by EXTRACT_JS."""
         return ()
 
+    # -- reading the post, source by source ---------------------------------------------------
 
-def _clean(value: Any) -> str | None:
+    # The fields every post of the platform has: those no source gave are listed in
+    # ``post.missing``.
+    EXPECTED_FIELDS: ClassVar[tuple[str, ...]] = ("author", "handle", "posted_at", "text")
+
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The platform's own structured data that the page received (JSON answers its scripts
+        loaded, JSON embedded in its HTML): ``(source, fields)`` pairs, best first."""
+        return iter(())
+
+    def metadata(
+        self, page: ServedPage, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+        """The page's metadata about the post: ``(source, fields, partial)``, best first."""
+        return _metadata(page, ref)
+
+    def holds_post(self, page: ServedPage, ref: PostRef) -> bool:
+        """Whether the page's structured data or metadata already gives the post."""
+        from archiver.platforms._reading import Reading
+
+        reading = Reading()
+        for source, values in self.structured(page, ref):
+            reading.offer(source, values)
+        for source, values, partial in self.metadata(page, ref):
+            reading.offer(source, values, partial=partial)
+        return reading.has_post()
+
+    def read(
+        self, page: ServedPage | None, ref: PostRef, raw: Mapping[str, Any] | None
+    ) -> tuple[PostFields | None, list[str]]:
+        """The post, each field from the first source that has it: structured data, then what
+        ``EXTRACT_JS`` fetched from the platform's endpoints, then metadata, then the DOM.
+        Returns the post (None when no source holds one) and the provenance notes to keep."""
+        from archiver.platforms._reading import FIELDS, Reading
+
+        reading = Reading()
+        if page is not None:
+            for source, values in self.structured(page, ref):
+                reading.offer(source, values)
+        dom = self.fields(raw, ref)
+        script_sources = (raw or {}).get("sources") or {}
+        by_source: dict[str, dict[str, Any]] = {}
+        if dom is not None:
+            for name in FIELDS:
+                source = str(script_sources.get(name) or "dom")
+                by_source.setdefault(source, {})[name] = getattr(dom, name)
+        for source, values in by_source.items():
+            if source != "dom":
+                reading.offer(source, values)
+        metadata_sources: set[str] = set()
+        if page is not None:
+            for source, values, partial in self.metadata(page, ref):
+                metadata_sources.add(source)
+                reading.offer(source, values, partial=partial)
+        reading.offer("dom", by_source.get("dom"))
+        if dom is None and not reading.has_post():
+            return None, []
+        post = reading.post(self.NAME, ref.post_id, self.EXPECTED_FIELDS)
+        notes = [conflict.note() for conflict in reading.conflicts]
+        used = {s.removesuffix(" (shortened)") for s in post.sources.values()}
+        if used and used <= metadata_sources:
+            notes.append(
+                "only the page's metadata described the post (the post itself was not found on "
+                "the page); its fields are as the platform summarised them"
+            )
+        if post.missing:
+            notes.append("no source on the page gave the post's " + ", ".join(post.missing))
+        return post, notes
+
+
+def clean(value: Any) -> str | None:
     if value is None:
         return None
     text = " ".join(str(value).split())
     return text or None
 
 
-def _clean_text(value: Any) -> str | None:
+def clean_text(value: Any) -> str | None:
     if value is None:
         return None
     lines = [" ".join(line.split()) for line in str(value).replace("\r", "").split("\n")]
@@ -234,3 +307,55 @@ def _from_epoch(number: float) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+_POST_TYPES = (
+    "SocialMediaPosting",
+    "DiscussionForumPosting",
+    "BlogPosting",
+    "VideoObject",
+    "ImageObject",
+    "Comment",
+)
+
+
+def _metadata(page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """What any page's metadata says of its post: JSON-LD post objects, then ``article:*`` and
+    og: tags. Skipped when the page's metadata names another URL than the post's."""
+    if not about_post(page, ref):
+        return
+    for obj in page.json_ld_of(*_POST_TYPES):
+        author = obj.get("author") or obj.get("creator")
+        if isinstance(author, list):
+            author = author[0] if author else None
+        name = author.get("name") if isinstance(author, Mapping) else None
+        handle = (author.get("alternateName") or None) if isinstance(author, Mapping) else None
+        text = obj.get("articleBody") or obj.get("text")
+        yield (
+            "json-ld",
+            {
+                "author": name,
+                "handle": handle,
+                "posted_at": obj.get("datePublished")
+                or obj.get("uploadDate")
+                or obj.get("dateCreated"),
+                "text": text,
+            },
+            False,
+        )
+    published = page.meta_first("article:published_time", "og:published_time", "datePublished")
+    if published:
+        yield "meta article:published_time", {"posted_at": published}, False
+    description = page.meta_first("og:description", "twitter:description")
+    if description:
+        yield "og:description", {"text": description}, True
+
+
+def about_post(page: ServedPage, ref: PostRef) -> bool:
+    """Whether the page's metadata is about the post: the URLs it names (og:url, the canonical
+    link) hold the post's id, or it names none."""
+    key = (ref.post_id or "").rsplit("/", 1)[-1]
+    if not key:
+        return True
+    named = [u for u in (page.meta_first("og:url"), page.link_href("canonical")) if u]
+    return not named or any(key in u for u in named)
