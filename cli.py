@@ -429,6 +429,9 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> di
             "media": [m.to_json() for m in record.media],
             "reply_to": record.reply_to,
             "quote_of": record.quote_of,
+            "sources": dict(record.sources),
+            "missing": list(record.missing),
+            "conflicts": [dict(c) for c in record.conflicts],
         },
     }
     if artifacts:
@@ -583,21 +586,50 @@ def show(
     post = data["post"]
     if any(post.values()):
         out.print("[bold]Post[/]")
-        for key in ("author", "handle", "posted_at", "lang", "reply_to", "quote_of"):
-            if post.get(key):
-                out.print(f"  {key:14} {post[key]}", markup=False)
-        if post.get("text"):
-            out.print("  text")
-            for line in str(post["text"]).splitlines():
-                out.print(f"    {line}", markup=False)
-        for media in post.get("media") or []:
-            out.print(f"  media          {media.get('url')}", markup=False)
+        render_post_fields(post)
     out.print("[bold]Artifacts[/]")
     for a in record.artifacts:
         perceptual = f"  phash {a.phash}  dhash {a.dhash}" if a.phash else ""
         out.print(f"  {a.kind:16} {a.size:>10} B  {a.media_type}{perceptual}")
         out.print(f"    sha256 {a.sha256}", markup=False)
         out.print(f"    [dim]{esc(str(a.path))}[/]")
+
+
+def render_post_fields(post: dict[str, Any]) -> None:
+    """The post's fields, each with the source it was read from, then the fields no source gave
+    and where sources disagreed. Everything here was read from the page: printed without markup."""
+    sources = post.get("sources") or {}
+
+    def field_line(key: str, value: object) -> None:
+        shown = [str(value)] if value is not None else []
+        if sources.get(key):
+            shown.append(f"(from {sources[key]})")
+        out.print(f"  {key:14} {'   '.join(shown)}".rstrip(), markup=False)
+
+    for key in ("author", "handle", "posted_at", "lang", "reply_to", "quote_of"):
+        if post.get(key):
+            field_line(key, post[key])
+    if post.get("text"):
+        field_line("text", None)
+        for line in str(post["text"]).splitlines():
+            out.print(f"    {line}", markup=False)
+    for media in post.get("media") or []:
+        field_line("media", media.get("url"))
+    missing = post.get("missing") or []
+    if missing:
+        them = "them" if len(missing) > 1 else "it"
+        out.print(
+            f"  {'missing':14} {', '.join(missing)} — no source on the page gave {them}",
+            markup=False,
+        )
+    for conflict in post.get("conflicts") or []:
+        value = " ".join(str(conflict.get("value", "")).split())
+        shown = value if len(value) <= 160 else value[:159] + "…"
+        out.print(
+            f"  sources disagree on the {conflict.get('field')}: kept the value from "
+            f"{conflict.get('kept_from')}; {conflict.get('source')} says “{shown}”",
+            markup=False,
+        )
 
 
 @app.command()

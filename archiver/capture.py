@@ -423,7 +423,7 @@ class Capturer:
                 continue
             looked_at = len(seen.exchanges)
             served = served_page(seen.exchanges, page.url, "")
-            if adapter.holds_post(served, seen.ref):
+            if adapter.holds_post(served, seen.ref) or adapter.verdict(served, seen.ref):
                 evidence = True
                 stop = min(stop, loop.time() + EVIDENCE_GRACE)
 
@@ -711,6 +711,7 @@ class Capturer:
             text=text or "",
             post_found=post is not None,
             metadata=metadata or {},
+            verdict=adapter.verdict(served, seen.ref),
         )
         status, reason = self._classify(adapter, snap)
         seen.fail(status, reason or "")

@@ -101,11 +101,17 @@ class Artifact:
 @dataclass(frozen=True)
 class Media:
     url: str
-    kind: str = "image"  # image | video | gif | link
+    kind: str = "image"  # image | video | gif | audio | link
     alt: str | None = None
+    # A video's still image (its poster, its thumbnail): part of the one video, not an image of
+    # its own.
+    poster: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"url": self.url, "kind": self.kind, "alt": self.alt}
+        found: dict[str, Any] = {"url": self.url, "kind": self.kind, "alt": self.alt}
+        if self.poster:
+            found["poster"] = self.poster
+        return found
 
 
 @dataclass(frozen=True)

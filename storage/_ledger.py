@@ -79,8 +79,29 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, Any]:
-    """What a capture's signed manifest says: its metadata, the post's fields as read, and the
-    kind, SHA-256, size and media type of every artifact (the WARC among them)."""
+    """What a capture's signed manifest says: its metadata, the post's fields as read (and,
+    when recorded, where each was read), and the kind, SHA-256, size and media type of every
+    artifact (the WARC among them)."""
+    post: dict[str, Any] = {
+        "author": capture.author,
+        "handle": capture.handle,
+        "posted_at": _time(capture.posted_at),
+        "text": capture.text,
+        "lang": capture.lang,
+        "media": json.loads(capture.media_json or "[]"),
+        "reply_to": capture.reply_to,
+        "quote_of": capture.quote_of,
+    }
+    # Field provenance is signed only where there is some: the manifest of a capture without
+    # it (every capture stored before it was recorded) stays byte for byte what was signed.
+    for name, text in (
+        ("sources", capture.sources_json),
+        ("missing", capture.missing_json),
+        ("conflicts", capture.conflicts_json),
+    ):
+        value = json.loads(text) if text else None
+        if value:
+            post[name] = value
     return {
         "format": MANIFEST_FORMAT,
         "capture_id": capture.id,
@@ -101,16 +122,7 @@ def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, A
         "browser": capture.browser,
         "user_agent": capture.user_agent,
         "insecure": bool(capture.insecure),
-        "post": {
-            "author": capture.author,
-            "handle": capture.handle,
-            "posted_at": _time(capture.posted_at),
-            "text": capture.text,
-            "lang": capture.lang,
-            "media": json.loads(capture.media_json or "[]"),
-            "reply_to": capture.reply_to,
-            "quote_of": capture.quote_of,
-        },
+        "post": post,
         "artifacts": sorted(
             (
                 {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -86,6 +87,12 @@ class CaptureRecord:
     reply_to: str | None
     quote_of: str | None
     artifacts: tuple[ArtifactRecord, ...]
+    # Field provenance, as ``archiver.models.PostFields`` has it: where each field was read,
+    # the fields no source gave, and the values other sources gave. Empty for captures stored
+    # before it was recorded.
+    sources: Mapping[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    conflicts: tuple[Mapping[str, str], ...] = ()
 
     def artifact(self, kind: ArtifactKind) -> ArtifactRecord | None:
         return next((a for a in self.artifacts if a.kind == kind), None)
@@ -119,6 +126,9 @@ class CaptureRecord:
             "media": [m.to_json() for m in self.media],
             "reply_to": self.reply_to,
             "quote_of": self.quote_of,
+            "sources": dict(self.sources),
+            "missing": list(self.missing),
+            "conflicts": [dict(c) for c in self.conflicts],
             "artifacts": [a.to_json() for a in self.artifacts],
         }
 

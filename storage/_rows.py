@@ -121,12 +121,24 @@ def capture_row(capture_id: str, post: Post, result: CaptureResult, stored_at: d
         ),
         reply_to=fields.reply_to if fields else None,
         quote_of=fields.quote_of if fields else None,
+        sources_json=_dumps(dict(fields.sources) if fields else {}),
+        missing_json=_dumps(list(fields.missing) if fields else []),
+        conflicts_json=_dumps([dict(c) for c in fields.conflicts] if fields else []),
     )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def capture_record(row: Capture, artifacts: tuple[ArtifactRecord, ...]) -> CaptureRecord:
     media = tuple(
-        Media(url=item["url"], kind=item.get("kind", "image"), alt=item.get("alt"))
+        Media(
+            url=item["url"],
+            kind=item.get("kind", "image"),
+            alt=item.get("alt"),
+            poster=item.get("poster"),
+        )
         for item in json.loads(row.media_json or "[]")
     )
     return CaptureRecord(
@@ -158,6 +170,9 @@ def capture_record(row: Capture, artifacts: tuple[ArtifactRecord, ...]) -> Captu
         reply_to=row.reply_to,
         quote_of=row.quote_of,
         artifacts=artifacts,
+        sources=json.loads(row.sources_json or "{}"),
+        missing=tuple(json.loads(row.missing_json or "[]")),
+        conflicts=tuple(json.loads(row.conflicts_json or "[]")),
     )
 
 

@@ -100,6 +100,17 @@ class Capture(SQLModel, table=True):
     media_json: str = Field(default="[]", sa_type=sa.String)
     reply_to: str | None = Field(default=None, sa_type=sa.String)
     quote_of: str | None = Field(default=None, sa_type=sa.String)
+    # Field provenance as JSON (``PostFields.sources``, ``missing``, ``conflicts``); captures
+    # stored before migration 0005 hold the empty defaults.
+    sources_json: str = Field(
+        default="{}", sa_type=sa.Text, sa_column_kwargs={"server_default": "{}"}
+    )
+    missing_json: str = Field(
+        default="[]", sa_type=sa.Text, sa_column_kwargs={"server_default": "[]"}
+    )
+    conflicts_json: str = Field(
+        default="[]", sa_type=sa.Text, sa_column_kwargs={"server_default": "[]"}
+    )
 
 
 class Artifact(SQLModel, table=True):

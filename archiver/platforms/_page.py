@@ -181,6 +181,16 @@ class ServedPage:
                     return attrs["href"]
         return None
 
+    def tags(self, name: str) -> list[dict[str, str]]:
+        """The attributes of every ``<name ...>`` start tag of the served (else rendered)
+        document: server-rendered components such as Reddit's ``<shreddit-post>``."""
+        pattern = re.compile(rf"<{re.escape(name)}\b[^>]*>", re.IGNORECASE)
+        for text in self._documents():
+            found = [_attrs(m.group(0)) for m in pattern.finditer(text[:MAX_BODY_BYTES])]
+            if found:
+                return found
+        return []
+
     def _documents(self) -> tuple[str, ...]:
         return tuple(t for t in (self.document, self.rendered) if t)
 

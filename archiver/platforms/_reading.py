@@ -87,7 +87,8 @@ class Reading:
         for name, (value, source) in self.partial.items():
             if name not in self.values:
                 self.values[name] = value
-                self.sources[name] = f"{source} (shortened)" if name == "text" else source
+                cut = name == "text" and shortened(value)
+                self.sources[name] = f"{source} (shortened)" if cut else source
             elif name in _COMPARED and not _agree(name, self.values[name], value):
                 self.conflicts.append(Conflict(name, self.sources[name], source, _shown(value)))
         self.partial.clear()
@@ -128,17 +129,21 @@ def media_tuple(items: Any) -> tuple[Media, ...]:
         if isinstance(item, Media):
             media = item
         elif isinstance(item, Mapping) and item.get("url"):
+            poster = item.get("poster")
             media = Media(
                 url=str(item["url"]),
                 kind=str(item.get("kind") or "image"),
                 alt=clean(item.get("alt")),
+                poster=str(poster) if poster else None,
             )
         else:
             continue
         if media.url not in seen:
             seen.add(media.url)
             found.append(media)
-    return tuple(found)
+    # A video's poster offered as an image of its own is the same still: one video, not two items.
+    posters = {m.poster for m in found if m.poster}
+    return tuple(m for m in found if not (m.kind == "image" and m.url in posters))
 
 
 def _comparable(text: str) -> str:
@@ -156,7 +161,8 @@ def _agree(name: str, kept: Any, other: Any) -> bool:
             == str(other).lstrip("@").split("@")[0].lower()
         )
     a, b = _comparable(str(kept)), _comparable(str(other))
-    return a == b or (bool(b) and a.startswith(b)) or (bool(a) and b.startswith(a))
+    # One source may quote the other (a summary "X shared a photo: “TEXT”") or cut it short.
+    return a == b or (bool(b) and b in a) or (bool(a) and a in b)
 
 
 def _shown(value: Any) -> str:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from archiver.models import Artifact, ArtifactKind
+from archiver.platforms._page import html_text
 from archiver.platforms.base import PRELUDE_JS, Adapter, PostRef
 
 MAX_STRUCTURED_BYTES = 2_000_000
@@ -122,3 +123,70 @@ def dig(value: Any, *path: str | int) -> Any:
                 return None
             value = value.get(step)
     return value
+
+
+# -- oEmbed ------------------------------------------------------------------------------------
+
+_BLOCKQUOTE_P = re.compile(r"<p\b[^>]*>(.*?)</p>", re.IGNORECASE | re.DOTALL)
+_SHARED_BY = re.compile(
+    r"(?:post|photo|video) shared by\s*(?:<a\b[^>]*>)?\s*(?P<name>[^<(]*?)\s*(?:</a>)?\s*"
+    r"\(@(?P<handle>[\w.]+)\)(?:.*?<time\b[^>]*datetime=\"(?P<time>[^\"]+)\")?",
+    re.IGNORECASE | re.DOTALL,
+)
+_POSTED_BY = re.compile(
+    r"</p>\s*(?:Posted by|Publicada por|Publié par|Gepostet von)\s*<a\b[^>]*>(?P<name>[^<]+)</a>",
+    re.IGNORECASE,
+)
+
+
+def oembed_answers(page: Any, post_id: str | None) -> Iterator[Mapping[str, Any]]:
+    """The oEmbed answers the page received that are about the post ``post_id`` (their player
+    markup or URL names it)."""
+    key = (post_id or "").rsplit("/", 1)[-1]
+    if not key:
+        return
+    for _, answer in page.json_answers("oembed"):
+        if not isinstance(answer, Mapping) or ("html" not in answer and "title" not in answer):
+            continue
+        named = " ".join(str(answer.get(k) or "") for k in ("html", "url", "embed_product_id"))
+        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", named):
+            yield answer
+
+
+def oembed_fields(answer: Mapping[str, Any], *, video_url: str | None = None) -> dict[str, Any]:
+    """A post's fields from an oEmbed answer: the author, the text (the ``title``, or the
+    caption the embed markup quotes), and for a video the video with its thumbnail. Instagram's
+    and Facebook's embed markup also name the author and, for Instagram, the time."""
+    markup = str(answer.get("html") or "")
+    author = answer.get("author_name")
+    handle = None
+    posted_at = None
+    owner = re.search(r"/(@[\w.-]+)/?(?:[?#]|$)", str(answer.get("author_url") or ""))
+    if owner:
+        handle = owner.group(1)
+    shared = _SHARED_BY.search(markup)
+    if shared:  # Instagram: "A post shared by NAME (@handle) on <time datetime=…>"
+        author = shared.group("name").strip() or author
+        handle = "@" + shared.group("handle")
+        posted_at = shared.group("time")
+    posted_by = _POSTED_BY.search(markup)
+    if posted_by:  # Facebook: "<p>TEXT</p>Posted by <a>NAME</a>"
+        author = html_text(posted_by.group("name")) or author
+    text = answer.get("title")
+    if not text:
+        quoted = [
+            html_text(p)
+            for p in _BLOCKQUOTE_P.findall(markup)
+            if not _SHARED_BY.search(p) and "View this post" not in p
+        ]
+        text = next((q for q in quoted if q), None)
+    media: list[dict[str, Any]] = []
+    if answer.get("type") == "video" and video_url:
+        media.append({"url": video_url, "kind": "video", "poster": answer.get("thumbnail_url")})
+    return {
+        "author": author,
+        "handle": handle,
+        "posted_at": posted_at,
+        "text": text,
+        "media": media,
+    }

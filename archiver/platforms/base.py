@@ -50,6 +50,9 @@ class PageSnapshot:
     text: str
     post_found: bool
     metadata: Mapping[str, Any]
+    # What the platform's own structured data says of the post when it cannot be read (a video
+    # that asks for a login, a post the API reports deleted): see :meth:`Adapter.verdict`.
+    verdict: tuple[Status, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class Adapter:
 
     def classify(self, snap: PageSnapshot) -> tuple[Status, str] | None:
         """Say what the page shows when it is not a readable post; None when it is one."""
+        if snap.verdict is not None:
+            return snap.verdict
         if snap.post_found:
             return None
         text = snap.text.lower()
@@ -159,7 +164,12 @@ class Adapter:
         if not raw:
             return None
         media = tuple(
-            Media(url=str(m["url"]), kind=str(m.get("kind") or "image"), alt=m.get("alt") or None)
+            Media(
+                url=str(m["url"]),
+                kind=str(m.get("kind") or "image"),
+                alt=m.get("alt") or None,
+                poster=str(m["poster"]) if m.get("poster") else None,
+            )
             for m in raw.get("media") or ()
             if m.get("url")
         )
@@ -191,11 +201,24 @@ class Adapter:
         loaded, JSON embedded in its HTML): ``(source, fields)`` pairs, best first."""
         return iter(())
 
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """What ``EXTRACT_JS`` fetched from the platform's public endpoints (an API status, an
+        oEmbed answer, a widget page): ``(source, fields)`` pairs, best first."""
+        return iter(())
+
     def metadata(
         self, page: ServedPage, ref: PostRef
     ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
         """The page's metadata about the post: ``(source, fields, partial)``, best first."""
         return _metadata(page, ref)
+
+    def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
+        """What the platform's structured data says of the post itself when it cannot be read:
+        deleted, walled, withheld. It outweighs what the rendered page seems to show (a deleted
+        Reddit post keeps its title on the page); None when it says nothing."""
+        return None
 
     def holds_post(self, page: ServedPage, ref: PostRef) -> bool:
         """Whether the page's structured data or metadata already gives the post."""
@@ -220,6 +243,8 @@ class Adapter:
         if page is not None:
             for source, values in self.structured(page, ref):
                 reading.offer(source, values)
+        for source, values in self.endpoints(raw, ref):
+            reading.offer(source, values)
         dom = self.fields(raw, ref)
         script_sources = (raw or {}).get("sources") or {}
         by_source: dict[str, dict[str, Any]] = {}
@@ -270,33 +295,96 @@ _FRACTION = re.compile(r"(\.\d+)")
 _COMPACT_OFFSET = re.compile(r"([+-])(\d{2})(\d{2})$")
 # Epoch numbers above this are milliseconds (the year 5138 in seconds).
 _EPOCH_MS_FROM = 100_000_000_000
+# X's ``created_at`` ("Wed Oct 10 20:19:24 +0000 2018") and RFC 2822 ("Tue, 21 Mar 2006
+# 20:50:14 GMT"): both are read by the standard library's RFC 2822 parser, which knows the English
+# day and month names whatever the locale.
+_X_CREATED_AT = re.compile(r"[A-Za-z]{3} [A-Za-z]{3} +\d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}")
+_RFC_2822 = re.compile(
+    r"(?:[A-Za-z]{3},? *)?\d{1,2} +[A-Za-z]{3} +\d{2,4} +\d{1,2}:\d{2}(?::\d{2})?(?: +[+-]?\w+)?"
+)
 
 
 def parse_time(value: Any) -> datetime | None:
     """Parse a post's time as the platforms write it; None when it is not a time.
 
     Accepted: RFC 3339 / ISO 8601 with ``Z`` or an offset (``+00:00`` or ``+0000``), fractions of
-    any length (Python itself reads at most six digits), a space instead of ``T``, and Unix epoch
-    seconds or milliseconds (numbers, or strings of digits). Naive times are taken as UTC."""
+    any length (Python itself reads at most six digits), a space instead of ``T``, Unix epoch
+    seconds or milliseconds (numbers, or strings of digits), X's ``created_at`` form and RFC 2822.
+    Naive times are taken as UTC. Relative times ("3h") are not times of their own: see
+    :func:`parse_relative`."""
     if value is None or value == "" or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float):
         return _from_epoch(float(value))
-    text = str(value).strip()
-    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):
-        return _from_epoch(float(text))
+    else:
+        text = " ".join(str(value).split())
+        if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):
+            return _from_epoch(float(text))
+        found = _from_text(text)
+        if found is None:
+            return None
+        moment = found
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _from_text(text: str) -> datetime | None:
+    if _X_CREATED_AT.fullmatch(text) or _RFC_2822.fullmatch(text):
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
     text = _COMPACT_OFFSET.sub(r"\1\2:\3", text)
     # Python reads at most six fraction digits: nanoseconds are cut to microseconds.
     text = _FRACTION.sub(lambda m: m.group(1)[:7], text, count=1)
     try:
-        moment = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+
+
+# Seconds in each unit a relative time is written with (English and French, long and short).
+# Months and years are left out: their length varies, so "2 mo" names no moment.
+_RELATIVE_UNITS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds", "seconde", "secondes"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "heure", "heures"), 3600),
+    **dict.fromkeys(("d", "day", "days", "j", "jour", "jours"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks", "sem", "semaine", "semaines"), 604800),
+}
+_RELATIVE = re.compile(
+    r"(?:il y a )?(?:(?P<count>\d{1,4}) ?|(?:an?|une?) )(?P<unit>[a-z]+)\.?(?: ago)?",
+    re.IGNORECASE,
+)
+_NOW_WORDS = ("now", "just now", "à l'instant", "à l’instant", "maintenant")
+
+
+def parse_relative(text: Any, now: datetime) -> datetime | None:
+    """The moment a relative time ("3h", "2 days ago", "il y a 5 min") names, counted back from
+    ``now``; None when ``text`` is not one. Only as precise as its unit, so adapters use it last,
+    for a time the rendered page shows in no other form; :func:`parse_time` never does."""
+    from datetime import timedelta
+
+    if not isinstance(text, str):
+        return None
+    written = " ".join(text.split()).lower()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    if written in _NOW_WORDS:
+        return now.astimezone(UTC)
+    found = _RELATIVE.fullmatch(written)
+    if found is None or found.group("unit") not in _RELATIVE_UNITS:
+        return None
+    number = int(found.group("count") or 1)
+    seconds = number * _RELATIVE_UNITS[found.group("unit")]
+    return (now - timedelta(seconds=seconds)).astimezone(UTC)
 
 
 def _from_epoch(number: float) -> datetime | None:

@@ -15,10 +15,13 @@ reason."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from archiver.models import Status
+from archiver.platforms._page import ServedPage
+from archiver.platforms._structured import oembed_answers, oembed_fields
 from archiver.platforms.base import GENERIC_PHRASES, Adapter, AdapterCase, Phrases, PostRef
 
 _HOST = r"(?:(?:www|m|web|mbasic|touch)\.)?facebook\.com"
@@ -203,3 +206,12 @@ class FacebookAdapter(Adapter):
             "comment": comment or None,
             "postUrl": post_url,
         }
+
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        story, _, comment = (ref.post_id or "").partition("/")
+        if comment:
+            return
+        # Facebook's oEmbed (``/plugins/post/oembed.json``, the Graph API's ``oembed_post`` and
+        # ``oembed_video``): its markup quotes the post's text and names its author.
+        for answer in oembed_answers(page, story):
+            yield "facebook oembed", oembed_fields(answer, video_url=ref.canonical_url)

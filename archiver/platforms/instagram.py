@@ -1,15 +1,22 @@
 """Instagram posts and reels (``/p/CODE/``, ``/reel/CODE/``, ``/USER/p/CODE/``, instagr.am) and
-comments (``/p/CODE/c/ID/``). Instagram's oEmbed needs an app token on another origin, so the
-post's structured form is its public embed page (``/p/CODE/embed/captioned/``, same origin): it is
-fetched, kept, and its data (``shortcode_media``) preferred for the fields."""
+comments (``/p/CODE/c/ID/``).
+
+The post's data (``shortcode_media``) is read wherever the page received it: the GraphQL answers
+its app loads, ``window._sharedData`` and ``__additionalDataLoaded`` in the HTML, and the public
+embed page (``/p/CODE/embed/captioned/``, same origin), which is fetched and kept. Instagram's
+oEmbed needs an app token on another origin, so it is read only when the page itself loaded it.
+Then the page's metadata, then the rendered post."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from archiver.models import Status
-from archiver.platforms._structured import StructuredAdapter
+from archiver.platforms._page import ServedPage
+from archiver.platforms._structured import StructuredAdapter, dig, oembed_answers, oembed_fields
 from archiver.platforms.base import GENERIC_PHRASES, AdapterCase, Phrases, PostRef
 
 _HOST = r"(?:(?:www|m)\.)?instagram\.com|instagr\.am"
@@ -84,19 +91,6 @@ class InstagramAdapter(StructuredAdapter):
                    posted_at: stamp ? stamp.getAttribute('datetime') : null, text: caption ? caption.innerText : null,
                    media: shown, reply_to: null, quote_of: null};
       const structured = await fetchSameOrigin(`${location.origin}/p/${ctx.code}/embed/captioned/`, 'text/html', ctx.maxBytes);
-      const found = structured && structured.body.match(/__additionalDataLoaded\(\s*'extra'\s*,\s*(\{[\s\S]*?\})\s*\);?\s*<\/script>/);
-      let data = null;
-      try { data = found ? JSON.parse(found[1]).shortcode_media : null; } catch (e) { data = null; }
-      if (data && data.shortcode === ctx.code) {
-        const alts = new Map(shown.map((m) => [m.url, m.alt]));
-        const edge = ((data.edge_media_to_caption || {}).edges || [])[0];
-        if (edge && typeof edge.node.text === 'string') out.text = edge.node.text;
-        if (data.taken_at_timestamp) out.posted_at = new Date(data.taken_at_timestamp * 1000).toISOString();
-        if (data.owner && data.owner.username) out.handle = '@' + data.owner.username;
-        if (data.owner && data.owner.full_name) out.author = data.owner.full_name;
-        const images = (data.display_resources || []).map((r) => abs(r.src)).filter(Boolean);
-        if (images.length) out.media = images.map((url) => ({url: url, kind: data.is_video ? 'video' : 'image', alt: alts.get(url) || null}));
-      }
       return {...out, structured: structured};
     }
     """
@@ -145,3 +139,85 @@ class InstagramAdapter(StructuredAdapter):
     def js_args(self, ref: PostRef, url: str) -> dict[str, Any]:
         code, _, comment = (ref.post_id or "").partition("/")
         return {**super().js_args(ref, url), "code": code, "comment": comment or None}
+
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        code, _, comment = (ref.post_id or "").partition("/")
+        if comment:
+            return
+        for _, answer in page.json_answers(re.compile(r"/graphql|/api/v1/media/")):
+            for media in _find_media(answer, code):
+                yield "instagram graphql", media_fields(media)
+        shared = page.embedded_json(r"window\._sharedData\s*=\s*")
+        for post in dig(shared, "entry_data", "PostPage") or ():
+            media = dig(post, "graphql", "shortcode_media")
+            if isinstance(media, Mapping) and media.get("shortcode") == code:
+                yield "instagram _sharedData", media_fields(media)
+        extra = page.embedded_json(r"__additionalDataLoaded\(\s*'[^']*'\s*,\s*")
+        for media in _find_media(extra, code):
+            yield "instagram page data", media_fields(media)
+        for answer in oembed_answers(page, code):
+            found = oembed_fields(answer)
+            still = answer.get("thumbnail_url")
+            if not found["media"] and isinstance(still, str):
+                found["media"] = [{"url": still, "kind": "image"}]  # the post's first image
+            yield "instagram oembed", found
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        code, _, comment = (ref.post_id or "").partition("/")
+        body = self.structured_body(raw)
+        if comment or not body:
+            return
+        found = re.search(r"__additionalDataLoaded\(\s*'extra'\s*,\s*", body)
+        if not found:
+            return
+        try:
+            data, _ = json.JSONDecoder().raw_decode(body, found.end())
+        except ValueError:
+            return
+        for media in _find_media(data, code):
+            yield "instagram embed page", media_fields(media)
+
+
+def _find_media(value: Any, code: str, depth: int = 0) -> Iterator[Mapping[str, Any]]:
+    """Every ``shortcode_media``-like object for the post ``code`` in a JSON value."""
+    if depth > 12 or not code:
+        return
+    if isinstance(value, Mapping):
+        if value.get("shortcode") == code or value.get("code") == code:
+            yield value
+            return
+        for item in value.values():
+            yield from _find_media(item, code, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:200]:
+            yield from _find_media(item, code, depth + 1)
+
+
+def media_fields(media: Mapping[str, Any]) -> dict[str, Any]:
+    """A post's fields from Instagram's ``shortcode_media`` (web) or ``items[]`` (app) object."""
+    owner = media.get("owner") or media.get("user") or {}
+    caption = dig(media, "edge_media_to_caption", "edges", 0, "node", "text")
+    if caption is None:
+        caption = dig(media, "caption", "text")
+    children = [
+        edge.get("node") for edge in dig(media, "edge_sidecar_to_children", "edges") or ()
+    ] or list(media.get("carousel_media") or ())
+    items = [c for c in children if isinstance(c, Mapping)] or [media]
+    return {
+        "author": owner.get("full_name") or None,
+        "handle": f"@{owner['username']}" if owner.get("username") else None,
+        "posted_at": media.get("taken_at_timestamp") or media.get("taken_at"),
+        "text": caption,
+        "media": [_item(item) for item in items if _item(item)["url"]],
+    }
+
+
+def _item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One photo or video of a post: a video with its still as poster (one item, not two)."""
+    still = item.get("display_url") or dig(item, "image_versions2", "candidates", 0, "url")
+    video = item.get("video_url") or dig(item, "video_versions", 0, "url")
+    if item.get("is_video") in (True, "True", "true") or video:
+        return {"url": video or still, "kind": "video", "poster": still if video else None}
+    return {"url": still, "kind": "image", "alt": item.get("accessibility_caption")}

@@ -1,31 +1,40 @@
-"""Mastodon, on any instance. Status pages are server-rendered; the ActivityPub ``Note`` behind
-``link rel=alternate type=application/activity+json`` is fetched from the page's own origin and
-kept as an artifact, and preferred for the post's fields."""
+"""Mastodon, on any instance.
+
+The post is read, field by field, from: the status as Mastodon's own web app loads it
+(``/api/v1/statuses/ID``, a JSON answer the page received); the ActivityPub ``Note`` behind
+``link rel=alternate type=application/activity+json``, fetched from the page's own origin and kept
+as an artifact; the page's metadata; and the server-rendered status element. A status's HTML is
+read as written: the parts of a link Mastodon hides from display (``span.invisible``) are part of
+what the author posted, so they are kept."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
 from archiver.models import Artifact, ArtifactKind, Status
+from archiver.platforms._page import ServedPage
 from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
 
 MAX_ACTIVITYPUB_BYTES = 2_000_000
+# An instance's host name, with a port when it has one (a development server: localhost:3000).
+_INSTANCE = r"(?:[a-z0-9.-]+\.[a-z]{2,}|localhost)(?::\d{1,5})?"
+_API_STATUS = re.compile(r"/api/v1/statuses(?:/(?P<id>\d+))?/?(?:\?|$)")
 
 
 class MastodonAdapter(Adapter):
     NAME = "mastodon"
     PATTERNS = (
         re.compile(
-            r"^https?://(?P<host>[a-z0-9.-]+\.[a-z]{2,})/@(?P<user>[A-Za-z0-9_.]{1,64})"
+            rf"^https?://(?P<host>{_INSTANCE})/@(?P<user>[A-Za-z0-9_.]{{1,64}})"
             r"(?:@[a-z0-9.-]+)?/(?P<id>\d{1,20})/?(?:[?#].*)?$",
             re.IGNORECASE,
         ),
         re.compile(
-            r"^https?://(?P<host>[a-z0-9.-]+\.[a-z]{2,})/users/(?P<user>[A-Za-z0-9_.]{1,64})"
+            rf"^https?://(?P<host>{_INSTANCE})/users/(?P<user>[A-Za-z0-9_.]{{1,64}})"
             r"/statuses/(?P<id>\d{1,20})/?(?:[?#].*)?$",
             re.IGNORECASE,
         ),
@@ -103,9 +112,13 @@ class MastodonAdapter(Adapter):
         assert found is not None
         host = found.group("host").lower()
         user = found.group("user")
+        # A development server on localhost speaks plain HTTP; every public instance HTTPS.
+        scheme = "http" if host.startswith("localhost") and url.startswith("http:") else "https"
         # Status ids are only unique within one instance.
         return PostRef(
-            cls.NAME, f"{host}/{found.group('id')}", f"https://{host}/@{user}/{found.group('id')}"
+            cls.NAME,
+            f"{host}/{found.group('id')}",
+            f"{scheme}://{host}/@{user}/{found.group('id')}",
         )
 
     def js_args(self, ref: PostRef, url: str) -> dict[str, Any]:
@@ -115,27 +128,26 @@ class MastodonAdapter(Adapter):
             "maxBytes": MAX_ACTIVITYPUB_BYTES,
         }
 
-    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef):  # type: ignore[no-untyped-def]
-        if not raw:
-            return None
-        note = _note(raw.get("activitypub"))
-        if note:
-            merged = dict(raw)
-            merged["text"] = html_to_text(str(note.get("content") or "")) or raw.get("text")
-            merged["posted_at"] = note.get("published") or raw.get("posted_at")
-            merged["reply_to"] = note.get("inReplyTo") or raw.get("reply_to")
-            content_map = note.get("contentMap")
-            if isinstance(content_map, dict) and len(content_map) == 1:
-                merged["lang"] = next(iter(content_map))
-            attachments = [a for a in note.get("attachment") or [] if isinstance(a, dict)]
-            if attachments:
-                merged["media"] = [
-                    {"url": a.get("url"), "kind": _kind(a.get("mediaType")), "alt": a.get("name")}
-                    for a in attachments
-                    if isinstance(a.get("url"), str)
-                ]
-            raw = merged
-        return super().fields(raw, ref)
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        host, _, status_id = (ref.post_id or "").rpartition("/")
+        for _, value in page.json_answers():
+            if (
+                isinstance(value, Mapping)
+                and value.get("type") in _NOTE_TYPES
+                and _is_status(str(value.get("id") or ""), status_id)
+            ):
+                yield "mastodon activitypub", note_fields(value)
+        for _, value in page.json_answers(_API_STATUS):
+            for status in value if isinstance(value, list) else [value]:
+                if isinstance(status, Mapping) and str(status.get("id")) == status_id:
+                    yield "mastodon api", status_fields(status, host)
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        note = _note((raw or {}).get("activitypub"))
+        if note is not None:
+            yield "mastodon activitypub", note_fields(note)
 
     def extras(self, raw: Mapping[str, Any] | None) -> tuple[Artifact, ...]:
         body = (raw or {}).get("activitypub")
@@ -146,6 +158,86 @@ class MastodonAdapter(Adapter):
                 ArtifactKind.ACTIVITYPUB, str(body).encode("utf-8"), "application/activity+json"
             ),
         )
+
+
+_NOTE_TYPES = ("Note", "Article", "Question", "Page")
+
+
+def _is_status(uri: str, status_id: str) -> bool:
+    return bool(status_id) and re.search(rf"/(?:statuses|@[^/]+)/{re.escape(status_id)}/?$", uri)
+
+
+def note_fields(note: Mapping[str, Any]) -> dict[str, Any]:
+    """A post's fields from its ActivityPub ``Note`` (no author name: only its actor's URI)."""
+    content_map = note.get("contentMap")
+    attachments = [a for a in note.get("attachment") or [] if isinstance(a, Mapping)]
+    return {
+        "text": html_to_text(str(note.get("content") or "")),
+        "posted_at": note.get("published"),
+        "reply_to": note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
+        "lang": next(iter(content_map))
+        if isinstance(content_map, Mapping) and len(content_map) == 1
+        else None,
+        "media": [
+            {"url": a.get("url"), "kind": _kind(a.get("mediaType")), "alt": a.get("name")}
+            for a in attachments
+            if isinstance(a.get("url"), str)
+        ],
+    }
+
+
+def status_fields(
+    status: Mapping[str, Any], host: str, site: str | None = None, posts: str = ""
+) -> dict[str, Any]:
+    """A post's fields from a Mastodon API status (``/api/v1/statuses/ID``). ``host`` is the
+    instance that served it, added to a local account's ``acct`` (empty: handles stay as the
+    instance writes them); ``site`` is where its post pages are (``https://HOST`` by default)
+    and ``posts`` the path part before a post's id there."""
+    found = status.get("account")
+    account: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    acct = str(account.get("acct") or account.get("username") or "")
+    handle = None
+    if acct:
+        handle = f"@{acct}" if "@" in acct or not host else f"@{acct}@{host}"
+    quote = status.get("quote")
+    if isinstance(quote, Mapping) and isinstance(quote.get("quoted_status"), Mapping):
+        quote = quote["quoted_status"]  # Mastodon 4.4 wraps the quoted status
+    return {
+        "author": account.get("display_name") or account.get("username"),
+        "handle": handle,
+        "posted_at": status.get("created_at"),
+        "text": html_to_text(str(status.get("content") or "")),
+        "lang": status.get("language"),
+        "media": [
+            {
+                "url": item.get("url") or item.get("remote_url"),
+                "kind": _MEDIA_KINDS.get(str(item.get("type")), "image"),
+                "alt": item.get("description"),
+            }
+            for item in status.get("media_attachments") or []
+            if isinstance(item, Mapping) and (item.get("url") or item.get("remote_url"))
+        ],
+        "reply_to": parent_url(status, site or f"https://{host}", posts),
+        "quote_of": quote.get("url") if isinstance(quote, Mapping) else None,
+    }
+
+
+_MEDIA_KINDS = {"image": "image", "video": "video", "gifv": "gif", "audio": "audio"}
+
+
+def parent_url(status: Mapping[str, Any], site: str, posts: str = "") -> str | None:
+    """The URL of the status this one replies to: its id, and its author among the mentions
+    (``posts`` is the path part before the id: ``posts/`` on Truth Social)."""
+    parent, account = status.get("in_reply_to_id"), status.get("in_reply_to_account_id")
+    if not parent:
+        return None
+    for mention in status.get("mentions") or []:
+        if isinstance(mention, Mapping) and mention.get("id") == account and mention.get("acct"):
+            return f"{site}/@{mention['acct']}/{posts}{parent}"
+    own = status.get("account")
+    if isinstance(own, Mapping) and own.get("id") == account and own.get("acct"):
+        return f"{site}/@{own['acct']}/{posts}{parent}"  # a thread: a reply to oneself
+    return None
 
 
 def _note(body: Any) -> dict[str, Any] | None:
@@ -172,29 +264,22 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = (dict(attrs).get("class") or "").split()
-        if tag == "span" and "invisible" in classes:
-            self._hidden += 1
         if tag in self.BREAKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self._hidden:
-            self._hidden -= 1
         if tag in self.BLOCKS:
             self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
+        self.parts.append(data)
 
 
 def html_to_text(html: str) -> str:
-    """Mastodon's post HTML as the text a reader sees (paragraphs, line breaks, no hidden
-    URL parts)."""
+    """Mastodon's post HTML as the text its author wrote: paragraphs, line breaks, and links in
+    full (Mastodon hides the start and end of long links in ``span.invisible`` for display)."""
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()

@@ -6,13 +6,15 @@ and preferred for the fields. A comment is captured as a post whose ``reply_to``
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from archiver.models import PostFields, Status
-from archiver.platforms._structured import StructuredAdapter, dig, prefer
-from archiver.platforms.base import AdapterCase, Phrases, PostRef
+from archiver.models import Status
+from archiver.platforms._page import ServedPage
+from archiver.platforms._reading import shortened
+from archiver.platforms._structured import StructuredAdapter, dig
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, about_post
 from archiver.platforms.mastodon import html_to_text
 
 _HOST = r"(?:(?:www|old|new|np|nm|m|sh|amp|i)\.)?reddit\.com"
@@ -185,25 +187,99 @@ class RedditAdapter(StructuredAdapter):
         post, _, comment = (ref.post_id or "").partition("/")
         return {**super().js_args(ref, url), "post": post, "comment": comment or None}
 
-    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
-        if not raw:
-            return None
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        post_id = (ref.post_id or "").partition("/")[0]
+        for _, listing in page.json_answers(re.compile(rf"/comments/{post_id}\b")):
+            found = listing_fields(listing, ref)
+            if found:
+                yield "reddit json", found
+        for attrs in page.tags("shreddit-post"):
+            if attrs.get("id") == f"t3_{post_id}" and "/" not in (ref.post_id or ""):
+                author = attrs.get("author")
+                yield (
+                    "shreddit-post attributes",
+                    {
+                        "author": author if author not in DELETED_BODIES else None,
+                        "handle": f"u/{author}"
+                        if author and author not in DELETED_BODIES
+                        else None,
+                        "posted_at": attrs.get("created-timestamp"),
+                    },
+                )
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        found = listing_fields(self.structured_json(raw), ref)
+        if found:
+            yield "reddit json", found
+
+    def metadata(
+        self, page: ServedPage, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+        if "/" not in (ref.post_id or "") and about_post(page, ref):
+            yield from _title_and_description(page)
+        # Reddit's og:description is a blurb ("Explore this post and more from …"), not the post.
+        for source, values, partial in super().metadata(page, ref):
+            if source != "og:description":
+                yield source, values, partial
+
+    def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
         post_id, _, comment_id = (ref.post_id or "").partition("/")
-        listing = self.structured_json(raw)
-        post = dig(listing, 0, "data", "children", 0, "data")
-        if not isinstance(post, dict) or post.get("id") != post_id:
-            return super().fields(raw, ref)
-        if comment_id:
-            comments = dig(listing, 1, "data", "children")
-            comment = _find_comment(comments, comment_id)
-            if comment is None:
-                return super().fields(raw, ref)
-            if str(comment.get("body") or "").strip() in DELETED_BODIES:
-                return None
-            return super().fields(prefer(raw, _comment_fields(comment, post, comments)), ref)
-        if post.get("removed_by_category") or str(post.get("selftext") or "") in DELETED_BODIES:
+        for _, listing in page.json_answers(re.compile(rf"/comments/{post_id}\b")):
+            post = dig(listing, 0, "data", "children", 0, "data")
+            if not isinstance(post, dict) or post.get("id") != post_id:
+                continue
+            thing = post
+            if comment_id:
+                thing = _find_comment(dig(listing, 1, "data", "children"), comment_id) or {}
+            gone = _gone(thing, "body" if comment_id else "selftext")
+            if gone:
+                return Status.NOT_FOUND, f"Reddit's JSON for the {gone}"
+        return None
+
+
+_TITLE_PREFIX = re.compile(r"^From the \S+ community on Reddit:\s*", re.IGNORECASE)
+
+
+def _title_and_description(page: ServedPage) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """The post's title (og:title says "From the SUB community on Reddit: TITLE"), then the start
+    of its body that the description meta holds, cut with "…"."""
+    title = _TITLE_PREFIX.sub("", page.meta_first("og:title", "twitter:title") or "")
+    if title:
+        body = page.meta_first("description")
+        text = f"{title}\n\n{body}" if body else title
+        yield "og:title and description", {"text": text}, bool(body) and shortened(body)
+
+
+def listing_fields(listing: Any, ref: PostRef) -> dict[str, Any] | None:
+    """The post's (or comment's) fields from Reddit's JSON of its thread; None when the JSON is
+    of another post, or says the post was deleted or removed."""
+    post_id, _, comment_id = (ref.post_id or "").partition("/")
+    post = dig(listing, 0, "data", "children", 0, "data")
+    if not isinstance(post, dict) or post.get("id") != post_id:
+        return None
+    if comment_id:
+        comments = dig(listing, 1, "data", "children")
+        comment = _find_comment(comments, comment_id)
+        if comment is None or _gone(comment, "body"):
             return None
-        return super().fields(prefer(raw, _post_fields(post)), ref)
+        return _comment_fields(comment, post, comments)
+    if _gone(post, "selftext"):
+        return None
+    return _post_fields(post)
+
+
+def _gone(thing: Mapping[str, Any], body_key: str) -> str | None:
+    """Why Reddit's JSON shows no content for a post or comment, or None."""
+    kind = "comment" if body_key == "body" else "post"
+    if thing.get("removed_by_category") == "deleted" or (
+        str(thing.get(body_key) or "").strip() == "[deleted]" and thing.get("author") == "[deleted]"
+    ):
+        return f"{kind} says its author deleted it"
+    if thing.get("removed_by_category") or str(thing.get(body_key) or "").strip() in DELETED_BODIES:
+        return f"{kind} says it was removed ({thing.get('removed_by_category') or 'removed'})"
+    return None
 
 
 def _when(value: Any) -> str | None:
@@ -220,10 +296,12 @@ def _author(thing: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _body(thing: Mapping[str, Any], html_key: str, text_key: str) -> str:
+    """The text as its author wrote it (Markdown); its rendered HTML when only that is there."""
+    written = thing.get(text_key)
+    if isinstance(written, str) and written.strip():
+        return written.strip()
     rendered = thing.get(html_key)
-    if isinstance(rendered, str) and rendered.strip():
-        return html_to_text(rendered)
-    return str(thing.get(text_key) or "").strip()
+    return html_to_text(rendered) if isinstance(rendered, str) else ""
 
 
 def _post_fields(post: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,11 +12,13 @@ same adapter instance (one per capture), can report it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from archiver.models import PostFields, Status
+from archiver.platforms._page import ServedPage
+from archiver.platforms._reading import shortened
 from archiver.platforms._structured import StructuredAdapter
 from archiver.platforms.base import AdapterCase, PageSnapshot, Phrases, PostRef
 
@@ -180,3 +182,20 @@ class TelegramAdapter(StructuredAdapter):
                 "the channel's public history does not show this post (deleted, or never posted)"
             )
         return None
+
+    def metadata(
+        self, page: ServedPage, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+        # A public post's page (t.me/CHANNEL/ID) names the channel in og:title, the post in the
+        # app links (tg://resolve?domain=CHANNEL&post=ID), and quotes the message in
+        # og:description — whole, unless Telegram cut it with "…".
+        channel, _, post_id = (ref.post_id or "").rpartition("/")
+        link = page.meta_first("al:android:url", "al:ios:url", "twitter:app:url:iphone") or ""
+        found = re.search(r"[?&]domain=([\w]+)&(?:amp;)?post=(\d+)", link)
+        if not found or found.group(2) != post_id or found.group(1).lower() != channel.lower():
+            yield from super().metadata(page, ref)
+            return
+        text = page.meta_first("og:description", "twitter:description")
+        author = page.meta_first("og:title", "twitter:title")
+        yield "telegram page metadata", {"author": author, "handle": f"@{found.group(1)}"}, False
+        yield "telegram page metadata", {"text": text}, shortened(text)

@@ -11,12 +11,13 @@ on: that is its ``reply_to``; a duet's source is its ``quote_of``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from archiver.models import PostFields, Status
-from archiver.platforms._structured import StructuredAdapter, prefer
+from archiver.platforms._page import ServedPage
+from archiver.platforms._structured import StructuredAdapter, dig, oembed_answers, oembed_fields
 from archiver.platforms.base import AdapterCase, Phrases, PostRef
 
 _HOST = r"(?:(?:www|m)\.)?tiktok\.com"
@@ -145,27 +146,88 @@ class TikTokAdapter(StructuredAdapter):
     def js_args(self, ref: PostRef, url: str) -> dict[str, Any]:
         return {**super().js_args(ref, url), "id": ref.post_id}
 
-    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
-        if not raw:
-            return None
-        oembed = self.structured_json(raw)
-        merged = dict(raw)
-        if isinstance(oembed, dict) and str(oembed.get("embed_product_id") or "") == ref.post_id:
-            thumbnail = oembed.get("thumbnail_url")
-            handle = oembed.get("author_unique_id")
-            merged = prefer(
-                merged,
-                {
-                    "author": oembed.get("author_name"),
-                    "handle": f"@{handle}" if isinstance(handle, str) and handle else None,
-                    "text": oembed.get("title"),
-                    # A photo post's oEmbed thumbnail is only its first photo.
-                    "media": [{"url": thumbnail, "kind": "image", "alt": None}]
-                    if isinstance(thumbnail, str) and not raw.get("photo_post")
-                    else None,
-                },
-            )
-        if not merged.get("posted_at") and (ref.post_id or "").isdigit():
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for item in _items(page, ref):
+            yield "tiktok page data", item_fields(item, ref)
+        for answer in oembed_answers(page, ref.post_id):
+            yield "tiktok oembed", _oembed(answer, ref)
+        if (ref.post_id or "").isdigit():
+            # The id's high bits are the post's creation time: exact to the second.
             created = int(ref.post_id or 0) >> 32
-            merged["posted_at"] = datetime.fromtimestamp(created, UTC).isoformat()
-        return super().fields(merged, ref)
+            yield "tiktok id", {"posted_at": datetime.fromtimestamp(created, UTC)}
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        answer = self.structured_json(raw)
+        if isinstance(answer, Mapping) and str(answer.get("embed_product_id") or "") == ref.post_id:
+            yield "tiktok oembed", _oembed(answer, ref)
+
+    def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
+        for blob in page.script_json("__UNIVERSAL_DATA_FOR_REHYDRATION__"):
+            detail = dig(blob, "__DEFAULT_SCOPE__", "webapp.video-detail")
+            code = dig(detail, "statusCode")
+            if isinstance(code, int) and code != 0:
+                said = f"TikTok's page data says {dig(detail, 'statusMsg') or 'status'} ({code})"
+                return _STATUS_CODES.get(code, Status.UNAVAILABLE), said
+        return None
+
+    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
+        if raw and not raw.get("photo_post"):
+            # A video's poster image is the video's still, not a photo of the post.
+            stills = [m.get("url") for m in raw.get("media") or () if isinstance(m, Mapping)]
+            video = {"url": ref.canonical_url, "kind": "video", "poster": next(iter(stills), None)}
+            raw = {**raw, "media": [video]}
+        return super().fields(raw, ref)
+
+
+# ``webapp.video-detail`` status codes: the post does not exist, or only some may see it.
+_STATUS_CODES = {
+    10204: Status.NOT_FOUND,
+    10202: Status.NOT_FOUND,
+    10216: Status.LOGIN_WALL,
+    10222: Status.LOGIN_WALL,
+}
+
+
+def _items(page: ServedPage, ref: PostRef) -> Iterator[Mapping[str, Any]]:
+    for blob in page.script_json("__UNIVERSAL_DATA_FOR_REHYDRATION__"):
+        item = dig(blob, "__DEFAULT_SCOPE__", "webapp.video-detail", "itemInfo", "itemStruct")
+        if isinstance(item, Mapping) and str(item.get("id")) == ref.post_id:
+            yield item
+    for blob in page.script_json("SIGI_STATE"):  # the page data before 2023
+        item = dig(blob, "ItemModule", ref.post_id or "")
+        if isinstance(item, Mapping):
+            author = dig(blob, "UserModule", "users", str(item.get("author") or ""))
+            yield {**item, "author": author if isinstance(author, Mapping) else {}}
+
+
+def item_fields(item: Mapping[str, Any], ref: PostRef) -> dict[str, Any]:
+    author = item.get("author") if isinstance(item.get("author"), Mapping) else {}
+    images = [
+        dig(image, "imageURL", "urlList", 0) for image in dig(item, "imagePost", "images") or ()
+    ]
+    media: list[dict[str, Any]] = [
+        {"url": url, "kind": "image"} for url in images if isinstance(url, str)
+    ]
+    if not media:
+        media = [{"url": ref.canonical_url, "kind": "video", "poster": dig(item, "video", "cover")}]
+    duet = dig(item, "duetInfo", "duetFromId")
+    return {
+        "author": author.get("nickname"),
+        "handle": f"@{author['uniqueId']}" if author.get("uniqueId") else None,
+        "posted_at": int(item["createTime"])
+        if str(item.get("createTime") or "").isdigit()
+        else None,
+        "text": item.get("desc"),
+        "media": media,
+        "quote_of": f"{SITE}/@/video/{duet}" if duet and duet != "0" else None,
+    }
+
+
+def _oembed(answer: Mapping[str, Any], ref: PostRef) -> dict[str, Any]:
+    found = oembed_fields(answer, video_url=ref.canonical_url)
+    unique = answer.get("author_unique_id")
+    if isinstance(unique, str) and unique:
+        found["handle"] = f"@{unique}"
+    return found

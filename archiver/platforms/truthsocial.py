@@ -8,13 +8,16 @@ Mastodon adapter, whose patterns would also accept this host's ``/@USER/ID`` for
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from archiver.models import PostFields, Status
-from archiver.platforms._structured import StructuredAdapter, prefer
+from archiver.models import Status
+from archiver.platforms._page import ServedPage
+from archiver.platforms._structured import StructuredAdapter
 from archiver.platforms.base import AdapterCase, Phrases, PostRef
-from archiver.platforms.mastodon import html_to_text
+from archiver.platforms.mastodon import status_fields
+
+_API_STATUS = re.compile(r"/api/v1/statuses/\d+/?(?:\?|$)")
 
 _HOST = r"(?:www\.)?truthsocial\.com"
 _USER = r"(?P<user>[A-Za-z0-9_]{1,30})"
@@ -121,44 +124,14 @@ class TruthSocialAdapter(StructuredAdapter):
     def js_args(self, ref: PostRef, url: str) -> dict[str, Any]:
         return {**super().js_args(ref, url), "id": ref.post_id}
 
-    def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
-        if not raw:
-            return None
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for _, value in page.json_answers(_API_STATUS):
+            if isinstance(value, Mapping) and str(value.get("id")) == ref.post_id:
+                yield "truthsocial api", status_fields(value, "", SITE, "posts/")
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
         status = self.structured_json(raw)
-        if not isinstance(status, dict) or str(status.get("id")) != ref.post_id:
-            return super().fields(raw, ref)
-        found = status.get("account")
-        account: dict[str, Any] = found if isinstance(found, dict) else {}
-        acct = account.get("acct")
-        media = [
-            {
-                "url": item.get("url"),
-                "kind": "video" if item.get("type") in ("video", "gifv") else "image",
-                "alt": item.get("description"),
-            }
-            for item in status.get("media_attachments") or []
-            if isinstance(item, dict) and isinstance(item.get("url"), str)
-        ]
-        quote = status.get("quote")
-        preferred = {
-            "author": account.get("display_name"),
-            "handle": f"@{acct}" if isinstance(acct, str) and acct else None,
-            "posted_at": status.get("created_at"),
-            "text": html_to_text(str(status.get("content") or "")),
-            "lang": status.get("language"),
-            "media": media,
-            "reply_to": _parent_url(status),
-            "quote_of": quote.get("url") if isinstance(quote, dict) else None,
-        }
-        return super().fields(prefer(raw, preferred), ref)
-
-
-def _parent_url(status: Mapping[str, Any]) -> str | None:
-    """The URL of the status this one replies to: its id, and its author among the mentions."""
-    parent, account = status.get("in_reply_to_id"), status.get("in_reply_to_account_id")
-    if not parent:
-        return None
-    for mention in status.get("mentions") or []:
-        if isinstance(mention, dict) and mention.get("id") == account and mention.get("acct"):
-            return f"{SITE}/@{mention['acct']}/posts/{parent}"
-    return None
+        if isinstance(status, Mapping) and str(status.get("id")) == ref.post_id:
+            yield "truthsocial api", status_fields(status, "", SITE, "posts/")

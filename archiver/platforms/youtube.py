@@ -10,14 +10,17 @@ only as "2 days ago", so a comment has no ``posted_at``."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from archiver.models import PostFields, Status
-from archiver.platforms._structured import StructuredAdapter, prefer
-from archiver.platforms.base import AdapterCase, Phrases, PostRef
+from archiver.platforms._page import ServedPage
+from archiver.platforms._reading import shortened
+from archiver.platforms._structured import StructuredAdapter, dig
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, about_post
 
 _ID = r"(?P<id>[A-Za-z0-9_-]{11})"
 _END = r"(?:[/?#&].*)?$"
@@ -146,25 +149,171 @@ class YouTubeAdapter(StructuredAdapter):
         video, _, comment = (ref.post_id or "").partition("/")
         return {**super().js_args(ref, url), "video": video, "comment": comment or None}
 
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        video, _, comment = (ref.post_id or "").partition("/")
+        if comment:
+            return
+        for source, player in _players(page):
+            if dig(player, "videoDetails", "videoId") == video and _playable(player) is None:
+                yield source, player_fields(player)
+        args = dig(page.embedded_json(r"\bytplayer\.config\s*=\s*"), "args")
+        if isinstance(args, Mapping) and args.get("video_id") == video:
+            yield "youtube player (ytplayer.config)", {"author": args.get("author")}
+        for _, answer in page.json_answers("/oembed"):
+            if _oembed_of(answer, video):
+                # Its title is only the start of the video's text: see ``metadata``.
+                yield "youtube oembed", {**oembed_fields(answer, video), "text": None}
+
+    def endpoints(
+        self, raw: Mapping[str, Any] | None, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        video, _, comment = (ref.post_id or "").partition("/")
+        answer = self.structured_json(raw)
+        if not comment and _oembed_of(answer, video):
+            found = oembed_fields(answer, video)
+            description = (raw or {}).get("description")
+            if isinstance(description, str) and description.strip() and found["text"]:
+                # The oEmbed title with the description the page shows: the video's text.
+                found["text"] = f"{found['text']}\n\n{description.strip()}"
+            yield "youtube oembed", found
+
+    def metadata(
+        self, page: ServedPage, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+        video, _, comment = (ref.post_id or "").partition("/")
+        if comment:
+            return
+        for _, answer in page.json_answers("/oembed"):
+            if _oembed_of(answer, video) and answer.get("title"):
+                yield "youtube oembed (title only)", {"text": answer["title"]}, True
+        if not about_post(page, ref):
+            return
+        # The watch page's microdata: the title and description, the channel's URL, the date.
+        title = page.meta_first("name", "og:title", "title")
+        description = page.meta_first("description", "og:description")
+        if title:
+            text = "\n\n".join(p for p in (title, description) if p)
+            yield "microdata", {"text": text}, bool(description) and shortened(description)
+        channel = re.search(r"/(?:user|c)/([\w.-]+)$|/(@[\w.-]+)$", _author_url(page) or "")
+        still = page.meta_first("og:image", "thumbnailUrl")
+        yield (
+            "microdata",
+            {
+                "author": channel.group(1) if channel and channel.group(1) else None,
+                "handle": channel.group(2) if channel else None,
+                "posted_at": page.meta_first("datePublished", "uploadDate"),
+                "media": [{"url": f"{SITE}/watch?v={video}", "kind": "video", "poster": still}]
+                if page.meta_first("og:video:url", "videoId", "og:video")
+                else [],
+            },
+            False,
+        )
+
+    def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
+        video = (ref.post_id or "").partition("/")[0]
+        for _, player in _players(page):
+            mine = dig(player, "videoDetails", "videoId") in (video, None)
+            said = _playable(player) if mine else None
+            if said is not None:
+                return said
+        return None
+
     def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
         if not raw:
             return None
-        oembed = self.structured_json(raw)
-        if not isinstance(oembed, dict) or "/" in (ref.post_id or ""):
-            return super().fields(raw, ref)
-        owner = re.search(r"/(@[\w.-]+)", str(oembed.get("author_url") or ""))
-        thumbnail = oembed.get("thumbnail_url")
-        merged = prefer(
-            raw,
+        if "/" not in (ref.post_id or ""):
+            # The DOM shows one video: its still is the video's, not an image of the post.
+            video = f"{SITE}/watch?v={ref.post_id}"
+            stills = [m.get("url") for m in raw.get("media") or () if isinstance(m, Mapping)]
+            raw = {
+                **raw,
+                "media": [{"url": video, "kind": "video", "poster": next(iter(stills), None)}],
+            }
+        return super().fields(raw, ref)
+
+
+def _players(page: ServedPage) -> Iterator[tuple[str, Any]]:
+    """The player's data: embedded in the watch page (``ytInitialPlayerResponse``; before 2019,
+    a JSON string in ``ytplayer.config``), and as the app loads it on navigation."""
+    embedded = page.embedded_json(r"\bytInitialPlayerResponse\s*=\s*")
+    if isinstance(embedded, Mapping):
+        yield "youtube player (ytInitialPlayerResponse)", embedded
+    legacy = dig(page.embedded_json(r"\bytplayer\.config\s*=\s*"), "args", "player_response")
+    if isinstance(legacy, str):
+        try:
+            player = json.loads(legacy)
+        except ValueError:
+            player = None
+        if isinstance(player, Mapping):
+            yield "youtube player (ytplayer.config)", player
+    for _, answer in page.json_answers("/youtubei/v1/player"):
+        if isinstance(answer, Mapping):
+            yield "youtube player api", answer
+
+
+def _author_url(page: ServedPage) -> str | None:
+    """The channel's URL in the microdata: ``<span itemprop="author"><link itemprop="url">``."""
+    found = re.search(
+        r'itemprop="author"[^>]*>\s*<link itemprop="url" href="([^"]+)"', page.html[:2_000_000]
+    )
+    return found.group(1) if found else None
+
+
+def _playable(player: Mapping[str, Any]) -> tuple[Status, str] | None:
+    """What the player's ``playabilityStatus`` says when the video cannot be watched."""
+    state = dig(player, "playabilityStatus", "status")
+    if state in (None, "OK", "LIVE_STREAM_OFFLINE"):
+        return None
+    reason = " ".join(str(dig(player, "playabilityStatus", "reason") or "").split())
+    said = f"YouTube's player says “{reason}”" if reason else f"YouTube's player says {state}"
+    if state in ("LOGIN_REQUIRED", "AGE_CHECK_REQUIRED", "CONTENT_CHECK_REQUIRED"):
+        return Status.LOGIN_WALL, said
+    if state == "ERROR":
+        return Status.NOT_FOUND, said
+    if "sign in" in reason.lower() or "private" in reason.lower():
+        return Status.LOGIN_WALL, said
+    return Status.UNAVAILABLE, said  # UNPLAYABLE: withheld in this country, and the like
+
+
+def player_fields(player: Mapping[str, Any]) -> dict[str, Any]:
+    details = player.get("videoDetails") or {}
+    micro = dig(player, "microformat", "playerMicroformatRenderer") or {}
+    owner = re.search(r"/(@[\w.-]+)", str(micro.get("ownerProfileUrl") or ""))
+    thumbnails = dig(details, "thumbnail", "thumbnails") or dig(micro, "thumbnail", "thumbnails")
+    still = thumbnails[-1].get("url") if isinstance(thumbnails, list) and thumbnails else None
+    title = details.get("title") or dig(micro, "title", "simpleText")
+    description = details.get("shortDescription")
+    video = details.get("videoId")
+    return {
+        "author": details.get("author") or micro.get("ownerChannelName"),
+        "handle": owner.group(1) if owner else None,
+        "posted_at": micro.get("publishDate") or micro.get("uploadDate"),
+        "text": "\n\n".join(str(p).strip() for p in (title, description) if p and str(p).strip()),
+        "media": [{"url": f"{SITE}/watch?v={video}", "kind": "video", "poster": still}]
+        if video
+        else [],
+    }
+
+
+def _oembed_of(answer: Any, video: str) -> bool:
+    """Whether an oEmbed answer is this video's (its player or thumbnail names the id)."""
+    if not isinstance(answer, Mapping) or not video:
+        return False
+    named = f"{answer.get('html') or ''} {answer.get('thumbnail_url') or ''}"
+    return re.search(rf"(?:/embed/|/vi(?:_webp)?/){re.escape(video)}\b", named) is not None
+
+
+def oembed_fields(answer: Mapping[str, Any], video: str) -> dict[str, Any]:
+    owner = re.search(r"/(@[\w.-]+)", str(answer.get("author_url") or ""))
+    return {
+        "author": answer.get("author_name"),
+        "handle": owner.group(1) if owner else None,
+        "text": answer.get("title"),
+        "media": [
             {
-                "author": oembed.get("author_name"),
-                "handle": owner.group(1) if owner else None,
-                "title": oembed.get("title"),
-                "media": [{"url": thumbnail, "kind": "image", "alt": None}]
-                if isinstance(thumbnail, str)
-                else None,
-            },
-        )
-        parts = (merged.get("title"), merged.get("description"))
-        merged["text"] = "\n\n".join(str(p).strip() for p in parts if p and str(p).strip())
-        return super().fields(merged, ref)
+                "url": f"{SITE}/watch?v={video}",
+                "kind": "video",
+                "poster": answer.get("thumbnail_url"),
+            }
+        ],
+    }

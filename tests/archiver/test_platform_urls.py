@@ -10,6 +10,7 @@ import pytest
 
 from archiver.models import ArtifactKind, Status
 from archiver.platforms import ADAPTERS, PageSnapshot, adapter_for
+from archiver.platforms._page import Served, ServedPage
 from archiver.platforms.reddit import RedditAdapter
 from archiver.platforms.telegram import TelegramAdapter
 from archiver.platforms.tiktok import TikTokAdapter
@@ -246,6 +247,26 @@ CASES = [
         "https://www.linkedin.com/feed/update/urn:li:share:7289552712499204000/",
     ),
     (LINKEDIN_COMMENT, "linkedin", "7289552712499204173/7289569070284804173", LINKEDIN_COMMENT),
+    # Mastodon: ids of any length (an instance's first posts are 1, 23…), an instance on a port
+    # (a development server speaks plain HTTP on localhost).
+    (
+        "https://mastodon.example/@emile/23",
+        "mastodon",
+        "mastodon.example/23",
+        "https://mastodon.example/@emile/23",
+    ),
+    (
+        "http://localhost:3000/@mastodonpy_test/109440146049087385",
+        "mastodon",
+        "localhost:3000/109440146049087385",
+        "http://localhost:3000/@mastodonpy_test/109440146049087385",
+    ),
+    (
+        "https://social.example:8443/users/lea/statuses/113000000000000002",
+        "mastodon",
+        "social.example:8443/113000000000000002",
+        "https://social.example:8443/@lea/113000000000000002",
+    ),
     # Truth Social: the app's form and the Mastodon forms, before the Mastodon adapter sees them.
     (TRUTH, "truthsocial", "113906339020800321", TRUTH),
     (
@@ -335,7 +356,7 @@ def _reddit_listing(post: dict[str, Any], comments: list[dict[str, Any]]) -> lis
 REDDIT_T3 = {
     "id": "1i5m2qx",
     "title": "Le tram T10",
-    "selftext": "ignored: the HTML form is preferred",
+    "selftext": "Un.\n\nDeux.",  # Markdown as written: preferred to the HTML form
     "selftext_html": '<!-- SC_OFF --><div class="md"><p>Un.</p><p>Deux.</p></div><!-- SC_ON -->',
     "author": "margot_lyon",
     "created_utc": 1737360900.0,
@@ -353,9 +374,12 @@ def test_reddit_prefers_its_json_for_a_post() -> None:
     adapter = RedditAdapter()
     ref = adapter.post_ref(REDDIT_POST)
     raw = _raw(_reddit_listing(REDDIT_T3, []), text="what the page showed", author="x")
-    fields = adapter.fields(raw, ref)
+    fields, notes = adapter.read(None, ref, raw)
     assert fields is not None
     assert (fields.author, fields.handle) == ("margot_lyon", "u/margot_lyon")
+    assert fields.sources["text"] == "reddit json"
+    # What the page showed is kept as another source's word, not silently dropped.
+    assert any("what the page showed" in note for note in notes)
     assert fields.text == "Le tram T10\n\nUn.\n\nDeux."
     assert (
         fields.posted_at is not None and fields.posted_at.isoformat() == "2025-01-20T08:15:00+00:00"
@@ -382,8 +406,8 @@ def test_reddit_reads_a_comment_and_names_its_parent_comment() -> None:
     }
     parent["data"]["replies"] = {"kind": "Listing", "data": {"children": [focal]}}
     adapter = RedditAdapter()
-    fields = adapter.fields(
-        _raw(_reddit_listing(REDDIT_T3, [parent])), adapter.post_ref(REDDIT_COMMENT)
+    fields, _ = adapter.read(
+        None, adapter.post_ref(REDDIT_COMMENT), _raw(_reddit_listing(REDDIT_T3, [parent]))
     )
     assert fields is not None
     assert fields.text == "Testé hier."
@@ -398,19 +422,26 @@ def test_reddit_json_saying_deleted_means_no_post() -> None:
         "removed_by_category": "deleted",
     }
     adapter = RedditAdapter()
-    assert (
-        adapter.fields(
-            _raw(_reddit_listing(deleted, []), text="title"), adapter.post_ref(REDDIT_POST)
-        )
-        is None
+    ref = adapter.post_ref(REDDIT_POST)
+    listing = json.dumps(_reddit_listing(deleted, [])).encode()
+    page = ServedPage(
+        REDDIT_POST,
+        responses=(Served(f"{REDDIT_POST}.json", 200, "application/json", listing),),
     )
+    # The page still shows the title, but Reddit's JSON says the post was deleted.
+    assert adapter.verdict(page, ref) == (
+        Status.NOT_FOUND,
+        "Reddit's JSON for the post says its author deleted it",
+    )
+    fields, _ = adapter.read(page, ref, _raw(_reddit_listing(deleted, []), text="title"))
+    assert fields is not None and fields.sources["text"] == "dom"
 
 
 def test_reddit_json_of_another_post_is_not_trusted() -> None:
     other = {**REDDIT_T3, "id": "zzzzzz", "author": "someone_else"}
     adapter = RedditAdapter()
-    fields = adapter.fields(
-        _raw(_reddit_listing(other, []), author="margot_lyon"), adapter.post_ref(REDDIT_POST)
+    fields, _ = adapter.read(
+        None, adapter.post_ref(REDDIT_POST), _raw(_reddit_listing(other, []), author="margot_lyon")
     )
     assert fields is not None and fields.author == "margot_lyon"
 
@@ -424,18 +455,20 @@ def test_youtube_prefers_oembed_and_keeps_title_and_description() -> None:
     }
     adapter = YouTubeAdapter()
     raw = _raw(oembed, title="old title", description="Le reportage.", author=None)
-    fields = adapter.fields(raw, adapter.post_ref(YT))
+    fields, _ = adapter.read(None, adapter.post_ref(YT), raw)
     assert fields is not None
     assert (fields.author, fields.handle) == ("Métropole TV", "@metropoletv")
     assert fields.text == "Le pont\n\nLe reportage."
-    assert [m.url for m in fields.media] == [oembed["thumbnail_url"]]
+    # One video, its thumbnail as its poster: not a video and an image.
+    assert [(m.kind, m.poster) for m in fields.media] == [("video", oembed["thumbnail_url"])]
 
 
 def test_tiktok_time_comes_from_the_id_when_the_page_has_none() -> None:
     adapter = TikTokAdapter()
     url = "https://www.tiktok.com/@chef.amandine/video/7463821654780728967"
-    fields = adapter.fields({"text": "Les quenelles"}, adapter.post_ref(url))
+    fields, _ = adapter.read(ServedPage(url), adapter.post_ref(url), {"text": "Les quenelles"})
     assert fields is not None and fields.posted_at is not None
+    assert fields.sources["posted_at"] == "tiktok id"
     assert fields.posted_at.isoformat() == "2025-01-25T12:00:00+00:00"
 
 
@@ -453,7 +486,7 @@ def test_truth_social_names_the_parent_from_the_api_status() -> None:
     }
     adapter = TruthSocialAdapter()
     url = "https://truthsocial.com/@MarieLenoir/posts/113906456985600321"
-    fields = adapter.fields(_raw(status), adapter.post_ref(url))
+    fields, _ = adapter.read(None, adapter.post_ref(url), _raw(status))
     assert fields is not None
     assert (fields.author, fields.handle, fields.text, fields.lang) == (
         "Marie Lenoir",
