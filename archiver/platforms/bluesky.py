@@ -6,7 +6,13 @@ fetched from the author's PDS with ``com.atproto.sync.getRecord`` — a CAR hold
 commit, the Merkle search tree path and the record. All three are kept as artifacts and checked
 offline (:func:`proof.atproto.verify_record_car`): when the record's CID is under a commit signed
 by the key in the author's DID document, the post is *signed by its author*, evidence that does
-not depend on our screenshot, and its fields are read from the signed record."""
+not depend on our screenshot, and its fields are read from the signed record.
+
+The post's fields are read first from the AppView's answers the web app received
+(``app.bsky.feed.getPostThread``, ``app.bsky.unspecced.getPostThreadV2``, ``app.bsky.feed.getPosts``,
+``com.atproto.repo.getRecord``): the post view whose ``uri`` is the URL's post (its rkey, and its
+author's DID or handle), never a parent or a reply of the thread. Then from the summary and the
+og: tags the server puts in the page, then from the rendered thread item of the post."""
 
 from __future__ import annotations
 
@@ -14,12 +20,16 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from html import unescape
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, quote, urlsplit
 
 from archiver.models import Artifact, ArtifactKind, PostFields, Status
-from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, parse_time
+from archiver.platforms._page import ServedPage, html_text
+from archiver.platforms._structured import dig
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, about_post, parse_time
 
 APPVIEW = "https://public.api.bsky.app"
 PLC_DIRECTORY = "https://plc.directory"
@@ -36,29 +46,48 @@ class BlueskyAdapter(Adapter):
             re.IGNORECASE,
         ),
     )
-    READY_SELECTOR = (
-        '[data-testid^="postThreadItem-by-"] [data-testid="postText"], '
-        '[data-testid^="postThreadItem-by-"] [data-testid="postTimestamp"], '
-        '[data-testid="postThreadScreen"] h2'
-    )
+    READY_SELECTOR = '[data-testid^="postThreadItem-by-"], [data-testid="postThreadScreen"] h2'
     PHRASES = Phrases(
         not_found=("post not found", "the post may have been deleted"),
         suspended=("account taken down", "this account has been suspended"),
         login_wall=("sign-in required", "visible only to people who are signed in"),
         login_url_parts=("/login",),
     )
+    # The post's item is the one that links to the post (its timestamp, its "liked by" page) as
+    # its own; else the thread's focused item, which the app draws with its full time and no
+    # link to itself. Never a guess: with no such item (or several) the result says so with
+    # ``found: false``, and the record is still fetched from the author's repository.
     EXTRACT_JS = r"""
     async (ctx) => {
+      const PREFIX = 'postThreadItem-by-';
+      const actor = String(ctx.actor || '').toLowerCase();
       const items = [...document.querySelectorAll('[data-testid^="postThreadItem-by-"]')];
-      const rkeyOf = (item) => {
-        const a = item.querySelector('a[data-testid="postTimestamp"]');
-        const m = a && (a.getAttribute('href') || '').match(/\/post\/([^/?#]+)/);
-        return m ? m[1] : null;
-      };
-      let index = items.findIndex((item) => rkeyOf(item) === ctx.rkey);
-      if (index < 0 && items.length) index = items.length - 1;
-      if (index < 0) return null;
-      const main = items[index];
+      const handleOf = (item) => (item.getAttribute('data-testid') || '').slice(PREFIX.length).toLowerCase();
+      const postLinks = (item) => [...item.querySelectorAll('a[href*="/post/"]')].map((a) => {
+        let path = '';
+        try { path = new URL(a.getAttribute('href'), location.href).pathname; } catch (e) { return null; }
+        const m = path.match(/^\/profile\/([^/]+)\/post\/([^/]+)(\/.*)?$/);
+        if (!m) return null;
+        let who = m[1];
+        try { who = decodeURIComponent(who); } catch (e) { /* kept as written */ }
+        return {actor: who.toLowerCase(), rkey: m[2], rest: m[3] || '', href: a.getAttribute('href')};
+      }).filter(Boolean);
+      const byItsAuthor = (item, link) => link.actor === handleOf(item) || link.actor === actor;
+      const linksToPost = (item) => postLinks(item).some((l) => l.rkey === ctx.rkey && byItsAuthor(item, l));
+      const selfLink = (item) => postLinks(item).find((l) => !l.rest && l.actor === handleOf(item)) || null;
+      const candidates = items.filter(linksToPost);
+      let chosen = candidates.length === 1 ? candidates : [];
+      if (!chosen.length) {
+        chosen = (candidates.length ? candidates : items).filter((item) =>
+          (actor.startsWith('did:') || handleOf(item) === actor) && !selfLink(item));
+      }
+      const atproto = await fetchRecord(ctx);
+      if (chosen.length !== 1) {
+        const why = items.length ? `none of the ${items.length} thread items is clearly the post` : 'the page shows no thread item';
+        return {found: false, why: why, atproto: atproto};
+      }
+      const main = chosen[0];
+      const index = items.indexOf(main);
       main.setAttribute('data-postproof-post', '1');
       const q = (sel) => main.querySelector(sel);
       const textEl = q('[data-testid="postText"]');
@@ -68,14 +97,15 @@ class BlueskyAdapter(Adapter):
         .map((m) => ({url: abs(m.getAttribute('src')), kind: m.tagName === 'VIDEO' ? 'video' : 'image', alt: m.getAttribute('alt')}));
       let replyTo = main.getAttribute('data-reply-to');
       if (!replyTo && index > 0) {
-        const parent = items[index - 1].querySelector('a[data-testid="postTimestamp"]');
-        replyTo = parent ? abs(parent.getAttribute('href')) : null;
+        const parent = selfLink(items[index - 1]);
+        replyTo = parent ? abs(parent.href) : null;
       }
       const quote = main.querySelector('[data-testid="quotePost"] a[href*="/post/"]');
-      const atproto = await fetchRecord(ctx);
+      const handle = (q('[data-testid="postAuthorHandle"]') || {}).innerText || (handleOf(main) ? '@' + handleOf(main) : null);
       return {
+        found: true,
         author: (q('[data-testid="postAuthorName"]') || {}).innerText || null,
-        handle: (q('[data-testid="postAuthorHandle"]') || {}).innerText || null,
+        handle: handle,
         posted_at: (stamp && (stamp.getAttribute('title') || stamp.getAttribute('datetime'))) ||
           (published ? published.getAttribute('content') : null),
         text: textEl ? textEl.innerText : null,
@@ -96,12 +126,17 @@ class BlueskyAdapter(Adapter):
         const r = await fetch(url, {credentials: 'omit', headers: {Accept: '*/*'}});
         return r;
       };
+      const isDid = (value) => typeof value === 'string' && value.startsWith('did:');
       try {
-        let did = ctx.actor.startsWith('did:') ? ctx.actor : null;
+        const actor = typeof ctx.actor === 'string' ? ctx.actor : '';
+        let did = isDid(actor) ? actor : null;
         if (!did) {
-          const r = await get(`${ctx.appview}/xrpc/com.atproto.identity.resolveHandle?handle=${encodeURIComponent(ctx.actor)}`);
+          if (!actor) return {...out, error: 'the URL names no author'};
+          const r = await get(`${ctx.appview}/xrpc/com.atproto.identity.resolveHandle?handle=${encodeURIComponent(actor)}`);
           if (!r.ok) return {...out, error: `the handle could not be resolved (HTTP ${r.status})`};
-          did = (await r.json()).did;
+          const answer = await r.json().catch(() => null);
+          did = answer ? answer.did : null;
+          if (!isDid(did)) return {...out, error: 'the handle resolution answered no DID'};
         }
         out.did = did;
         const docUrl = did.startsWith('did:plc:') ? `${ctx.plc}/${did}` :
@@ -111,8 +146,8 @@ class BlueskyAdapter(Adapter):
         out.did_document = await d.text();
         if (!d.ok || out.did_document.length > ctx.maxBytes) return {...out, error: `the DID document could not be read (HTTP ${d.status})`};
         const doc = JSON.parse(out.did_document);
-        const pds = (doc.service || []).find((s) => s.id === '#atproto_pds' || s.id === `${did}#atproto_pds`);
-        if (!pds) return {...out, error: 'the DID document names no PDS'};
+        const pds = (Array.isArray(doc.service) ? doc.service : []).find((s) => s.id === '#atproto_pds' || s.id === `${did}#atproto_pds`);
+        if (!pds || typeof pds.serviceEndpoint !== 'string') return {...out, error: 'the DID document names no PDS'};
         out.pds = pds.serviceEndpoint;
         const c = await get(`${out.pds}/xrpc/com.atproto.sync.getRecord?did=${encodeURIComponent(did)}&collection=${ctx.collection}&rkey=${encodeURIComponent(ctx.rkey)}`);
         out.car_status = c.status;
@@ -188,10 +223,12 @@ class BlueskyAdapter(Adapter):
         }
 
     def fields(self, raw: Mapping[str, Any] | None, ref: PostRef) -> PostFields | None:
-        post = super().fields(raw, ref)
         if raw is None:
-            return post
+            return None
         self._check_record(raw.get("atproto"))
+        if raw.get("found") is False:  # no item of the rendered thread is the post
+            return None
+        post = super().fields(raw, ref)
         proof = self._proof or {}
         record = proof.get("record") if proof.get("verified") else None
         if post is None or not isinstance(record, Mapping):
@@ -203,6 +240,102 @@ class BlueskyAdapter(Adapter):
             posted_at=parse_time(record.get("createdAt")) or post.posted_at,
             lang=(record.get("langs") or [post.lang])[0],
         )
+
+    # -- the post as the AppView and the page's server gave it ---------------------------------
+
+    def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        actor, rkey = _actor_rkey(ref)
+        if not rkey:
+            return
+        views: list[Mapping[str, Any]] = []
+        records: list[Mapping[str, Any]] = []
+        handles: dict[str, str] = {}
+        for served, answer in page.json_answers(XRPC):
+            if _method(served.url) == "com.atproto.repo.getRecord":
+                if _is_the_record(answer, served.url, actor, rkey):
+                    records.append(answer)
+                continue
+            for view in post_views(answer):
+                handles.update(_handles(view))
+                if _is_the_post(view, actor, rkey) and not _sign_in_only(view):
+                    views.append(view)
+        for view in views:
+            yield "bluesky appview", view_fields(view, handles, page)
+        for answer in records:
+            did = _at_uri(answer.get("uri"))[0]
+            yield "bluesky record", record_fields(answer.get("value"), did, handles)
+
+    def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
+        """What the AppView said in place of the post: not found, taken down, blocked, or shown
+        to signed-in people only (the author's ``!no-unauthenticated`` label, which the app
+        honours by showing a sign-in wall: so does the capture). None as soon as an answer
+        holds the post itself for anyone to see: it outweighs the page."""
+        actor, rkey = _actor_rkey(ref)
+        if not rkey or next(self.structured(page, ref), None) is not None:
+            return None
+        for served, answer in page.json_answers(XRPC):
+            method = _method(served.url)
+            if method == "com.atproto.repo.getRecord" or not isinstance(answer, Mapping):
+                continue
+            for view in post_views(answer):
+                if _is_the_post(view, actor, rkey) and _sign_in_only(view):
+                    return Status.LOGIN_WALL, (
+                        "the author shows their posts to signed-in people only "
+                        "(label !no-unauthenticated)"
+                    )
+            for item in _thread_items(answer):
+                if _names(item.get("uri"), actor, rkey, loose=True):
+                    kind = str(item.get("$type") or "").rpartition("#")[2]
+                    if kind in _GONE_ITEMS:
+                        return _GONE_ITEMS[kind]
+            asked = parse_qs(urlsplit(served.url).query).get("uri", ())
+            error = answer.get("error")
+            if error in _ERRORS and any(_names(u, actor, rkey, loose=True) for u in asked):
+                status, said = _ERRORS[str(error)]
+                message = " ".join(str(answer.get("message") or "").split())[:200]
+                return status, f"{said} (the AppView answered {error}: “{message}”)"
+        return None
+
+    def metadata(
+        self, page: ServedPage, ref: PostRef
+    ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+        """The server-rendered parts of a post page: the ``<noscript>`` summary (author, handle
+        and the whole text) and og:title "Name (@handle)"; then the common metadata."""
+        actor, _ = _actor_rkey(ref)
+        if about_post(page, ref):
+            summary = _summary(page.html)
+            if summary and actor in (summary.get("did"), (summary.get("handle") or "").lower()):
+                handle = summary.get("handle")
+                yield (
+                    "bluesky page summary",
+                    {
+                        "author": summary.get("display_name"),
+                        "handle": f"@{handle}" if handle else None,
+                        "text": summary.get("post_text"),
+                    },
+                    False,
+                )
+            found = _OG_TITLE.fullmatch(page.meta_first("og:title") or "")
+            if found:
+                author = {"author": found.group("name"), "handle": "@" + found.group("handle")}
+                yield "og:title", author, False
+        for source, values, partial in super().metadata(page, ref):
+            # bsky.app's server writes the JSON-LD text HTML-escaped a second time ("&#39;").
+            if source == "json-ld" and isinstance(values.get("text"), str):
+                values = {**values, "text": unescape(values["text"])}
+            yield source, values, partial
+
+    def read(
+        self, page: ServedPage | None, ref: PostRef, raw: Mapping[str, Any] | None
+    ) -> tuple[PostFields | None, list[str]]:
+        post, notes = super().read(page, ref, raw)
+        if post is not None and (raw or {}).get("found") is False:
+            why = str((raw or {}).get("why") or "its element was not identified")
+            notes.append(
+                f"the post was read from the data the page received, but {why}: "
+                "no screenshot of the post alone"
+            )
+        return post, notes
 
     def extras(self, raw: Mapping[str, Any] | None) -> tuple[Artifact, ...]:
         return self._artifacts
@@ -263,6 +396,286 @@ class BlueskyAdapter(Adapter):
         data = json.dumps(proof, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8")
         artifacts.append(Artifact.from_bytes(ArtifactKind.ATPROTO_PROOF, data, "application/json"))
         self._artifacts = tuple(artifacts)
+
+
+XRPC = re.compile(
+    r"/xrpc/(?:app\.bsky\.feed\.getPostThread|app\.bsky\.unspecced\.getPostThreadV2"
+    r"|app\.bsky\.feed\.getPosts|com\.atproto\.repo\.getRecord)(?:[?#]|$)"
+)
+_AT_POST = re.compile(r"at://(?P<authority>[^/?#]+)/app\.bsky\.feed\.post/(?P<rkey>[^/?#]+)")
+_OG_TITLE = re.compile(r"(?P<name>.+) \(@(?P<handle>[A-Za-z0-9.-]+\.[A-Za-z0-9-]+)\)")
+_SUMMARY = re.compile(
+    r'<p id="bsky_(?P<key>display_name|handle|did|post_text)">(?P<value>.*?)</p>', re.DOTALL
+)
+_MAX_THREAD_VIEWS = 10_000
+_NO_UNAUTHENTICATED = "!no-unauthenticated"
+_GONE_ITEMS = {
+    "notFoundPost": (Status.NOT_FOUND, "the AppView answers that the post was not found"),
+    "blockedPost": (Status.UNAVAILABLE, "the AppView withholds the post (a block)"),
+    "threadItemNotFound": (Status.NOT_FOUND, "the AppView answers that the post was not found"),
+    "threadItemBlocked": (Status.UNAVAILABLE, "the AppView withholds the post (a block)"),
+    "threadItemNoUnauthenticated": (
+        Status.LOGIN_WALL,
+        "the author shows their posts to signed-in people only",
+    ),
+}
+_ERRORS = {
+    "NotFound": (Status.NOT_FOUND, "the post was not found"),
+    "AccountTakedown": (Status.SUSPENDED, "the author's account was taken down"),
+    "AccountDeactivated": (Status.NOT_FOUND, "the author's account is deactivated"),
+    "BlockedActor": (Status.UNAVAILABLE, "the author's account is blocked"),
+    "BlockedByActor": (Status.UNAVAILABLE, "the author blocks the viewer"),
+}
+
+
+def _actor_rkey(ref: PostRef) -> tuple[str, str]:
+    actor, _, rkey = (ref.post_id or "").rpartition("/")
+    return actor.lower(), rkey
+
+
+def _method(url: str) -> str:
+    return urlsplit(url).path.rpartition("/xrpc/")[2]
+
+
+def _at_uri(uri: Any) -> tuple[str | None, str | None]:
+    """The authority (a DID or a handle) and rkey of a post's ``at://`` URI."""
+    found = _AT_POST.fullmatch(uri) if isinstance(uri, str) else None
+    return (found.group("authority"), found.group("rkey")) if found else (None, None)
+
+
+def _names(uri: Any, actor: str, rkey: str, *, loose: bool = False) -> bool:
+    """Whether an ``at://`` URI is the post's. ``loose``: a DID authority is accepted for a
+    handle in the URL (the app asks the AppView for the DID it resolved the handle to)."""
+    authority, found = _at_uri(uri)
+    if found != rkey or authority is None:
+        return False
+    if authority.lower() == actor:
+        return True
+    return loose and authority.startswith("did:") and not actor.startswith("did:")
+
+
+def _is_the_post(view: Mapping[str, Any], actor: str, rkey: str) -> bool:
+    authority, found = _at_uri(view.get("uri"))
+    if found != rkey or authority is None:
+        return False
+    author = _author(view)
+    names = {authority, str(author.get("did") or ""), str(author.get("handle") or "")}
+    return actor in {n.lower() for n in names if n}
+
+
+def _author(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    author = view.get("author")
+    return author if isinstance(author, Mapping) else {}
+
+
+def _is_the_record(answer: Any, url: str, actor: str, rkey: str) -> bool:
+    if not isinstance(answer, Mapping) or not isinstance(answer.get("value"), Mapping):
+        return False
+    authority, found = _at_uri(answer.get("uri"))
+    if found != rkey or authority is None:
+        return False
+    asked = [r.lower() for r in parse_qs(urlsplit(url).query).get("repo", ())]
+    return actor == authority.lower() or actor in asked
+
+
+def _sign_in_only(view: Mapping[str, Any]) -> bool:
+    labels = [
+        label
+        for found in (view.get("labels"), dig(view, "author", "labels"))
+        if isinstance(found, list)
+        for label in found
+    ]
+    return any(isinstance(lab, Mapping) and lab.get("val") == _NO_UNAUTHENTICATED for lab in labels)
+
+
+def post_views(answer: Any) -> Iterator[Mapping[str, Any]]:
+    """Every post view of an AppView answer: ``posts[]`` (getPosts), the thread's post, its
+    parents and replies (getPostThread), the items of a flat thread (getPostThreadV2)."""
+    if not isinstance(answer, Mapping):
+        return
+    posts = answer.get("posts")
+    for post in posts if isinstance(posts, list) else ():
+        if isinstance(post, Mapping):
+            yield post
+    for item in _thread_items(answer):
+        post = item.get("post")
+        if isinstance(post, Mapping):
+            yield post
+
+
+def _thread_items(answer: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The thread's nodes (getPostThread: nested ``parent`` / ``replies``; V2: a list), within
+    a bound: a thread can be long."""
+    thread = answer.get("thread")
+    if isinstance(thread, list):
+        for item in thread[:_MAX_THREAD_VIEWS]:
+            if isinstance(item, Mapping):
+                value = item.get("value")
+                yield {**value, "uri": item.get("uri")} if isinstance(value, Mapping) else item
+        return
+    stack = [thread] if isinstance(thread, Mapping) else []
+    seen = 0
+    while stack and seen < _MAX_THREAD_VIEWS:
+        node = stack.pop()
+        seen += 1
+        if node.get("uri") is None and isinstance(node.get("post"), Mapping):
+            node = {**node, "uri": node["post"].get("uri")}
+        yield node
+        parent = node.get("parent")
+        if isinstance(parent, Mapping):
+            stack.append(parent)
+        replies = node.get("replies")
+        if isinstance(replies, list):
+            stack.extend(r for r in replies if isinstance(r, Mapping))
+
+
+def _handles(view: Mapping[str, Any]) -> dict[str, str]:
+    """DID -> handle for the authors a post view names (its own, its quoted post's)."""
+    found: dict[str, str] = {}
+    embed = view.get("embed")
+    for author in (
+        view.get("author"),
+        dig(embed, "record", "author"),
+        dig(embed, "record", "record", "author"),
+    ):
+        if isinstance(author, Mapping):
+            did, handle = author.get("did"), author.get("handle")
+            if isinstance(did, str) and isinstance(handle, str) and handle != "handle.invalid":
+                found[did] = handle
+    return found
+
+
+def web_url(uri: Any, handles: Mapping[str, str] | None = None) -> str | None:
+    """The bsky.app URL of a post's ``at://`` URI, with its author's handle when known (as the
+    app links it), else its DID (which never changes)."""
+    authority, rkey = _at_uri(uri)
+    if authority is None:
+        return None
+    actor = (handles or {}).get(authority, authority)
+    return f"https://bsky.app/profile/{actor}/post/{rkey}"
+
+
+def _embed_kind(embed: Any) -> str:
+    return str(embed.get("$type") or "") if isinstance(embed, Mapping) else ""
+
+
+def _quoted_uri(embed: Any) -> str | None:
+    """The post an embed quotes (``app.bsky.embed.record``, or ``recordWithMedia``'s record);
+    an embedded feed, list or starter pack is not a quoted post."""
+    kind = _embed_kind(embed).removesuffix("#view")
+    if kind == "app.bsky.embed.record":
+        uri = dig(embed, "record", "uri")
+    elif kind == "app.bsky.embed.recordWithMedia":
+        uri = dig(embed, "record", "record", "uri")
+    else:
+        return None
+    return uri if _at_uri(uri)[0] else None
+
+
+def _view_media(embed: Any, page: ServedPage | None) -> list[dict[str, Any]]:
+    kind = _embed_kind(embed)
+    if kind == "app.bsky.embed.recordWithMedia#view":
+        return _view_media(dig(embed, "media"), page)
+    if kind == "app.bsky.embed.images#view":
+        return [
+            {
+                "url": _loaded(page, i.get("fullsize"), i.get("thumb")),
+                "kind": "image",
+                "alt": i.get("alt"),
+            }
+            for i in dig(embed, "images") or ()
+            if isinstance(i, Mapping) and (i.get("fullsize") or i.get("thumb"))
+        ]
+    if kind == "app.bsky.embed.video#view" and (embed.get("playlist") or embed.get("thumbnail")):
+        # One video: its HLS playlist (the capture downloads the best rendition); the thumbnail
+        # is the video's poster, not another image of the post.
+        url = embed.get("playlist") or embed.get("thumbnail")
+        poster = embed.get("thumbnail")
+        return [{"url": url, "kind": "video", "alt": embed.get("alt"), "poster": poster}]
+    return []
+
+
+def _record_media(embed: Any, did: str | None) -> list[dict[str, Any]]:
+    """Media of a bare record (no AppView view): its blobs, at the addresses the app loads."""
+    kind = _embed_kind(embed)
+    if kind == "app.bsky.embed.recordWithMedia":
+        return _record_media(dig(embed, "media"), did)
+    if not did:
+        return []
+    if kind == "app.bsky.embed.images":
+        return [
+            {
+                "url": f"https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg",
+                "kind": "image",
+                "alt": i.get("alt"),
+            }
+            for i in dig(embed, "images") or ()
+            if isinstance(i, Mapping) and (cid := _blob_cid(i.get("image")))
+        ]
+    if kind == "app.bsky.embed.video" and (cid := _blob_cid(embed.get("video"))):
+        watch = f"https://video.bsky.app/watch/{quote(did, safe='')}/{cid}"
+        video = {"url": f"{watch}/playlist.m3u8", "kind": "video", "alt": embed.get("alt")}
+        return [{**video, "poster": f"{watch}/thumbnail.jpg"}]
+    return []
+
+
+def _blob_cid(blob: Any) -> str | None:
+    """A blob's CID: ``ref.$link`` (or the old form's ``cid``)."""
+    cid = dig(blob, "ref", "$link") or dig(blob, "cid")
+    return cid if isinstance(cid, str) and re.fullmatch(r"[a-z0-9]{20,100}", cid) else None
+
+
+def _loaded(page: ServedPage | None, fullsize: Any, thumb: Any) -> Any:
+    """The form of an image the rendered page loaded (the app shows thumbnails in the thread),
+    so that the capture keeps the bytes the browser received; the full size otherwise."""
+    rendered = page.rendered if page is not None else ""
+    for url in (fullsize, thumb):
+        if isinstance(url, str) and url and url in rendered:
+            return url
+    return fullsize or thumb
+
+
+def view_fields(
+    view: Mapping[str, Any], handles: Mapping[str, str], page: ServedPage | None = None
+) -> dict[str, Any]:
+    """The fields of an AppView post view: its record, its author, its embed's view."""
+    author = _author(view)
+    handle = author.get("handle")
+    did = author.get("did") or _at_uri(view.get("uri"))[0]
+    fields = record_fields(view.get("record"), did, handles)
+    media = _view_media(view.get("embed"), page)
+    return {
+        **fields,
+        "author": author.get("displayName") or None,
+        "handle": f"@{handle}" if handle and handle != "handle.invalid" else None,
+        "media": media or fields["media"],
+        "quote_of": web_url(_quoted_uri(view.get("embed")), handles) or fields["quote_of"],
+    }
+
+
+def record_fields(record: Any, did: str | None, handles: Mapping[str, str]) -> dict[str, Any]:
+    """The fields of an ``app.bsky.feed.post`` record (no author: a record names only its DID)."""
+    if not isinstance(record, Mapping):
+        record = {}
+    langs = record.get("langs")
+    return {
+        "text": record.get("text"),
+        "posted_at": record.get("createdAt"),
+        "lang": langs[0] if isinstance(langs, list) and langs else None,
+        "media": _record_media(record.get("embed"), did),
+        "reply_to": web_url(dig(record, "reply", "parent", "uri"), handles),
+        "quote_of": web_url(_quoted_uri(record.get("embed")), handles),
+    }
+
+
+def _summary(html: str) -> dict[str, str]:
+    """The ``<noscript>`` summary bsky.app's server writes into a post page."""
+    found: dict[str, str] = {}
+    for match in _SUMMARY.finditer(html):
+        value = html_text(match.group("value"))
+        if value:
+            found.setdefault(match.group("key"), value)
+    return found
 
 
 def _b64(value: Any) -> bytes | None:
