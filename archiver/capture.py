@@ -899,6 +899,11 @@ class Capturer:
             )
             if post_shot is not None:
                 seen.add(_image_artifact(ArtifactKind.POST_SCREENSHOT, post_shot))
+        elif seen.post is not None and not any("screenshot of the post" in n for n in seen.notes):
+            seen.notes.append(
+                "no element of the page was identified as the post; no screenshot of the post "
+                "alone was taken (the full-page screenshot shows what the page showed)"
+            )
 
     async def _salvage(self, context: BrowserContext, seen: _Seen) -> None:
         """After a timeout, keep a picture of what the page showed, if it can still be taken."""

@@ -25,6 +25,12 @@ MAX_BODY_BYTES = 8_000_000
 MAX_JSON_BODIES = 64
 
 _JSON_TYPES = ("application/json", "text/json", "application/activity+json", "application/ld+json")
+_SCRIPT_TYPES = (
+    "text/javascript",
+    "application/javascript",
+    "application/x-javascript",
+    "text/plain",
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,11 @@ class Served:
 
     @property
     def is_json(self) -> bool:
-        return self.content_type in _JSON_TYPES or self.content_type.endswith("+json")
+        if self.content_type in _JSON_TYPES or self.content_type.endswith("+json"):
+            return True
+        # Some platforms label their JSON as script or text (Facebook's oEmbed answers
+        # ``text/javascript``): such a body is taken when it opens as a JSON object or array.
+        return self.content_type in _SCRIPT_TYPES and self.body.lstrip()[:1] in (b"{", b"[")
 
     @property
     def is_html(self) -> bool:

@@ -154,7 +154,11 @@ def _comparable(text: str) -> str:
 
 def _agree(name: str, kept: Any, other: Any) -> bool:
     if name == "posted_at":
-        return isinstance(other, datetime) and abs((kept - other).total_seconds()) < 60
+        if not isinstance(other, datetime):
+            return False
+        if _date_only(kept) or _date_only(other):
+            return kept.date() == other.date()  # a day ("2016-05-26") agrees with its hours
+        return abs((kept - other).total_seconds()) < 60
     if name == "handle":
         return _comparable(str(kept)).split("@")[0] == _comparable(str(other)).split("@")[0] or (
             str(kept).lstrip("@").split("@")[0].lower()
@@ -163,6 +167,10 @@ def _agree(name: str, kept: Any, other: Any) -> bool:
     a, b = _comparable(str(kept)), _comparable(str(other))
     # One source may quote the other (a summary "X shared a photo: “TEXT”") or cut it short.
     return a == b or (bool(b) and b in a) or (bool(a) and a in b)
+
+
+def _date_only(moment: datetime) -> bool:
+    return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
 
 
 def _shown(value: Any) -> str:

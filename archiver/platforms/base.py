@@ -431,6 +431,11 @@ def _metadata(page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str
             },
             False,
         )
+    for attrs in page.tags("time"):
+        # Microdata on the page's own <time>: often to the second where the meta tags give a day.
+        if attrs.get("itemprop") == "datePublished" and attrs.get("datetime"):
+            yield "microdata", {"posted_at": attrs["datetime"]}, False
+            break
     published = page.meta_first("article:published_time", "og:published_time", "datePublished")
     if published:
         yield "meta article:published_time", {"posted_at": published}, False

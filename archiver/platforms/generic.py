@@ -41,10 +41,11 @@ class GenericAdapter(Adapter):
       const single = articles.length === 1 ? articles[0] : null;
       if (single) single.setAttribute('data-postproof-post', '1');
       const timeEl = (single || document).querySelector('time[datetime]');
+      const byline = single ? single.querySelector('[itemprop="author"] [itemprop="name"], [itemprop="author"], [rel="author"]') : null;
       const image = ld.image ? [].concat(ld.image)[0] : null;
       const imageUrl = image ? (typeof image === 'string' ? image : image.url) : meta('og:image');
       return {
-        author: person(ld.author) || meta('author') || meta('article:author') || meta('twitter:creator'),
+        author: person(ld.author) || meta('author') || meta('article:author') || (byline ? byline.innerText.trim() || null : null) || meta('twitter:creator'),
         handle: meta('twitter:creator'),
         posted_at: ld.datePublished || meta('article:published_time') || (timeEl ? timeEl.getAttribute('datetime') : null),
         text: ld.articleBody || ld.text || (single ? single.innerText : null) || meta('og:description') || meta('description'),
