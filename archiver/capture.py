@@ -712,6 +712,7 @@ class Capturer:
             post_found=post is not None,
             metadata=metadata or {},
             verdict=adapter.verdict(served, seen.ref),
+            from_metadata=post is not None and adapter.read_from_metadata,
         )
         status, reason = self._classify(adapter, snap)
         seen.fail(status, reason or "")

@@ -53,6 +53,9 @@ class PageSnapshot:
     # What the platform's own structured data says of the post when it cannot be read (a video
     # that asks for a login, a post the API reports deleted): see :meth:`Adapter.verdict`.
     verdict: tuple[Status, str] | None = None
+    # The post's text came only from the page's metadata (an og:description): a page that says
+    # the post is gone, walled or suspended outweighs it.
+    from_metadata: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ class Adapter:
         """Say what the page shows when it is not a readable post; None when it is one."""
         if snap.verdict is not None:
             return snap.verdict
-        if snap.post_found:
+        if snap.post_found and not snap.from_metadata:
             return None
         text = snap.text.lower()
         title = snap.title.lower()
@@ -195,6 +198,8 @@ class Adapter:
     # The fields every post of the platform has: those no source gave are listed in
     # ``post.missing``.
     EXPECTED_FIELDS: ClassVar[tuple[str, ...]] = ("author", "handle", "posted_at", "text")
+    # Set by ``read``: the post's text came from the page's metadata only (see PageSnapshot).
+    read_from_metadata: bool = False
 
     def structured(self, page: ServedPage, ref: PostRef) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """The platform's own structured data that the page received (JSON answers its scripts
@@ -239,6 +244,7 @@ class Adapter:
         Returns the post (None when no source holds one) and the provenance notes to keep."""
         from archiver.platforms._reading import FIELDS, Reading
 
+        self.read_from_metadata = False
         reading = Reading()
         if page is not None:
             for source, values in self.structured(page, ref):
@@ -266,6 +272,8 @@ class Adapter:
         post = reading.post(self.NAME, ref.post_id, self.EXPECTED_FIELDS)
         notes = [conflict.note() for conflict in reading.conflicts]
         used = {s.removesuffix(" (shortened)") for s in post.sources.values()}
+        text_from = post.sources.get("text", "").removesuffix(" (shortened)")
+        self.read_from_metadata = not text_from or text_from in metadata_sources
         if used and used <= metadata_sources:
             notes.append(
                 "only the page's metadata described the post (the post itself was not found on "

@@ -164,7 +164,7 @@ class TelegramAdapter(StructuredAdapter):
 
     def classify(self, snap: PageSnapshot) -> tuple[Status, str] | None:
         verdict = super().classify(snap)
-        if verdict is not None or snap.post_found:
+        if verdict is not None or (snap.post_found and not snap.from_metadata):
             return verdict
         if self._widget_says:
             said = self._widget_says.lower()
@@ -193,8 +193,7 @@ class TelegramAdapter(StructuredAdapter):
         link = page.meta_first("al:android:url", "al:ios:url", "twitter:app:url:iphone") or ""
         found = re.search(r"[?&]domain=([\w]+)&(?:amp;)?post=(\d+)", link)
         if not found or found.group(2) != post_id or found.group(1).lower() != channel.lower():
-            yield from super().metadata(page, ref)
-            return
+            return  # a channel's page (its og:description describes the channel, not a post)
         text = page.meta_first("og:description", "twitter:description")
         author = page.meta_first("og:title", "twitter:title")
         yield "telegram page metadata", {"author": author, "handle": f"@{found.group(1)}"}, False
