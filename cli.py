@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import os
+import shlex
 import sys
 import tomllib
 from collections.abc import Callable, Iterator
@@ -20,10 +21,18 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    ConsoleRenderable,
+    RenderHook,
+    RenderResult,
+    RichCast,
+)
 from rich.logging import RichHandler
 from rich.markup import escape as esc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
 from rich.table import Table
 
 import claims as claims_lib
@@ -46,6 +55,7 @@ from archiver import (
     utcnow,
 )
 from archiver.capture import ContextCapture, tool_version
+from archiver.display import json_escapes, visible
 from claims.models import Relation, Suggestion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,12 +68,40 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class _Inert:
+    """A renderable whose text segments show control and bidi characters as visible escapes:
+    whatever a post holds reaches the terminal as text, never as a command to it."""
+
+    def __init__(self, inner: ConsoleRenderable | RichCast | str) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            if segment.control or not segment.text or segment.text == "\n":
+                yield segment
+            else:
+                yield Segment(visible(segment.text), segment.style)
+
+
+class _InertHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Inert(r) for r in renderables]
+
+
+def _console(**kwargs: Any) -> Console:
+    console = Console(highlight=False, emoji=False, **kwargs)
+    console.push_render_hook(_InertHook())
+    return console
+
+
 # emoji=False: ":key:" in a did:key, or ":smile:" in a post, must print as written, not as an emoji.
-out = Console(soft_wrap=True, highlight=False, emoji=False)
-err = Console(stderr=True, highlight=False, emoji=False)
+out = _console(soft_wrap=True)
+err = _console(stderr=True)
 if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped into a file or a mail from cron: tables get room instead of 80-column folding.
-    out = Console(soft_wrap=True, highlight=False, emoji=False, width=160)
+    out = _console(soft_wrap=True, width=160)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 HomeOpt = Annotated[
@@ -116,8 +154,13 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def require_positive(option: str, value: int) -> None:
+    if value < 1:
+        raise UsageError(f"{option} must be 1 or more, not {value}.")
+
+
 def emit_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_escapes(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
     sys.stdout.flush()
 
 
@@ -359,6 +402,9 @@ def capture(
         raise UsageError("--context must be 0 or more.")
     found: list[ContextCapture] = []
     with opened_archive(home) as archive:
+        # --no-watch is about the posts this run meets for the first time: a post a reporter
+        # already watches (because it was cited) goes on being rechecked.
+        watched_before = {p.id for p in archive.watchlist.watched()} if no_watch else set()
         results = run_captures(
             targets,
             options,
@@ -370,7 +416,8 @@ def capture(
         records = [archive.get_capture(capture_id) for capture_id, _ in results]
         context_records = [archive.get_capture(c.capture_id) for c in found]
         if no_watch:
-            archive.watchlist.set_watched(list({r.post_id for r in records}), False)
+            first_seen = {r.post_id for r in records} - watched_before
+            archive.watchlist.set_watched(sorted(first_seen), False)
         sealed = seal_run(archive, home)
     all_ok = all(r.status == Status.OK.value for r in records)
     if as_json:
@@ -524,6 +571,7 @@ def list_(
         raise UsageError(
             f"Unknown status {status!r}.", hint="One of: " + ", ".join(s.value for s in Status)
         )
+    require_positive("--limit", limit)
     wanted_url = adapter_for(parse_url(url)).post_ref(parse_url(url)).canonical_url if url else None
     with opened_archive(home) as archive:
         records = archive.list_captures(
@@ -1323,12 +1371,16 @@ def cite(
     with opened_archive(home) as archive:
         citations = claims_lib.cite(archive, target, fmt)
     if as_json:
-        emit_json({"ok": True, "format": fmt, "citations": citations})
+        # CSL-JSON is JSON: its items go in as objects, not as a string to parse again.
+        listed: list[Any] = (
+            [item for c in citations for item in json.loads(c)] if fmt == "csl-json" else citations
+        )
+        emit_json({"ok": True, "format": fmt, "citations": listed})
         return
     if fmt == "csl-json" and len(citations) > 1:
         # One CSL-JSON document holding every item, as reference managers import it.
         items = [item for c in citations for item in json.loads(c)]
-        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_escapes(json.dumps(items, ensure_ascii=False, indent=2)) + "\n")
         return
     sys.stdout.write("\n\n".join(c.rstrip("\n") for c in citations) + "\n")
 
@@ -1468,10 +1520,10 @@ def recheck(
                             "event %s on post %s: %s", event.kind, event.post_id, event.summary
                         )
                         if as_json:
-                            sys.stdout.write(
-                                json.dumps(watch_lib.event_json(archive, event), ensure_ascii=False)
-                                + "\n"
+                            line = json.dumps(
+                                watch_lib.event_json(archive, event), ensure_ascii=False
                             )
+                            sys.stdout.write(json_escapes(line) + "\n")
                             sys.stdout.flush()
 
                     report = watch_lib.recheck(
@@ -1651,17 +1703,29 @@ def diff(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write the side-by-side PNG.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Compare captures of two different posts all the same."),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compare two captures: the word diff of the post text, and a side-by-side image of the two
-    post screenshots with the changed regions marked.
+    """Compare two captures of one post: the word diff of the post text, and a side-by-side image
+    of the two post screenshots with the changed regions marked.
 
     Example: postproof diff k3m9q2xa 7hq3m2wd -o changes.png
     """
     with opened_archive(home) as archive:
         a = archive.get_capture(before)
         b = archive.get_capture(after)
+        if a.post_id != b.post_id and not force:
+            # Two different posts differ by nature; calling that an edit would be a false claim.
+            raise UsageError(
+                f"{a.id} and {b.id} are captures of two different posts "
+                f"({a.canonical_url} and {b.canonical_url}), so their differences are not edits.",
+                hint="Compare two captures of the same post (see `postproof history URL`), "
+                "or pass --force to compare them anyway.",
+            )
         shots = [
             c.artifact(ArtifactKind.POST_SCREENSHOT) or c.artifact(ArtifactKind.SCREENSHOT)
             for c in (a, b)
@@ -1825,7 +1889,14 @@ def similar(
     Example: postproof similar leaked-memo.jpg
     Example: postproof similar 7k2m9x4q --kind media --json
     """
+    require_positive("--limit", limit)
     path = Path(target).expanduser()
+    if not path.is_file() and (path.suffix or "/" in target or os.sep in target or path.exists()):
+        # It names a file, not a capture: say what is wrong with the file.
+        raise UsageError(
+            f"{path} is not a file." if path.exists() else f"The file {path} does not exist.",
+            hint="Give the path of an image file, or a capture id.",
+        )
     with opened_archive(home) as archive:
         queries: list[tuple[str, str, str | None]] = []  # label, phash, dhash
         exclude_capture = None
@@ -2022,6 +2093,9 @@ def demo(
     """
     from demo import build_demo_web, demo_story
 
+    # The demo's posts are imitations with real-looking URLs: they never go into the reporter's
+    # own append-only archive, only into a demo home beside it (or the one --home names).
+    home = home or demo_home()
     story = demo_story()
     with build_demo_web() as web:
         options = capture_options(
@@ -2030,10 +2104,14 @@ def demo(
             allow_private=True,
             insecure=True,
             host_map=web.host_map(),
+            home=home,
         )
         with opened_archive(home) as archive:
             if not as_json:
-                err.print(f"Demo site serving on 127.0.0.1:{web.port}; data home {archive.home}")
+                err.print(
+                    f"Demo site serving on 127.0.0.1:{web.port}; demo archive {archive.home} "
+                    "(your own archive is not touched)"
+                )
             added = claims_lib.add_article(archive, story.article_url, options=options)
             seen = {c.canonical_url for c in added.captures}
             rest = [
@@ -2056,6 +2134,7 @@ def demo(
                 "article": article_json(added.article, added.claims, added.links, added.references),
                 "report": {"path": str(path.resolve()), "summary": summary},
                 "log": sealed.to_json(),
+                "home": str(home.resolve()),
             }
         )
     else:
@@ -2064,9 +2143,19 @@ def demo(
         render_seal(sealed)
         out.print(f"[bold]Report:[/] {esc(str(path.resolve()))}")
         out.print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()))
-        out.print("Check the archive with: postproof verify --all")
+        out.print(f"Demo archive: {esc(str(home.resolve()))}")
+        flag = f"--home {esc(shlex.quote(str(home.resolve())))}"
+        out.print(
+            f"Browse it with: postproof list {flag}; check it with: postproof verify --all {flag}"
+        )
     if not all_ok:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def demo_home() -> Path:
+    """Where the demo keeps its archive when no --home is given: beside the real data home."""
+    real = storage.default_home()
+    return real.with_name(f"{real.name}-demo")
 
 
 def main() -> None:

@@ -77,6 +77,11 @@ def parse_url(text: str) -> str:
         raise UsageError(f"The host name in {text!r} is not valid: {exc}.") from exc
     if port is not None and not (0 < port < 65536):
         raise UsageError(f"The port in {text!r} is out of range.")
+    if not _is_ip_literal(host) and "." not in host.strip(".") and host != "localhost":
+        raise UsageError(
+            f"{text!r} is not a web address: its host {host!r} has no dot.",
+            hint="Pass the full address of the post, e.g. https://x.com/someone/status/123",
+        )
     netloc = _netloc(scheme, host, port)
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 

@@ -4,7 +4,8 @@ Every format carries the same facts: author, handle, platform, post date, URL, c
 capture time (UTC, ISO 8601 with ``Z``), the screenshot's SHA-256, and the post's status as of
 the latest check ("live as of 2026-11-27", "deleted since 2026-03-02 (last checked 2026-11-27)").
 Each format escapes captured text its own way: HTML entities, Markdown backslashes, LaTeX
-commands; CSL-JSON is JSON.
+commands; CSL-JSON is JSON. Control and bidi-steering characters of a post are shown as visible
+escapes (JSON escapes in CSL-JSON): a citation cannot clear a screen or reverse a quote.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
+from archiver.display import json_escapes, visible
 from archiver.errors import UsageError
 
 ARCHIVE_NAME = "postproof"
@@ -43,6 +45,30 @@ PLATFORM_NAMES = {
 
 
 @dataclass(frozen=True)
+class QuotedWords:
+    """Words an article attributes to the post, with what the check against the post found."""
+
+    text: str
+    result: str | None = None  # "exact", "fuzzy", "not_found"; None: not checked
+    score: float | None = None
+    closest: str | None = None  # the passage of the post nearest to the words
+    where: str | None = None  # "post_text" or "image:<sha256>"
+
+    @property
+    def found(self) -> bool:
+        return self.result in ("exact", "fuzzy")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "check": self.result or "not_checked",
+            "score": self.score,
+            "closest": self.closest,
+            "where": self.where,
+        }
+
+
+@dataclass(frozen=True)
 class CitationSource:
     """What a citation says about one capture of a post."""
 
@@ -59,10 +85,16 @@ class CitationSource:
     status: str  # "live", "deleted", "edited", "unavailable", …
     status_since: datetime | None
     checked_at: datetime | None  # the latest check of the status
-    quote: str | None = None  # the words of the post an article quotes
+    quote: str | None = None  # words an article quotes, not checked (see ``quotes``)
     claim_text: str | None = None  # the article's claim the post is cited for
     archive_name: str = ARCHIVE_NAME
     lang: str | None = None  # BCP 47 language of the post, when known
+    quotes: tuple[QuotedWords, ...] = ()  # every quote of the claim with its check
+
+    def quoted(self) -> tuple[QuotedWords, ...]:
+        if self.quotes:
+            return self.quotes
+        return (QuotedWords(self.quote),) if self.quote else ()
 
 
 # -- shared wording -------------------------------------------------------------------------------
@@ -156,7 +188,38 @@ def render_citation(source: CitationSource, fmt: str) -> str:
             f"Unknown citation format {fmt!r}.",
             hint=f"Choose one of: {', '.join(CITATION_FORMATS)}.",
         )
-    return renderer(source)
+    rendered = renderer(source)
+    # A post's control or bidi characters never reach a reader's screen as commands.
+    return json_escapes(rendered) if fmt == "csl-json" else visible(rendered)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _where(words: QuotedWords) -> str:
+    return "in the post's image" if (words.where or "").startswith("image:") else "in the post"
+
+
+def quote_sentence(words: QuotedWords, mark: Callable[[str], str] = lambda t: f"“{t}”") -> str:
+    """What a citation says about words attributed to the post: a quotation only when the
+    check found them; a misquote says so and gives the closest passage."""
+    said = mark(_one_line(words.text))
+    closest = mark(_one_line(words.closest)) if words.closest else None
+    if words.result == "exact":
+        return f"Quoted: {said} (found word for word {_where(words)})."
+    if words.result == "fuzzy":
+        score = f", score {words.score:.0f}" if words.score is not None else ""
+        nearest = f"; the post says: {closest}" if closest else ""
+        return f"Quoted: {said} (close match {_where(words)}{score}{nearest})."
+    if words.result == "not_found":
+        nearest = f"; closest passage: {closest}" if closest else ""
+        return f"Attributed words NOT found in the post: {said}{nearest}."
+    return f"Attributed words, not checked against the post: {said}."
+
+
+def _quote_note(source: CitationSource) -> str:
+    return " ".join(quote_sentence(words) for words in source.quoted())
 
 
 def _text(source: CitationSource) -> str:
@@ -164,8 +227,7 @@ def _text(source: CitationSource) -> str:
         f"{_who(source)}. “{_title(source)}” Post on {platform_name(source.platform)}, "
         f"{_posted(source)}. {source.url}.",
     ]
-    if source.quote:
-        parts.append(f"Quoted: “{' '.join(source.quote.split())}”.")
+    parts += [quote_sentence(words) for words in source.quoted()]
     parts.append("; ".join(f"{label} {value}" for label, value in _facts(source)) + ".")
     return " ".join(parts)
 
@@ -187,8 +249,7 @@ def _markdown(source: CitationSource) -> str:
         f"{esc(_who(source))}. “{esc(_title(source))}” Post on "
         f"{esc(platform_name(source.platform))}, {_posted(source)}. <{safe_url(source.url)}>.",
     ]
-    if source.quote:
-        parts.append(f"Quoted: “{esc(source.quote)}”.")
+    parts += [quote_sentence(w, lambda t: f"“{esc(t)}”") for w in source.quoted()]
     facts = [
         f"{esc(label)} `{value.replace('`', '')}`"
         if label in _CODE_FACTS
@@ -207,7 +268,12 @@ def _html(source: CitationSource) -> str:
         if urlsplit(url).scheme in {"http", "https"}
         else esc(source.url)
     )
-    quote = f" Quoted: <q>{esc(source.quote)}</q>." if source.quote else ""
+    quote = "".join(
+        f' <span class="quote quote-{esc(w.result or "not-checked")}">'
+        + quote_sentence(w, _html_quote if w.found else _html_words)
+        + "</span>"
+        for w in source.quoted()
+    )
     facts = "; ".join(
         f"{esc(label)} <code>{esc(value)}</code>"
         if label in _CODE_FACTS
@@ -220,6 +286,14 @@ def _html(source: CitationSource) -> str:
         f'<time datetime="{esc(_posted(source))}">{esc(_posted(source))}</time>. '
         f"{link}.{quote} {facts}.</span>"
     )
+
+
+def _html_quote(text: str) -> str:
+    return f"<q>{html.escape(text)}</q>"
+
+
+def _html_words(text: str) -> str:
+    return f"“{html.escape(text)}”"
 
 
 def _date_parts(moment: datetime) -> dict[str, list[list[int]]]:
@@ -240,6 +314,8 @@ def _csl_json(source: CitationSource) -> str:
         "archive_location": source.capture_id,
         "note": "; ".join(f"{label}: {value}" for label, value in _facts(source)[1:]),
     }
+    if source.quoted():
+        item["note"] += ". " + _quote_note(source)
     if author:
         # APA's form for social media: the name, then the handle in brackets.
         name = f"{source.author} [{_handle(source)}]" if source.author and source.handle else author
@@ -257,11 +333,14 @@ def _csl_json(source: CitationSource) -> str:
             ("captured_at", utc_iso(source.captured_at)),
             ("screenshot_sha256", source.screenshot_sha256),
             ("status", _status(source)),
-            ("quote", source.quote),
+            # "quote" only ever holds words the check found in the post.
+            ("quote", next((w.text for w in source.quoted() if w.found), None)),
             ("claim", source.claim_text),
         )
         if value
     }
+    if source.quoted():
+        custom["quotes"] = [w.to_json() for w in source.quoted()]
     item["custom"] = custom
     return json.dumps([item], ensure_ascii=False, indent=2)
 
@@ -314,6 +393,8 @@ def _bibtex(source: CitationSource) -> str:
     if source.handle:
         note += f" by {_handle(source)}"
     note += ". " + "; ".join(f"{label} {value}" for label, value in _facts(source)) + "."
+    if source.quoted():
+        note += " " + _quote_note(source)
     fields += [("note", latex_escape(note)), ("urldate", utc_date(source.captured_at))]
     if source.lang:
         fields.append(("langid", latex_escape(source.lang)))

@@ -20,7 +20,8 @@ content alone, and strong content alone beats a bare speaker match:
     speaker only          0.45
 
 A suggestion needs a score of at least :data:`FLOOR` (0.35): a bare speaker match passes, one
-shared name alone does not. Ties are broken by capture id, so the order is deterministic.
+shared name alone does not. Ties go to posts on a platform (primary sources) before web pages,
+then by capture id, so the order is deterministic.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def suggest(
 ) -> tuple[Suggestion, ...]:
     """For each claim, the ``limit`` best posts scoring at least :data:`FLOOR`, best first."""
     posts = [_prepare(candidate) for candidate in candidates]
+    # A post on a platform is a primary source; a web page that reports it is not.
+    secondary = {c.capture_id for c in candidates if c.platform == "generic"}
     found: list[Suggestion] = []
     for claim in claims:
         scored = [
@@ -86,7 +89,7 @@ def suggest(
             for score, reasons in [_score(claim, post)]
             if reasons and score >= FLOOR
         ]
-        scored.sort(key=lambda s: (-round(s.score, 6), s.capture_id))
+        scored.sort(key=lambda s: (-round(s.score, 6), s.capture_id in secondary, s.capture_id))
         found.extend(scored[:limit])
     return tuple(found)
 

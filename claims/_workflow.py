@@ -27,8 +27,9 @@ from archiver import (
     tool_version,
     utcnow,
 )
+from archiver.urls import canonical_generic, host_of
 from claims._article import parse_article
-from claims._cite import CitationSource, render_citation
+from claims._cite import CitationSource, QuotedWords, render_citation
 from claims._match import match_quote
 from claims._ocr import read_text
 from claims._quotes import attribute_speaker, find_quotes
@@ -374,6 +375,12 @@ def link_claim(
         capture = _capture_all([parse_url(target)], archive, options, on_capture)[0]
     else:
         capture = archive.get_capture(target)
+    article = archive.articles.get(claim.article_id)
+    if relation is not Relation.CONTEXT and (why := own_evidence(article, capture)):
+        raise UsageError(
+            f"{capture.id} is {why}: an article cannot be evidence for its own claims.",
+            hint="Link the post or document the claim rests on, or pass --relation context.",
+        )
     link = archive.articles.link(
         claim,
         capture.id,
@@ -400,10 +407,41 @@ def suggest_links(
     claims = book.claims(article_id)
     linked = {link.claim_id for link in book.links(article_id)}
     open_claims = [c for c in claims if c.id not in linked]
-    candidates = [_candidate(archive, c) for c in archive.latest_good_captures()]
+    article = book.get(article_id)
+    candidates = [
+        _candidate(archive, c)
+        for c in archive.latest_good_captures()
+        if not own_evidence(article, c)
+    ]
     by_number = {c.number: c for c in open_claims}
     found = suggest([_draft(c) for c in open_claims], candidates, limit=limit)
     return [(by_number[s.claim_number], s) for s in found]
+
+
+def own_evidence(article: storage.ArticleRecord, capture: storage.CaptureRecord) -> str | None:
+    """Why a capture is the article itself or a page of its own site (which may give context
+    to a claim, never evidence for it), or None."""
+    if capture.id == article.capture_id:
+        return "the capture of the article itself"
+    if not article.source_url:
+        return None
+    own = canonical_generic(article.source_url)
+    if own in (canonical_generic(u) for u in (capture.requested_url, capture.canonical_url)):
+        return "a capture of the article's own address"
+    if capture.platform == "generic" and _site(host_of(own)) == _site(
+        host_of(capture.canonical_url)
+    ):
+        return f"a page of the article's own site ({host_of(own)})"
+    return None
+
+
+def _site(host: str) -> str:
+    """The site a host belongs to, as far as can be told without a public-suffix list: its
+    last two labels, or three when the second-level one is a common registry label
+    (``news.bbc.co.uk`` and ``www.bbc.co.uk`` are both ``bbc.co.uk``)."""
+    labels = host.lower().strip(".").split(".")
+    keep = 3 if len(labels) >= 3 and labels[-2] in {"co", "com", "org", "net", "gouv", "ac"} else 2
+    return ".".join(labels[-keep:])
 
 
 def accept_suggestion(
@@ -501,6 +539,7 @@ def citation_source(
     *,
     quote: str | None = None,
     claim_text: str | None = None,
+    quotes: Sequence[QuotedWords] = (),
 ) -> CitationSource:
     state = post_status(archive, capture)
     shot = capture.artifact(ArtifactKind.SCREENSHOT)
@@ -522,6 +561,7 @@ def citation_source(
         claim_text=claim_text,
         archive_name="postproof",
         lang=capture.lang,
+        quotes=tuple(quotes),
     )
 
 
@@ -539,14 +579,30 @@ def cite(archive: storage.Archive, target: str, fmt: str) -> list[str]:
             citation_source(
                 archive,
                 archive.get_capture(link.capture_id),
-                quote=link.quote or (claim.quotes[0] if claim.quotes else None),
                 claim_text=claim.text,
+                quotes=quoted_words(link, claim),
             )
             for link in links
         ]
     else:
         sources = [citation_source(archive, archive.get_capture(target))]
     return [render_citation(source, fmt) for source in sources]
+
+
+def quoted_words(link: storage.LinkRecord, claim: storage.ClaimRecord) -> list[QuotedWords]:
+    """Every quote the link stands for (its own, or all of the claim's), each with the latest
+    check of it against the linked capture."""
+    wanted = [link.quote] if link.quote else list(claim.quotes)
+    checks = {check.quote: check for check in reversed(link.checks)}  # newest wins
+    words = []
+    for text in wanted:
+        check = checks.get(text)
+        words.append(
+            QuotedWords(text)
+            if check is None
+            else QuotedWords(text, check.result, check.score, check.excerpt, check.source)
+        )
+    return words
 
 
 def build_report(archive: storage.Archive, article_id: str) -> ReportData:

@@ -42,6 +42,7 @@ from proof._note import (
 from proof._tsa import (
     TimestampError,
     TimestampToken,
+    TimestampUntrusted,
     TsaUnreachable,
     certificate_summary,
     openssl_verify_command,
@@ -70,6 +71,7 @@ __all__ = [
     "ParsedNote",
     "TimestampError",
     "TimestampToken",
+    "TimestampUntrusted",
     "TsaUnreachable",
     "VerifiedNote",
     "WaczBundle",

@@ -36,7 +36,7 @@ from proof._keys import InstallationKey
 from proof._manifest import ManifestError, canonical_json, verify_manifest
 from proof._merkle import leaf_hash, verify_consistency, verify_inclusion
 from proof._note import NoteError, NoteVerifier, verify_checkpoint
-from proof._tsa import TimestampError, verify_timestamp
+from proof._tsa import TimestampError, TimestampUntrusted, verify_timestamp
 from proof._wacz import WaczBundle, WaczError, read_wacz
 
 BUNDLE_FORMAT = "postproof-bundle/1"
@@ -395,6 +395,9 @@ def _check_timestamp(
         return
     try:
         gen_time = verify_timestamp(token, stamped, roots=roots)
+    except TimestampUntrusted as exc:
+        fail("timestamp_untrusted", f"{where}: {exc.message}; {exc.hint}")
+        return
     except TimestampError as exc:
         fail("timestamp_invalid", f"{where}: {exc.message}")
         return

@@ -37,6 +37,7 @@ import hashlib
 import os
 import re
 import ssl
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,8 +45,11 @@ from pathlib import Path
 
 import httpx
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from rfc3161_client import (
     HashAlgorithm,
     PKIStatus,
@@ -72,6 +76,11 @@ class TimestampError(PostproofError):
 
 class TsaUnreachable(TimestampError):
     """The TSA could not be reached or asked to be tried later; retrying may succeed."""
+
+
+class TimestampUntrusted(TimestampError):
+    """The token is intact (its TSA's signature matches what it stamps) but its TSA's
+    certificate does not chain to any root that was given: a matter of trust, not tampering."""
 
 
 @dataclass(frozen=True)
@@ -175,11 +184,134 @@ def verify_timestamp(
     try:
         builder.build().verify(response, digest)
     except VerificationError as exc:
+        # OpenSSL checks the certificate chain before the signature, so a chain that does not
+        # reach a given root hides whether the token is intact: check its signature with the
+        # TSA's own certificate to tell an untrusted root from tampering.
+        if _CHAIN_FAILURE in str(exc) and _signed_by_its_tsa(der, response):
+            raise TimestampUntrusted(
+                f"the timestamp is intact, but its TSA ({_signer_name(response)}) does not chain "
+                "to a trusted root certificate",
+                hint="pass the TSA's root certificate with --tsa-ca FILE (or POSTPROOF_TSA_CA)",
+            ) from exc
         raise TimestampError(
-            f"the timestamp does not verify: {exc}",
-            hint="the token was altered, or it was issued by a TSA whose root is not in roots",
+            f"the timestamp does not verify: {_openssl_reason(exc)}",
+            hint="the token was altered after the TSA signed it",
         ) from exc
     return gen_time
+
+
+_CHAIN_FAILURE = "certificate verify error"
+
+
+def _openssl_reason(exc: VerificationError) -> str:
+    """The reason OpenSSL gives, without its error stack."""
+    text = str(exc)
+    reasons = re.findall(r'reason: "([^"]+)"', text)
+    details = [d for d in re.findall(r'data: "([^"]+)"', text) if d.strip(": ")]
+    if reasons:
+        said = reasons[-1]
+        return f"{said} ({details[-1].removeprefix('Verify error: ')})" if details else said
+    return text.split("ErrorStack", 1)[0].strip(" :") or "the signature does not match"
+
+
+def _signer_name(response: TimeStampResponse) -> str:
+    for info in response.signed_data.signer_infos:
+        for cert in _embedded(response):
+            if cert.serial_number == info.serial_number and cert.issuer == info.issuer:
+                return cert.subject.rfc4514_string()
+        return f"a certificate issued by {info.issuer.rfc4514_string()}"
+    return "unnamed"
+
+
+def _embedded(response: TimeStampResponse) -> list[x509.Certificate]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return [
+            x509.load_der_x509_certificate(b) for b in sorted(response.signed_data.certificates)
+        ]
+
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "2.16.840.1.101.3.4.2.1": hashes.SHA256,
+    "2.16.840.1.101.3.4.2.2": hashes.SHA384,
+    "2.16.840.1.101.3.4.2.3": hashes.SHA512,
+    "1.3.14.3.2.26": hashes.SHA1,
+}
+_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+
+
+def _signed_by_its_tsa(der: bytes, response: TimeStampResponse) -> bool:
+    """Whether the token's SignerInfo signature verifies with the public key of the certificate
+    the token names as its signer, and its signed digest matches the TSTInfo it carries. Says
+    nothing about trust; False also when the form cannot be checked here."""
+    try:
+        signed_data = _signed_data(der)
+        fields = list(_children(der, *signed_data))
+        _, _, e_start, e_end = next(f for f in fields if f[0] == 0x30)  # encapContentInfo
+        _, _, x_start, _ = list(_children(der, e_start, e_end))[1]  # [0] EXPLICIT
+        _, t_start, t_end = _tlv(der, x_start)  # OCTET STRING: the TSTInfo
+        tst_info = der[t_start:t_end]
+        _, _, si_start, si_end = fields[-1]  # signerInfos SET
+        _, _, s_start, s_end = next(_children(der, si_start, si_end))
+        parts = list(_children(der, s_start, s_end))
+        digest_oid = _oid(der, *_first(der, parts[2]))
+        attrs = next(p for p in parts if p[0] == 0xA0)
+        signature = der[parts[-1][2] : parts[-1][3]]
+        algorithm = _HASHES[digest_oid]
+        digested = hashlib.new(algorithm.name, tst_info).digest()
+        if _attribute(der, attrs, _MESSAGE_DIGEST) != digested:
+            return False
+        signed = b"\x31" + der[attrs[1] + 1 : attrs[3]]  # [0] IMPLICIT -> SET OF, as signed
+        info = next(iter(response.signed_data.signer_infos))
+        cert = next(
+            c
+            for c in _embedded(response)
+            if c.serial_number == info.serial_number and c.issuer == info.issuer
+        )
+        key = cert.public_key()
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signed, padding.PKCS1v15(), algorithm())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed, ec.ECDSA(algorithm()))
+        else:
+            return False
+    except (StopIteration, IndexError, KeyError, ValueError, InvalidSignature):
+        return False
+    return True
+
+
+def _signed_data(der: bytes) -> tuple[int, int]:
+    _, start, end = _tlv(der, 0)  # TimeStampResp
+    _, _, start, end = list(_children(der, start, end))[1]  # ContentInfo
+    _, _, start, end = list(_children(der, start, end))[1]  # [0] EXPLICIT
+    _, start, end = _tlv(der, start)  # SignedData
+    return start, end
+
+
+def _first(der: bytes, element: tuple[int, int, int, int]) -> tuple[int, int]:
+    _, _, start, end = next(_children(der, element[2], element[3]))
+    return start, end
+
+
+def _oid(der: bytes, start: int, end: int) -> str:
+    body = der[start:end]
+    first, rest = divmod(body[0], 40) if body[0] < 80 else (2, body[0] - 80)
+    arcs, value = [first, rest], 0
+    for byte in body[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    return ".".join(map(str, arcs))
+
+
+def _attribute(der: bytes, attrs: tuple[int, int, int, int], oid: str) -> bytes | None:
+    for _, _, start, end in _children(der, attrs[2], attrs[3]):
+        kind, values = list(_children(der, start, end))[:2]
+        if _oid(der, kind[2], kind[3]) == oid:
+            _, _, v_start, v_end = next(_children(der, values[2], values[3]))
+            return der[v_start:v_end]
+    return None
 
 
 def tsa_urls_from_env() -> tuple[str, ...]:
@@ -361,10 +493,14 @@ def _load_roots(roots: Sequence[bytes]) -> list[x509.Certificate]:
     loaded: list[x509.Certificate] = []
     for n, blob in enumerate(roots):
         try:
-            if b"-----BEGIN" in blob:
-                certs = x509.load_pem_x509_certificates(blob)
-            else:
-                certs = [x509.load_der_x509_certificate(blob)]
+            # System bundles hold a few old roots with non-positive serial numbers: usable,
+            # and not the reader's concern.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                if b"-----BEGIN" in blob:
+                    certs = x509.load_pem_x509_certificates(blob)
+                else:
+                    certs = [x509.load_der_x509_certificate(blob)]
         except ValueError as exc:
             raise TimestampError(
                 f"root certificate {n} is neither a PEM nor a DER X.509 certificate: {exc}",

@@ -40,6 +40,7 @@ from proof import (
     NoteVerifier,
     TimestampError,
     TimestampToken,
+    TimestampUntrusted,
     TsaUnreachable,
     canonical_json,
     consistency_proof,
@@ -614,9 +615,9 @@ class Ledger:
         notes = {row.size: row.note for row in checkpoint_rows}
         for stamp in stamp_rows:
             check.timestamps_checked += 1
-            detail = _timestamp_problem(stamp, notes.get(stamp.checkpoint_size), roots)
-            if detail:
-                problem("timestamp_invalid", detail)
+            found = _timestamp_problem(stamp, notes.get(stamp.checkpoint_size), roots)
+            if found:
+                problem(*found)
             elif stamp.checkpoint_size in verified_roots:
                 check.timestamped_size = max(check.timestamped_size, stamp.checkpoint_size)
                 check.timestamp_times.append(_time(stamp.gen_time) or "")
@@ -719,24 +720,37 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _timestamp_problem(stamp: TimestampRow, note: str | None, roots: Sequence[bytes]) -> str | None:
+def _timestamp_problem(
+    stamp: TimestampRow, note: str | None, roots: Sequence[bytes]
+) -> tuple[str, str] | None:
+    """(code, detail) of what is wrong with a stored timestamp, or None. An intact token whose
+    TSA chains to no root given is ``timestamp_untrusted``: a matter of trust, not tampering."""
     where = (
         f"the timestamp from {stamp.tsa_url} over the checkpoint at size {stamp.checkpoint_size}"
     )
     if hashlib.sha256(stamp.token).hexdigest() != stamp.token_sha256:
-        return f"{where}: the stored token was altered (its SHA-256 changed)"
+        return "timestamp_invalid", f"{where}: the stored token was altered (its SHA-256 changed)"
     if note is None:
-        return f"{where}: its checkpoint is missing"
+        return "timestamp_invalid", f"{where}: its checkpoint is missing"
     try:
         token = TimestampToken.from_der(stamp.token, tsa_url=stamp.tsa_url)
     except TimestampError as exc:
-        return f"{where}: the token is unreadable: {exc}"
+        return "timestamp_invalid", f"{where}: the token is unreadable: {exc}"
     if token.gen_time != stamp.gen_time.astimezone(UTC):
-        return f"{where}: the recorded time differs from the signed time {_time(token.gen_time)}"
+        return (
+            "timestamp_invalid",
+            f"{where}: the recorded time differs from the signed time {_time(token.gen_time)}",
+        )
     if not roots:
-        return f"{where}: no trusted TSA root is configured; set POSTPROOF_TSA_CA"
+        return (
+            "timestamp_untrusted",
+            f"{where}: no trusted TSA root is configured; pass --tsa-ca FILE (or set "
+            "POSTPROOF_TSA_CA)",
+        )
     try:
         verify_timestamp(token, note.encode("utf-8"), roots=roots)
+    except TimestampUntrusted as exc:
+        return "timestamp_untrusted", f"{where}: {exc}; {exc.hint}"
     except TimestampError as exc:
-        return f"{where}: {exc}"
+        return "timestamp_invalid", f"{where}: {exc}"
     return None

@@ -26,6 +26,7 @@ ProblemKind = Literal[
     "consistency_failed",
     "inclusion_failed",
     "timestamp_invalid",
+    "timestamp_untrusted",
 ]
 
 

@@ -108,6 +108,19 @@ X_HOSTILE = Post(
     lang="en",
 )
 
+# A post that tries to act on the reader's terminal: clear the screen, retitle the window, fake a
+# green status, and reverse a hash with U+202E. Stored exactly; shown escaped.
+TERMINAL_TRAP = "\x1b[2J\x1b]0;postproof: all verified\x07"
+X_TERMINAL = Post(
+    Platform.X,
+    "1880000000000000010",
+    f"Mallory {TERMINAL_TRAP}Trusted",
+    "mallory_term",
+    _at("2025-01-15T13:00:00"),
+    "Status: \x1b[1;32mOK verified\x1b[0m; sha256 \u202e4d2f9a\u202c end.",
+    lang="en",
+)
+
 
 def _gone_x(post_id: str, handle: str, state: PostState) -> Post:
     return Post(Platform.X, post_id, "Hidden", handle, _at("2025-01-10T08:00:00"), "…", state=state)
@@ -196,6 +209,7 @@ POSTS = (
     X_QUOTE,
     X_ESCAPING,
     X_HOSTILE,
+    X_TERMINAL,
     X_DELETED,
     X_DELETED_200,
     X_SUSPENDED,
@@ -254,6 +268,7 @@ FIXTURE_URLS: dict[str, str] = {
     "x_quote": _x(X_QUOTE),
     "x_escaping": _x(X_ESCAPING),
     "x_hostile": _x(X_HOSTILE),
+    "x_terminal": _x(X_TERMINAL),
     "x_deleted": _x(X_DELETED),
     "x_deleted_200": _x(X_DELETED_200),
     "x_suspended": _x(X_SUSPENDED),
@@ -327,6 +342,7 @@ EXPECTED: dict[str, Expected] = {
     "x_quote": _x_expected(X_QUOTE, quote_of=_x(X_LIVE)),
     "x_escaping": _x_expected(X_ESCAPING),
     "x_hostile": _x_expected(X_HOSTILE),
+    "x_terminal": _x_expected(X_TERMINAL),
     "x_deleted": _X_NOT_FOUND,
     "x_deleted_200": _X_NOT_FOUND,
     "x_suspended": Expected("suspended", "x", 200, contains="Account suspended"),

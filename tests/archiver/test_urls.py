@@ -13,6 +13,8 @@ from archiver.urls import canonical_generic, parse_url
         ("HTTP://Example.COM:80/Path?q=1#frag", "http://example.com/Path?q=1"),
         ("https://bücher.example/", "https://xn--bcher-kva.example/"),
         ("https://[::1]:8443/x", "https://[::1]:8443/x"),
+        ("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/a"),
+        ("http://localhost:3000/@a/1", "http://localhost:3000/@a/1"),
     ],
 )
 def test_parse_url_normalises(given: str, expected: str) -> None:
@@ -30,6 +32,10 @@ def test_parse_url_normalises(given: str, expected: str) -> None:
         ("https://example.com:99999/", "not a valid URL"),
         ("https:///nohost", "no host"),
         ("https://" + "a" * 9000 + ".com", "limit"),
+        # A typo is not a post: a host without a dot is refused before anything is stored.
+        ("notaurl", "not a web address"),
+        ("https://notaurl/", "not a web address"),
+        ("http://intranet./x", "not a web address"),
     ],
 )
 def test_parse_url_rejects_with_a_clear_message(given: str, fragment: str) -> None:

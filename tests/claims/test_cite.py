@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from archiver.errors import UsageError
-from claims._cite import CITATION_FORMATS, CitationSource, render_citation
+from claims._cite import CITATION_FORMATS, CitationSource, QuotedWords, render_citation
 
 DATA = Path(__file__).parent / "data"
 SHA = "3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea"
@@ -39,7 +39,15 @@ SOURCE = CitationSource(
     status="deleted",
     status_since=datetime(2026, 3, 2, 4, 0, tzinfo=UTC),
     checked_at=datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
-    quote="je ne pense pas regretter d'avoir envoyé cet e-mail",
+    quotes=(
+        QuotedWords(
+            "je ne pense pas regretter d'avoir envoyé cet e-mail",
+            "exact",
+            100.0,
+            "je ne pense pas regretter d'avoir envoyé cet e-mail",
+            "post_text",
+        ),
+    ),
     claim_text="L'ingénieur ne regrette pas son e-mail.",
     lang="fr",
 )
@@ -94,10 +102,41 @@ def test_text_citation_reads_as_a_sentence() -> None:
         "Camille Royer (@camroyer). “Merci pour la réponse, Igor. Mais je ne pense pas regretter "
         "d'avoir envoyé cet e-mail : le sujet…” Post on X, 2025-02-25. "
         "https://x.com/camroyer/status/1894275112830509056. "
-        "Quoted: “je ne pense pas regretter d'avoir envoyé cet e-mail”. "
+        "Quoted: “je ne pense pas regretter d'avoir envoyé cet e-mail” "
+        "(found word for word in the post). "
         "Archived by postproof; capture 7k3m9x2a; captured 2025-02-25T09:00:05Z; "
         f"screenshot SHA-256 {SHA}; status deleted since 2026-03-02 (last checked 2026-11-27)."
     )
+
+
+MISQUOTED = replace(
+    SOURCE,
+    quotes=(
+        QuotedWords(
+            "Je ne regrette pas mon e-mail", "not_found", 41.0, "je ne pense pas", "post_text"
+        ),
+        QuotedWords(
+            "le sujet n'a jamais été la personne", "fuzzy", 93.0, "le sujet n'a", "post_text"
+        ),
+        QuotedWords("une phrase jamais vérifiée"),
+    ),
+)
+
+
+@pytest.mark.parametrize("fmt", CITATION_FORMATS)
+def test_every_quote_is_cited_with_its_check(fmt: str) -> None:
+    rendered = render_citation(MISQUOTED, fmt)
+    flat = " ".join(html.unescape(rendered).split())
+    assert "Quoted: “Je ne regrette" not in flat and "<q>Je ne regrette" not in flat
+    assert "NOT found in the post: “Je ne regrette pas mon e-mail”; closest passage" in flat
+    assert "close match in the post, score 93" in flat
+    assert "not checked against the post: “une phrase jamais vérifiée”" in flat
+    if fmt == "csl-json":
+        [item] = json.loads(rendered)
+        assert item["custom"]["quote"] == "le sujet n'a jamais été la personne"
+        assert [q["check"] for q in item["custom"]["quotes"]] == [
+            "not_found", "fuzzy", "not_checked",
+        ]  # fmt: skip
 
 
 # -- HTML and Markdown escaping -------------------------------------------------------------------

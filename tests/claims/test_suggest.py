@@ -151,3 +151,14 @@ def test_one_shared_name_alone_is_below_the_floor() -> None:
     claim = _draft("La société Nébula IA recrute à tour de bras.")
     post = Candidate("a", "x", "Igor Vantal", "igorvantal", "Chez Nébula IA, on recrute.", "u")
     assert suggest([claim], [post]) == ()
+
+
+def test_ties_go_to_the_post_on_a_platform_before_a_web_page() -> None:
+    claim = _draft(
+        "Selon Nadia Ferreira, c'est « une affaire de principe ».", speaker="Nadia Ferreira"
+    )
+    page = Candidate("a0", "generic", "Nadia Ferreira", None, "une affaire de principe", "u0")
+    post = Candidate("z9", "x", "Nadia Ferreira", "nferreira", "une affaire de principe", "u1")
+    [first, second] = suggest([claim], [page, post], limit=2)
+    assert first.score == second.score
+    assert [first.capture_id, second.capture_id] == ["z9", "a0"]

@@ -3,6 +3,7 @@ citations and a report out. Real browser, real SQLite, real Tesseract."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ import pytest
 
 import claims
 import storage
-from archiver import CaptureOptions, parse_host_map
+from archiver import CaptureOptions, UsageError, parse_host_map
+from claims._cite import CITATION_FORMATS
 from demo import FakeWeb, build_demo_web, demo_story
 from demo.story import MISQUOTE
 
@@ -125,6 +127,24 @@ def test_misquote_is_flagged(run: DemoRun) -> None:
     assert results[MISQUOTE] == "not_found"
 
 
+@pytest.mark.parametrize("fmt", CITATION_FORMATS)
+def test_a_misquote_is_never_cited_as_a_quotation(run: DemoRun, fmt: str) -> None:
+    claim = run.claim("a déclaré Camille Royer mardi matin")
+    assert MISQUOTE in claim.quotes and len(claim.quotes) == 2
+    [citation] = claims.cite(run.archive, claim.ref, fmt)
+    flat = " ".join(html.unescape(citation).replace("\\", "").split())
+    if fmt == "csl-json":
+        [item] = json.loads(citation)
+        checks = {q["text"]: q for q in item["custom"]["quotes"]}
+        assert checks[MISQUOTE]["check"] == "not_found" and checks[MISQUOTE]["closest"]
+        assert item["custom"].get("quote") != MISQUOTE
+        assert "NOT found in the post" in item["note"]
+    assert "NOT found in the post" in flat
+    assert "Quoted: “Je ne regrette" not in flat and "<q>Je ne regrette" not in flat
+    # The claim's second quote is carried too, as found.
+    assert "le sujet n" in flat and "Quoted:" in flat
+
+
 def test_suggestions_rank_the_speakers_post_first(run: DemoRun, tmp_path: Path) -> None:
     draft = tmp_path / "brouillon.txt"
     draft.write_text(
@@ -148,6 +168,23 @@ def test_suggestions_rank_the_speakers_post_first(run: DemoRun, tmp_path: Path) 
         next(c.text for c in added.claims if "Hélène Marchand" in c.text)
     ] == run.capture_of(TOOT)
     assert not any("météo" in claim.text for claim, _ in found)
+
+
+def test_the_article_is_never_suggested_or_linked_as_its_own_evidence(run: DemoRun) -> None:
+    article = run.added.article
+    assert article.capture_id is not None
+    # The article's page holds every claim word for word: it would top every suggestion.
+    found = claims.suggest_links(run.archive, article.id)
+    own = run.archive.get_capture(article.capture_id)
+    assert all(s.capture_id != own.id for _, s in found)
+    assert all(
+        run.archive.get_capture(s.capture_id).canonical_url != own.canonical_url for _, s in found
+    )
+    unlinked = run.claim("n'avait pas répondu à nos questions")
+    with pytest.raises(UsageError) as caught:
+        claims.link_claim(run.archive, unlinked.ref, own.id, options=run.options)
+    assert "its own claims" in str(caught.value.message)
+    assert run.links(unlinked) == []
 
 
 def test_citation_of_a_claim_validates_and_names_the_capture(run: DemoRun) -> None:

@@ -132,6 +132,9 @@ def test_private_addresses_are_refused_by_default(cli_env: dict[str, str]) -> No
         (("capture", "https://x.com/a/status/1", "--timeout", "0"), "--timeout"),
         (("show", "zzzzzzzz"), "zzzzzzzz"),
         (("list", "--status", "gone"), "Unknown status"),
+        (("list", "--limit", "-1"), "--limit must be 1 or more"),
+        (("list", "--limit", "0"), "--limit must be 1 or more"),
+        (("similar", "no-such-screenshot.png"), "does not exist"),
     ],
 )
 def test_usage_errors_exit_2_with_a_clear_message(
@@ -143,6 +146,14 @@ def test_usage_errors_exit_2_with_a_clear_message(
     assert data["ok"] is False and message in data["error"]
     human = run_cli(*args, env=cli_env)
     assert human.returncode == 2 and message in human.stderr
+
+
+def test_a_typo_is_refused_and_stored_nowhere(cli_env: dict[str, str]) -> None:
+    done = run_cli("capture", "notaurl", "--json", env=cli_env)
+    assert done.returncode == 2, done.stderr
+    assert "not a web address" in json.loads(done.stdout)["error"]
+    listed = run_cli("list", "--json", env=cli_env)
+    assert json.loads(listed.stdout)["captures"] == []
 
 
 def test_capture_reads_urls_from_a_file(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -101,6 +101,10 @@ def test_bibtex_citation_parses(cli_env: dict[str, str], article_file: Path) -> 
     fields = {f.key: f.value for f in entry.fields}
     assert X_LIVE.author.split()[-1] in fields["author"]
     assert alice["links"][0]["capture_id"] in fields["note"]
+    # CSL-JSON inside the JSON envelope is JSON, ready for a reference manager.
+    done = run_cli("cite", alice["id"], "--format", "csl-json", "--json", env=cli_env)
+    [item] = json.loads(done.stdout)["citations"]
+    assert item["type"] == "post" and item["archive_location"] == alice["links"][0]["capture_id"]
 
 
 def test_html_report_is_self_contained_and_escapes_captured_content(

@@ -71,7 +71,9 @@ def test_runs_seal_and_timestamp_and_retry_when_the_tsa_is_down(
     # Without the TSA's root, the same timestamps cannot be trusted: said precisely, exit 4.
     untrusted = run_cli("verify", "--all", env=cli_env)
     assert untrusted.returncode == 4
-    assert "timestamp_invalid" in untrusted.stderr
+    assert "timestamp_untrusted" in untrusted.stderr and "--tsa-ca" in untrusted.stderr
+    assert "timestamp_invalid" not in untrusted.stderr and "ErrorStack" not in untrusted.stderr
+    assert "Warning" not in untrusted.stderr
 
 
 def test_export_an_article_and_verify_the_bundle_elsewhere(

@@ -206,5 +206,33 @@ def test_history_and_diff(watched: tuple[FakeWeb, dict[str, str], Path], tmp_pat
     assert image.is_file() and data["regions"]
     human = run_cli("diff", first, second, "-o", str(image), env=env)
     assert "[-lundi.-]{+mardi.+}" in human.stdout
+    # Two different posts are never reported as an edit of one another.
+    other = json.loads(run_cli("history", url(GONE), "--json", env=env).stdout)
+    other_first = other["captures"][0]["id"]
+    refused = run_cli("diff", first, other_first, "-o", str(tmp_path / "x.png"), env=env)
+    assert refused.returncode == 2 and "two different posts" in refused.stderr
+    assert not (tmp_path / "x.png").exists()
+    forced = run_cli("diff", first, other_first, "-o", str(tmp_path / "x.png"), "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
     unwatched = run_cli("unwatch", url(GONE), "--json", env=env)
     assert json.loads(unwatched.stdout) == {"ok": True, "posts": 1, "watched": False}
+
+
+def test_no_watch_leaves_posts_already_watched_alone(
+    watched: tuple[FakeWeb, dict[str, str], Path],
+) -> None:
+    web, env, _home = watched
+    fresh = Post(
+        Platform.X, "1995000000000000003", "Léa Morel", "lmorel",
+        datetime(2025, 4, 2, 9, 0, tzinfo=UTC), "Un message cité une seule fois.", lang="fr",
+    )  # fmt: skip
+    web.add_post(fresh)
+    done = run_cli("capture", url(EDITED), url(fresh), "--no-watch", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+
+    def is_watched(post: Post) -> bool:
+        shown = run_cli("history", url(post), "--json", env=env)
+        return json.loads(shown.stdout)["post"]["watched"]
+
+    assert is_watched(EDITED)  # cited before, still rechecked
+    assert not is_watched(fresh)  # first seen in this run

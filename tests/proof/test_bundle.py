@@ -25,7 +25,7 @@ import storage
 from archiver import CaptureOptions, capture_many
 from proof import NoteSigner, canonical_json, verify_bundle
 from tests.fixtureweb import FIXTURE_URLS, X_LIVE
-from tests.proof.localtsa import LocalTsa
+from tests.proof.localtsa import LocalTsa, TestPki
 
 pytestmark = [
     pytest.mark.browser,
@@ -379,9 +379,18 @@ def test_a_replaced_timestamp_token_is_found(exported: Exported, tmp_path: Path)
     assert "but the data's SHA-256 is" in found["timestamp_invalid"][0]
 
 
-def test_a_timestamp_from_an_untrusted_root_is_not_accepted(exported: Exported) -> None:
+def test_a_timestamp_from_an_untrusted_root_is_not_accepted(
+    exported: Exported, tmp_path: Path
+) -> None:
     report = verify_bundle(exported.bundle, roots=[], trusted_key=exported.verifier)
     assert [p.code for p in report.problems] == ["timestamp_untrusted"]
+    # Other roots than the TSA's (a machine's CA bundle, another TSA): untrusted, not tampered.
+    other = TestPki.create(tmp_path / "other", name="Other")
+    report = verify_bundle(
+        exported.bundle, roots=[other.root.read_bytes()], trusted_key=exported.verifier
+    )
+    assert [p.code for p in report.problems] == ["timestamp_untrusted"]
+    assert "--tsa-ca" in report.problems[0].detail
 
 
 # --- the command line ------------------------------------------------------------------------

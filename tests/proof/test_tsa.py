@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import socket
 import subprocess
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,11 @@ from proof._tsa import (
     ENV_TSA_URLS,
     TimestampError,
     TimestampToken,
+    TimestampUntrusted,
     TsaUnreachable,
     openssl_verify_command,
     request_timestamp,
+    tsa_roots_from_env,
     tsa_urls_from_env,
     verify_timestamp,
 )
@@ -94,10 +97,38 @@ def test_other_data_fails(token: TimestampToken, roots: list[bytes]) -> None:
 def test_other_ca_fails_although_the_token_carries_its_root(
     token: TimestampToken, other_pki: TestPki
 ) -> None:
-    with pytest.raises(TimestampError, match="does not verify") as info:
+    # Intact but issued under a root that was not given: untrusted, never called tampered.
+    with pytest.raises(TimestampUntrusted, match="intact") as info:
         verify_timestamp(token, DATA, roots=[other_pki.root.read_bytes()])
     assert info.value.exit_code == 4
-    assert info.value.hint
+    assert info.value.hint and "--tsa-ca" in info.value.hint
+    assert "ErrorStack" not in info.value.message
+
+
+def test_the_system_bundle_does_not_vouch_for_a_private_tsa(token: TimestampToken) -> None:
+    """The README's case: a TSA whose root is not in the machine's CA bundle."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        roots = tsa_roots_from_env(system=True)
+        with pytest.raises(TimestampUntrusted):
+            verify_timestamp(token, DATA, roots=roots)
+    assert not [w for w in caught if "Cryptography" in w.category.__name__]
+
+
+@pytest.mark.parametrize("tamper", ["signature", "gen_time"])
+def test_a_tampered_token_is_invalid_whatever_the_roots(
+    token: TimestampToken, roots: list[bytes], other_pki: TestPki, tamper: str
+) -> None:
+    der = (
+        _flip_last_byte(token.der)
+        if tamper == "signature"
+        else _backdate(token.der, token.gen_time)
+    )
+    for given in (roots, [other_pki.root.read_bytes()]):
+        with pytest.raises(TimestampError) as info:
+            verify_timestamp(der, DATA, roots=given)
+        assert not isinstance(info.value, TimestampUntrusted)
+        assert "ErrorStack" not in info.value.message
 
 
 def _flip_last_byte(der: bytes) -> bytes:
