@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shlex
 import sys
 import tomllib
@@ -193,13 +194,40 @@ def opened_archive(home: Path | None) -> Iterator[storage.Archive]:
         archive.close()
 
 
+_GIVEN_HOME: list[Path] = []  # a --home given before the command
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"postproof {tool_version()}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log details on stderr.")
     ] = False,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Data home for the command that follows (also POSTPROOF_HOME).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """postproof: prove where a claim came from."""
+    if home is not None:
+        # `postproof --home X cmd` means the same as `postproof cmd --home X`.
+        os.environ[storage.HOME_ENV] = str(home.expanduser())
+        _GIVEN_HOME.append(home.expanduser())
     level = logging.DEBUG if verbose else logging.WARNING
     console = RichHandler(console=err, show_path=False, show_time=False)
     # The handler keeps its own level: log files may ask for more detail than the terminal.
@@ -1064,6 +1092,10 @@ def article_add(
 
     Example: postproof article add https://www.example.org/2025/02/25/story.html
     """
+    if lang is not None and not re.fullmatch(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,8})*", lang):
+        raise UsageError(
+            f"--lang {lang!r} is not a language code.", hint="Use a two-letter code: fr, en, de…"
+        )
     options = capture_options(
         timeout=timeout,
         concurrency=concurrency,
@@ -1262,6 +1294,8 @@ def link(
         raise UsageError(
             f"Unknown relation {relation!r}.", hint="Use supports, contradicts or context."
         ) from None
+    if not 0 <= min_score <= 1:
+        raise UsageError(f"--min-score must be between 0 and 1, not {min_score}.")
     if suggest is not None:
         if claim or target:
             raise UsageError("--suggest takes an article id and no claim or target.")
@@ -1489,7 +1523,8 @@ def recheck(
     """Re-capture watched posts and record what changed: deleted, edited, media, restored…
 
     Safe under cron: never prompts, one run at a time (an overlapping run exits 0), logs to
-    logs/recheck.log in the data home. --json prints one JSON object per line per event.
+    logs/recheck.log in the data home. --json prints one JSON object per line per event, then
+    a summary object ("summary": true) as the last line.
     Example: postproof recheck --due --json
     """
     if sum([bool(posts), due, all_]) > 1:
@@ -1514,26 +1549,38 @@ def recheck(
                         archive, refs=posts or [], all_posts=all_, now=ladder.clock()
                     )
                     log.info("re-checking %d post(s)", len(chosen))
+                    # Events a run stored but never reported (it was killed): reported now.
+                    earlier = archive.watchlist.events(unreported=True)
 
-                    def emit(event: storage.EventRecord) -> None:
+                    def emit(event: storage.EventRecord, *, earlier_run: bool = False) -> None:
                         log.info(
                             "event %s on post %s: %s", event.kind, event.post_id, event.summary
                         )
                         if as_json:
-                            line = json.dumps(
-                                watch_lib.event_json(archive, event), ensure_ascii=False
-                            )
+                            data = watch_lib.event_json(archive, event)
+                            if earlier_run:
+                                data["earlier_run"] = True
+                            line = json.dumps(data, ensure_ascii=False)
                             sys.stdout.write(json_escapes(line) + "\n")
                             sys.stdout.flush()
 
+                    for event in earlier:
+                        emit(event, earlier_run=True)
                     report = watch_lib.recheck(
                         archive, chosen, capture_options=options, options=ladder, on_event=emit
                     )
                     delivered = deliver_alerts(archive, home)
                     sealed = seal_run(archive, home) if report.checked else None
+                    archive.watchlist.mark_reported(
+                        [e.id for e in (*earlier, *report.events)], utcnow()
+                    )
             except watch_lib.AlreadyRunning as exc:
                 log.info("skipped: %s", exc.message)
                 err.print(esc(exc.message))
+                if as_json:
+                    skipped = {"ok": True, "summary": True, "checked": 0, "statuses": {},
+                               "events": 0, "skipped": exc.message}  # fmt: skip
+                    sys.stdout.write(json_escapes(json.dumps(skipped, ensure_ascii=False)) + "\n")
                 return
             log.info(
                 "checked %d post(s): %s; %d event(s)%s",
@@ -1544,7 +1591,24 @@ def recheck(
             )
             if sealed is not None:
                 log.info("log sealed: %s", json.dumps(sealed.to_json()))
-            if not as_json:
+            if as_json:
+                # Last line: one summary object, so that a run with no change still prints JSON.
+                summary = {
+                    "ok": True,
+                    "summary": True,
+                    "checked": report.checked,
+                    "statuses": dict(report.statuses),
+                    "events": len(report.events),
+                    "earlier_events": len(earlier),
+                }
+                sys.stdout.write(json_escapes(json.dumps(summary, ensure_ascii=False)) + "\n")
+            else:
+                if earlier:
+                    out.print(
+                        f"{len(earlier)} change(s) found by an earlier run that was stopped "
+                        "before it could report them:"
+                    )
+                    render_events(archive, earlier)
                 render_events(archive, report.events)
         finally:
             logging.getLogger("postproof").removeHandler(handler)
@@ -1556,7 +1620,7 @@ def recheck(
             + (f" ({statuses})" if statuses else "")
             + f"; {len(report.events)} change(s)."
         )
-    if fail_on_change and report.events:
+    if fail_on_change and (report.events or earlier):
         raise typer.Exit(EXIT_CHANGED)
 
 
@@ -2072,7 +2136,15 @@ def key_show(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 @handles_errors
 def demo(
-    home: HomeOpt = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Data home for the demo's archive (default: a folder beside the real one, "
+            "named like it with -demo appended).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
     output: Annotated[
@@ -2095,7 +2167,7 @@ def demo(
 
     # The demo's posts are imitations with real-looking URLs: they never go into the reporter's
     # own append-only archive, only into a demo home beside it (or the one --home names).
-    home = home or demo_home()
+    home = home or (_GIVEN_HOME[-1] if _GIVEN_HOME else demo_home())
     story = demo_story()
     with build_demo_web() as web:
         options = capture_options(

@@ -198,6 +198,7 @@ class _Seen:
     recording: set[asyncio.Future[Any]] = field(default_factory=set)
     wire: dict[str, dict[str, Any]] = field(default_factory=dict)  # URL -> CDP response facts
     tls: dict[str, Any] | None = None  # the page's TLS session, as Chromium negotiated it
+    crashed: bool = False  # the page's renderer crashed
 
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
@@ -220,6 +221,23 @@ class _Seen:
     def fail(self, status: Status, reason: str) -> None:
         if self.status is None:
             self.status, self.reason = status, reason
+
+
+_STALLED = "stalled"  # placeholder: _stall_reason says which stall it was
+_CRASHED = (
+    "the page crashed the browser's renderer (out of memory, or a renderer fault) before it "
+    "could be captured"
+)
+
+
+async def _responsive(page: Page, seconds: float = 2.0) -> bool:
+    """Whether the page's renderer still runs a trivial script: a page spinning in an endless
+    loop never answers."""
+    try:
+        await asyncio.wait_for(page.evaluate("0"), seconds)
+    except (PlaywrightError, TimeoutError):
+        return False
+    return True
 
 
 class Capturer:
@@ -292,11 +310,8 @@ class Capturer:
             await self._log_in(context, seen)
             await asyncio.wait_for(self._visit(context, seen), opts.timeout)
         except TimeoutError:
-            seen.fail(
-                Status.UNAVAILABLE,
-                f"the capture did not finish within {opts.timeout:g} s "
-                "(slow or hanging server, or a page that never settles)",
-            )
+            page = context.pages[0] if context.pages else None
+            seen.fail(Status.UNAVAILABLE, await self._stall_reason(seen, page, opts.timeout))
             await self._salvage(context, seen)
             await self._finish_recording(seen)
         except PlaywrightError as exc:
@@ -383,6 +398,7 @@ class Capturer:
         page.on("popup", lambda popup: seen.spawn(self._close_popup(popup, seen)))
         page.on("download", lambda d: seen.notes.append(f"blocked a download of {d.url}"))
         page.on("response", seen.saw_response)
+        page.on("crash", lambda _page: setattr(seen, "crashed", True))
         context.on("requestfinished", lambda request: self._record(request, seen))
         await self._watch_wire(context, page, seen)
 
@@ -605,6 +621,8 @@ class Capturer:
             )
         except PlaywrightError as exc:
             status, reason = self._explain(exc, seen, allowed)
+            if reason == _STALLED:
+                reason = await self._stall_reason(seen, page, allowed)
             seen.fail(status, reason)
             return
         if response is not None:
@@ -621,13 +639,42 @@ class Capturer:
         failed = next((c for c in seen.gate.connections if c.error), None)
         if failed is not None and failed.host == host_of(seen.requested_url):
             return Status.UNAVAILABLE, f"{failed.host}: {failed.error}"
+        if seen.crashed or "crash" in message.split("\n", 1)[0].lower():
+            return Status.UNAVAILABLE, _CRASHED
         if "Timeout" in type(exc).__name__ or "Timeout" in message.split("\n", 1)[0]:
-            return Status.UNAVAILABLE, f"the server did not deliver the page within {allowed:.0f} s"
+            return Status.UNAVAILABLE, _STALLED
         for code, status, reason in NET_ERRORS:
             if code in message:
                 return status, f"{reason} ({code.rstrip('_')})"
         first_line = message.splitlines()[0] if message else type(exc).__name__
         return Status.UNAVAILABLE, f"the page could not be loaded: {first_line}"
+
+    async def _stall_reason(self, seen: _Seen, page: Page | None, seconds: float) -> str:
+        """Why a page never became ready, as precisely as the evidence shows: a crashed
+        renderer, the byte budget, a renderer frozen by the page's own scripts, a page that
+        arrived but never finished loading, or a server that sent nothing."""
+        if seen.crashed:
+            return _CRASHED
+        gate = seen.gate
+        if gate is not None and gate.over_budget:
+            return (
+                f"the page sent more than the byte budget ({self.options.max_bytes / 1e6:g} MB): "
+                f"loading was stopped after {gate.bytes_in} bytes, before the page was ready"
+            )
+        # The document's response headers reached the browser (TLS handshakes alone say nothing).
+        host = host_of(seen.requested_url)
+        arrived = seen.response is not None or any(host_of(u) == host for u in seen.wire)
+        if not arrived:
+            return f"the server did not deliver the page within {seconds:.0f} s"
+        if page is not None and not page.is_closed() and not await _responsive(page):
+            return (
+                "the page's own scripts froze the browser's renderer (it stopped responding), "
+                f"so the page could not be read within {seconds:.0f} s"
+            )
+        return (
+            f"the server sent the page, but it did not finish loading within {seconds:.0f} s "
+            "(a resource it waits for never came, or a page that never settles)"
+        )
 
     async def _record_response(self, response: Response, seen: _Seen) -> None:
         seen.response = response

@@ -21,7 +21,7 @@ from storage._articles import (
 )
 from storage._auth import AuthRecord, AuthStore
 from storage._blobs import BlobStore
-from storage._home import default_home
+from storage._home import HOME_ENV, default_home
 from storage._ledger import (
     EntryProof,
     Ledger,
@@ -45,6 +45,7 @@ from storage._similar import ImageMatch, query_hashes
 from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
 __all__ = [
+    "HOME_ENV",
     "Archive",
     "ArticleBook",
     "ArticleRecord",

@@ -155,6 +155,8 @@ class Event(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivery_attempts: int = 0
     delivery_error: str | None = Field(default=None, sa_type=sa.String)
+    # When a finished re-check run printed it; None: a run stored it but was stopped before.
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PendingBlob(SQLModel, table=True):

@@ -59,6 +59,7 @@ class EventRecord:
     delivered_at: datetime | None
     delivery_attempts: int
     delivery_error: str | None
+    reported_at: datetime | None = None
 
 
 class Watchlist:
@@ -144,14 +145,28 @@ class Watchlist:
                 stored.append(_event_record(row))
         return stored
 
-    def events(self, post_id: int | None = None, *, undelivered: bool = False) -> list[EventRecord]:
+    def events(
+        self, post_id: int | None = None, *, undelivered: bool = False, unreported: bool = False
+    ) -> list[EventRecord]:
         query = select(Event).order_by(col(Event.detected_at), col(Event.id))
         if post_id is not None:
             query = query.where(col(Event.post_id) == post_id)
         if undelivered:
             query = query.where(col(Event.delivered_at).is_(None))
+        if unreported:
+            query = query.where(col(Event.reported_at).is_(None))
         with storage_errors(self._home), read_session(self._engine) as session:
             return [_event_record(row) for row in session.exec(query).all()]
+
+    def mark_reported(self, event_ids: Sequence[int], reported_at: datetime) -> None:
+        """Record that a finished re-check run printed these events (stdout, exit status)."""
+        if not event_ids:
+            return
+        with storage_errors(self._home), write_session(self._engine) as session:
+            rows = session.exec(select(Event).where(col(Event.id).in_(list(event_ids)))).all()
+            for row in rows:
+                row.reported_at = reported_at
+                session.add(row)
 
     def mark_delivery(
         self, event_ids: Sequence[int], *, delivered_at: datetime | None, error: str | None
@@ -197,4 +212,5 @@ def _event_record(row: Event) -> EventRecord:
         delivered_at=row.delivered_at,
         delivery_attempts=row.delivery_attempts,
         delivery_error=row.delivery_error,
+        reported_at=row.reported_at,
     )

@@ -576,6 +576,13 @@ def spin(request: Request) -> Response:
     )
 
 
+def freeze(request: Request) -> Response:
+    """Freezes the renderer while it parses the page: the document arrives whole, but the page
+    never becomes ready."""
+    script = "<script>for (;;) {}</script>"
+    return html_response(_doc("Page gelée", "<h1>Cette page gèle</h1>" + script + "<p>Fin.</p>"))
+
+
 def build_fixture_web() -> FakeWeb:
     """A fake web holding every fixture (not started)."""
     web = FakeWeb()
@@ -599,6 +606,7 @@ def build_fixture_web() -> FakeWeb:
         ("/popup", popup),
         ("/huge", huge),
         ("/spin", spin),
+        ("/freeze", freeze),
     ):
         web.add_route(ODD, path, handler)
     return web

@@ -191,6 +191,8 @@ def test_hostile_pages_do_not_stall_the_batch(batch: Batch) -> None:
         assert record.status == Status.UNAVAILABLE
         assert "within" in (record.reason or ""), record.reason
         assert (record.finished_at - record.started_at).total_seconds() < 12 + 25
+    assert "did not deliver the page" in (batch.record("odd_hang").reason or "")
+    assert "froze the browser's renderer" in (batch.record("odd_spin").reason or "")
 
 
 def test_screenshots_of_the_same_post_are_perceptually_close(batch: Batch) -> None:

@@ -18,7 +18,7 @@ from archiver.netpolicy import parse_host_map
 from demo import FakeWeb, Request, Response
 from demo import html as html_response
 from demo.images import placeholder_photo
-from tests.fixtureweb import FIXTURE_URLS, HUGE_BYTES
+from tests.fixtureweb import FIXTURE_URLS, HUGE_BYTES, ODD
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,22 @@ def test_byte_budget_stops_a_huge_page(options: CaptureOptions, tmp_path: Path) 
     assert "stopped loading after" in notes(result)
     html = result.artifact(ArtifactKind.HTML)
     assert html is not None and html.size < HUGE_BYTES // 2
+
+
+def test_a_page_that_never_gets_ready_says_why(options: CaptureOptions, tmp_path: Path) -> None:
+    """Signed evidence names the stall as it was: a frozen renderer, the byte budget, a server
+    that sent nothing — never all of them as "the server did not deliver the page"."""
+    short = replace(options, timeout=8)
+    _, frozen = capture_one(f"https://{ODD}/freeze", short, tmp_path / "frozen")
+    assert frozen.status is Status.UNAVAILABLE
+    assert "froze the browser's renderer" in (frozen.reason or ""), frozen.reason
+    _, cut = capture_one(
+        FIXTURE_URLS["odd_huge"], replace(short, max_bytes=200_000), tmp_path / "cut"
+    )
+    assert cut.status is Status.UNAVAILABLE
+    assert "byte budget" in (cut.reason or ""), cut.reason
+    _, silent = capture_one(FIXTURE_URLS["odd_hang"], short, tmp_path / "silent")
+    assert "did not deliver the page" in (silent.reason or ""), silent.reason
 
 
 def test_invalid_certificate_is_refused_unless_insecure(

@@ -135,6 +135,8 @@ def test_private_addresses_are_refused_by_default(cli_env: dict[str, str]) -> No
         (("list", "--limit", "-1"), "--limit must be 1 or more"),
         (("list", "--limit", "0"), "--limit must be 1 or more"),
         (("similar", "no-such-screenshot.png"), "does not exist"),
+        (("article", "add", "draft.md", "--lang", "french!"), "not a language code"),
+        (("link", "--suggest", "7hq3", "--min-score", "5"), "between 0 and 1"),
     ],
 )
 def test_usage_errors_exit_2_with_a_clear_message(

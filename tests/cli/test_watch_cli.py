@@ -18,6 +18,9 @@ from typing import ClassVar
 
 import pytest
 
+import storage
+import watch
+from archiver import CaptureOptions, parse_host_map
 from demo import FakeWeb, Platform, Post, PostState
 from tests.conftest import run_cli
 
@@ -89,8 +92,11 @@ def test_overlapping_runs_one_works_the_other_exits_cleanly(
     assert codes == [0, 5], outputs
     worker = next(o for r, o in zip(runs, outputs, strict=True) if r.returncode == 5)
     idle = next(o for r, o in zip(runs, outputs, strict=True) if r.returncode == 0)
-    assert idle[0] == "" and "already running" in idle[1]
+    [skipped] = [json.loads(line) for line in idle[0].splitlines()]
+    assert skipped["summary"] and skipped["checked"] == 0 and "already running" in idle[1]
     events = [json.loads(line) for line in worker[0].splitlines()]
+    summary = events.pop()  # the last line sums the run up
+    assert (summary["summary"], summary["checked"], summary["events"]) == (True, 2, 1)
     assert [(e["kind"], e["url"]) for e in events] == [("edited", url(EDITED))]
     for event in events:
         assert {"kind", "url", "post_id", "when", "before", "after"} <= event.keys()
@@ -99,8 +105,13 @@ def test_overlapping_runs_one_works_the_other_exits_cleanly(
 
     again = run_cli("recheck", "--all", "--json", env=env)
     assert again.returncode == 0
-    assert [json.loads(line)["kind"] for line in again.stdout.splitlines()] == ["deleted"]
-    assert run_cli("recheck", "--due", "--json", env=env).stdout == ""  # nothing due yet
+    lines = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [line.get("kind") for line in lines] == ["deleted", None] and lines[-1]["summary"]
+    # Nothing due yet: still one valid JSON summary, with nothing checked.
+    [idle_summary] = map(
+        json.loads, run_cli("recheck", "--due", "--json", env=env).stdout.splitlines()
+    )
+    assert (idle_summary["checked"], idle_summary["events"]) == (0, 0)
 
     # Citations now say what re-checks confirmed.
     history = json.loads(run_cli("history", url(GONE), "--json", env=env).stdout)
@@ -236,3 +247,30 @@ def test_no_watch_leaves_posts_already_watched_alone(
 
     assert is_watched(EDITED)  # cited before, still rechecked
     assert not is_watched(fresh)  # first seen in this run
+
+
+def test_changes_stored_by_a_run_stopped_before_reporting_are_reported_next(
+    watched: tuple[FakeWeb, dict[str, str], Path],
+) -> None:
+    web, env, home = watched
+    change(web)
+    # A run that stored its events and was killed before printing them: the re-check itself,
+    # without the command around it.
+    options = CaptureOptions(
+        timeout=20, allow_private=True, insecure=True, host_map=parse_host_map(web.host_map())
+    )
+    with storage.open_archive(home) as archive:
+        posts = archive.watchlist.watched()
+        report = watch.recheck(
+            archive, posts, capture_options=options, options=watch.RecheckOptions()
+        )
+        assert [e.kind for e in report.events] == ["edited"]
+    # Nothing is due now; the next run still reports the change, and cron hears of it.
+    done = run_cli("recheck", "--due", "--json", "--fail-on-change", env=env)
+    assert done.returncode == 5, done.stdout + done.stderr
+    *events, summary = map(json.loads, done.stdout.splitlines())
+    assert [(e["kind"], e["earlier_run"]) for e in events] == [("edited", True)]
+    assert (summary["checked"], summary["earlier_events"]) == (0, 1)
+    # Reported once: the run after that has nothing to say.
+    again = run_cli("recheck", "--due", "--json", "--fail-on-change", env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["earlier_events"] == 0

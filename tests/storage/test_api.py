@@ -10,6 +10,7 @@ import storage
 
 def test_public_names_are_pinned() -> None:
     assert storage.__all__ == [
+        "HOME_ENV",
         "Archive",
         "ArticleBook",
         "ArticleRecord",
