@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from archiver.errors import PostproofError
+from archiver.errors import IntegrityError, PostproofError
 from proof import (
     Checkpoint,
     InstallationKey,
@@ -326,6 +327,7 @@ class Ledger:
         with write_session(self._engine) as session:
             leaves = _leaves(session)
             head = session.exec(select(func.max(CheckpointRow.size))).one() or 0
+            _still_signed(session, head)
             new = len(leaves) > head
             if new:
                 size = len(leaves)
@@ -429,16 +431,23 @@ class Ledger:
         earliest timestamped checkpoint that holds each, with consistency proofs from those to
         the newest. Raises if a capture is not yet in a checkpoint (call :meth:`seal` first)."""
         with read_session(self._engine) as session:
-            entries = session.exec(select(LogEntry).order_by(col(LogEntry.idx))).all()
+            read, unreadable = _read_entries(session)
             checkpoint_rows = session.exec(
                 select(CheckpointRow).order_by(col(CheckpointRow.size))
             ).all()
             stamp_rows = session.exec(select(TimestampRow).order_by(col(TimestampRow.id))).all()
+        if any(u.leaf is None for u in unreadable):
+            raise _damaged(unreadable)  # no proof can be computed without every leaf hash
+        entries = [e for e in read if e is not None]
         if not checkpoint_rows:
             raise PostproofError(
                 "the archive's log has no checkpoint yet", hint="run `postproof timestamp` first"
             )
-        leaves = [bytes.fromhex(e.leaf_hash) for e in entries]
+        stored = {u.idx: u.leaf for u in unreadable}
+        leaves = [
+            bytes.fromhex(e.leaf_hash) if e is not None else stored[i] or b""
+            for i, e in enumerate(read)
+        ]
         head = _checkpoint(checkpoint_rows[-1])
         by_capture = {e.capture_id: e for e in entries}
         stamped_sizes = sorted({row.checkpoint_size for row in stamp_rows})
@@ -446,6 +455,8 @@ class Ledger:
         proofs: list[EntryProof] = []
         for capture_id in capture_ids:
             entry = by_capture.get(capture_id)
+            if entry is None and any(u.capture_id in (capture_id, None) for u in unreadable):
+                raise _damaged(unreadable)  # its own entry is (or may be) the damaged one
             if entry is None or entry.idx >= head.size:
                 raise PostproofError(
                     f"capture {capture_id} is not yet in a signed checkpoint of the log",
@@ -503,7 +514,7 @@ class Ledger:
             )
 
         with read_session(self._engine) as session:
-            entries = session.exec(select(LogEntry).order_by(col(LogEntry.idx))).all()
+            read, unreadable = _read_entries(session)
             captures = {c.id: c for c in session.exec(select(Capture)).all()}
             artifacts: dict[str, list[Artifact]] = {}
             for artifact in session.exec(select(Artifact)).all():
@@ -513,10 +524,25 @@ class Ledger:
             ).all()
             stamp_rows = session.exec(select(TimestampRow).order_by(col(TimestampRow.id))).all()
 
-        check.log_size = len(entries)
+        check.log_size = len(read)
+        pending = iter(unreadable)
         leaves: list[bytes] = []
         logged: set[str] = set()
-        for position, entry in enumerate(entries):
+        for position, entry in enumerate(read):
+            if entry is None:
+                bad = next(pending)
+                if bad.capture_id:
+                    logged.add(bad.capture_id)
+                problem(
+                    "log_entry_unreadable",
+                    f"log entry {bad.idx}"
+                    + (f" (capture {bad.capture_id})" if bad.capture_id else "")
+                    + f" cannot be read: {bad.reason}",
+                    bad.capture_id,
+                )
+                # Its stored leaf hash (when readable) still lets the checkpoints be checked.
+                leaves.append(bad.leaf or b"\0" * 32)
+                continue
             if entry.idx != position:
                 problem(
                     "log_gap",
@@ -623,7 +649,7 @@ class Ledger:
                 check.timestamp_times.append(_time(stamp.gen_time) or "")
 
         if capture_id is not None and check.checkpoint_size:
-            own = next((e for e in entries if e.capture_id == capture_id), None)
+            own = next((e for e in read if e is not None and e.capture_id == capture_id), None)
             size = check.checkpoint_size
             if own is not None and own.idx < size and size in verified_roots:
                 path = inclusion_proof(leaves[:size], own.idx)
@@ -640,8 +666,96 @@ class Ledger:
 
 
 def _leaves(session: Session) -> list[bytes]:
-    hashes = session.exec(select(LogEntry.leaf_hash).order_by(col(LogEntry.idx))).all()
-    return [bytes.fromhex(h) for h in hashes]
+    entries, unreadable = _read_entries(session)
+    if unreadable:
+        raise _damaged(unreadable)
+    return [bytes.fromhex(e.leaf_hash) for e in entries if e is not None]
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    idx: int
+    reason: str
+    leaf: bytes | None  # the stored leaf hash, when that column could still be read
+    capture_id: str | None  # the capture it logs, when that column could still be read
+
+
+def _read_entries(session: Session) -> tuple[list[LogEntry | None], list[_Unreadable]]:
+    """Every log entry in index order; an entry whose bytes were damaged in the database file
+    (text that no longer decodes, a leaf hash that is no longer hex) is reported by index
+    instead of stopping the whole read."""
+    try:
+        entries = list(session.exec(select(LogEntry).order_by(col(LogEntry.idx))).all())
+        for entry in entries:
+            bytes.fromhex(entry.leaf_hash)
+        return list(entries), []
+    except (sa.exc.OperationalError, sa.exc.StatementError, ValueError):
+        pass  # read them one by one, to name each damaged entry
+    read: list[LogEntry | None] = []
+    unreadable: list[_Unreadable] = []
+    for idx in session.exec(select(LogEntry.idx).order_by(col(LogEntry.idx))).all():
+        try:
+            entry = session.exec(select(LogEntry).where(col(LogEntry.idx) == idx)).one()
+            bytes.fromhex(entry.leaf_hash)
+        except (sa.exc.OperationalError, sa.exc.StatementError, ValueError) as exc:
+            unreadable.append(
+                _Unreadable(idx, _why(exc), _stored_leaf(session, idx), _logged(session, idx))
+            )
+            read.append(None)
+            continue
+        read.append(entry)
+    return read, unreadable
+
+
+def _stored_leaf(session: Session, idx: int) -> bytes | None:
+    try:
+        text = session.exec(select(LogEntry.leaf_hash).where(col(LogEntry.idx) == idx)).one()
+        return bytes.fromhex(text)
+    except (sa.exc.OperationalError, sa.exc.StatementError, ValueError):
+        return None
+
+
+def _logged(session: Session, idx: int) -> str | None:
+    try:
+        return session.exec(select(LogEntry.capture_id).where(col(LogEntry.idx) == idx)).one()
+    except (sa.exc.OperationalError, sa.exc.StatementError):
+        return None
+
+
+def _why(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if "decode" in text.lower():
+        column = re.search(r"column '(\w+)'", text)
+        where = f"its {column[1]} " if column else "its text "
+        return f"{where}no longer decodes as UTF-8: bytes of the database file were altered"
+    return f"it cannot be read ({text[:160]})"
+
+
+def _damaged(unreadable: Sequence[_Unreadable]) -> IntegrityError:
+    listed = ", ".join(str(u.idx) for u in unreadable[:10])
+    return IntegrityError(
+        f"the transparency log is damaged: entr{'y' if len(unreadable) == 1 else 'ies'} "
+        f"{listed} cannot be read from the database",
+        hint="run `postproof verify --all` to see every damaged record; nothing was signed",
+    )
+
+
+def _still_signed(session: Session, head: int) -> None:
+    """Refuse to sign over damage: the entries the last checkpoint covers must still hash,
+    from their manifests as stored, to the root it signed."""
+    if not head:
+        return
+    row = session.exec(select(CheckpointRow).where(col(CheckpointRow.size) == head)).one()
+    manifests = session.exec(
+        select(LogEntry.manifest).where(col(LogEntry.idx) < head).order_by(col(LogEntry.idx))
+    ).all()
+    recomputed = [leaf_hash(m.encode("utf-8")) for m in manifests]
+    if len(recomputed) != head or root(recomputed).hex() != row.root_hash:
+        raise IntegrityError(
+            f"the transparency log no longer matches its last signed checkpoint (size {head}): "
+            "an entry was altered or removed, so no new checkpoint is signed over it",
+            hint="run `postproof verify --all` to see what changed",
+        )
 
 
 def _checkpoint(row: CheckpointRow) -> StoredCheckpoint:

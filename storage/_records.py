@@ -18,6 +18,7 @@ ProblemKind = Literal[
     # the transparency log (storage._ledger)
     "log_gap",
     "log_entry_altered",
+    "log_entry_unreadable",
     "signature_invalid",
     "manifest_mismatch",
     "not_logged",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import storage._ledger
+from archiver.errors import IntegrityError
 from proof import (
     NoteVerifier,
     canonical_json,
@@ -145,6 +147,70 @@ def test_an_edited_manifest_is_found(archive: Archive, home: Path) -> None:
     assert "no longer hash to the root signed" in found["log_rewritten"][0]
 
 
+def test_no_checkpoint_is_signed_over_an_edited_entry(archive: Archive, home: Path) -> None:
+    ids = _store(archive, 2)
+    archive.seal()
+    _tamper(
+        home,
+        "DROP TRIGGER log_entries_append_only_update",
+        'UPDATE log_entries SET manifest = replace(manifest, \'"status":"ok"\', '
+        f"'\"status\":\"not_found\"') WHERE capture_id = '{ids[0]}'",
+    )
+    _store(archive, 1)
+    with pytest.raises(IntegrityError, match="no longer matches its last signed checkpoint") as e:
+        archive.seal()
+    assert e.value.exit_code == 4 and "verify --all" in (e.value.hint or "")
+    assert len(archive.ledger.checkpoints()) == 1  # nothing signed over the damage
+
+
+def _flip_a_byte_of(home: Path, capture_id: str) -> None:
+    """Damage a log entry's bytes in the database file itself, as a failing disk would: SQLite's
+    own integrity check still passes."""
+    database = home / "postproof.sqlite3"
+    db = _db(home)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        [manifest] = db.execute(
+            "SELECT manifest FROM log_entries WHERE capture_id = ?", (capture_id,)
+        ).fetchone()
+    finally:
+        db.close()
+    data = bytearray(database.read_bytes())
+    raw = manifest.encode()
+    at = raw.index(capture_id.encode())
+    needle = raw[at - 30 : at + 30]
+    assert data.count(needle) == 1
+    data[data.find(needle) + 5] = 0xFF  # no longer UTF-8
+    database.write_bytes(bytes(data))
+    db = _db(home)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        db.close()
+
+
+def test_a_damaged_log_row_is_named_and_blocks_only_what_it_must(home: Path) -> None:
+    with open_archive(home) as archive:
+        ids = _store(archive, 4)
+        archive.seal()
+    _flip_a_byte_of(home, ids[2])
+    with open_archive(home) as archive:
+        report = archive.verify(tsa_roots=[])
+        [problem] = report.problems
+        assert problem.problem == "log_entry_unreadable" and problem.capture_id == ids[2]
+        assert "log entry 2" in problem.detail and "UTF-8" in problem.detail
+        # The other captures can still be exported with their proofs; the damaged one cannot.
+        assert len(archive.ledger.proofs([ids[0], ids[3]]).entries) == 2
+        with pytest.raises(IntegrityError, match="entry 2 cannot be read"):
+            archive.ledger.proofs([ids[2]])
+        # A capture after the damage is stored, but no checkpoint is signed over the damage.
+        _store(archive, 1)
+        with pytest.raises(IntegrityError, match="entry 2 cannot be read") as e:
+            archive.seal()
+        assert e.value.exit_code == 4
+        assert len(archive.ledger.checkpoints()) == 1
+
+
 def test_a_dropped_log_entry_is_found(archive: Archive, home: Path) -> None:
     ids = _store(archive, 3)
     archive.seal()
@@ -177,10 +243,12 @@ def test_reordered_log_entries_are_found(archive: Archive, home: Path) -> None:
 
 
 def test_a_rewritten_history_is_not_consistent_with_the_earlier_checkpoint(
-    archive: Archive, home: Path
+    archive: Archive, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Someone re-signs the log after changing it: the latest checkpoint matches the new log,
-    but the earlier checkpoint does not, nor is the new one an extension of it."""
+    but the earlier checkpoint does not, nor is the new one an extension of it. (postproof
+    itself refuses to sign over a changed log; the forger runs code without that check.)"""
+    monkeypatch.setattr(storage._ledger, "_still_signed", lambda session, head: None)
     ids = _store(archive, 2)
     archive.seal()
     _tamper(
