@@ -1038,6 +1038,7 @@ def article_json(
         "capture_id": article.capture_id,
         "added_at": isoformat_z(article.added_at),
         "claim_count": article.claim_count,
+        "finished": article.finished_at is not None,
     }
     if claims is not None:
         data["claims"] = [claim_json(c, links) for c in claims]
@@ -1076,6 +1077,10 @@ def article_add(
     title: Annotated[
         str | None, typer.Option("--title", help="Title, when the article has none.")
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Add an article already added once more, as a new one."),
+    ] = False,
     no_capture: Annotated[
         bool, typer.Option("--no-capture", help="Record references without capturing them.")
     ] = False,
@@ -1113,6 +1118,7 @@ def article_add(
             lang=lang,
             title=title,
             capture_references=not no_capture,
+            again=again,
         )
         sealed = seal_run(archive, home) if added.captures else None
     if as_json:
@@ -1167,14 +1173,16 @@ def article_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         err.print("No articles yet: postproof article add URL_OR_FILE")
         return
     table = Table(pad_edge=False)
-    for column in ("id", "added (UTC)", "claims", "title", "source"):
+    for column in ("id", "added (UTC)", "claims", "title", "byline", "source"):
         table.add_column(column, overflow="fold")
     for a in articles:
         table.add_row(
             a.id,
             a.added_at.strftime("%Y-%m-%d %H:%M"),
             str(a.claim_count),
-            esc(a.title or "—"),
+            esc(a.title or "—")
+            + ("" if a.finished_at else " [yellow](unfinished: add it again to finish)[/]"),
+            esc(a.byline or "—"),
             esc(a.source_url or a.source_name or "—"),
         )
     out.print(table)
@@ -2184,7 +2192,7 @@ def demo(
                     f"Demo site serving on 127.0.0.1:{web.port}; demo archive {archive.home} "
                     "(your own archive is not touched)"
                 )
-            added = claims_lib.add_article(archive, story.article_url, options=options)
+            added = claims_lib.add_article(archive, story.article_url, options=options, again=True)
             seen = {c.canonical_url for c in added.captures}
             rest = [
                 u for u in story.post_urls if adapter_for(u).post_ref(u).canonical_url not in seen

@@ -4,6 +4,7 @@ checking, citing and reporting to the archive. The CLI calls these; they hold th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 from collections.abc import Callable, Sequence
@@ -82,11 +83,66 @@ def add_article(
     title: str | None = None,
     capture_references: bool = True,
     on_capture: OnCapture | None = None,
+    again: bool = False,
 ) -> AddedArticle:
     """Read an article (a URL, an HTML, Markdown or text file), store its claims and
     references, capture the social posts it cites, link each claim to the evidence in its own
-    sentence (or, for an embedded post, in the paragraph before it) and check its quotes."""
+    sentence (or, for an embedded post, in the paragraph before it) and check its quotes.
+
+    Adding it again finishes an earlier run that was stopped half-way instead of adding a copy;
+    an article already added in full is refused unless ``again``."""
     made: list[storage.CaptureRecord] = []
+    book = archive.articles
+    path = Path(source).expanduser()
+    if path.is_file():
+        data = _read_file(path)
+        earlier = book.same_source(source_sha256=hashlib.sha256(data).hexdigest())
+    else:
+        earlier = book.same_source(source_url=_article_url(source))
+    unfinished = next((a for a in earlier if a.finished_at is None), None)
+    if unfinished is not None:
+        article_id = unfinished.id
+        log.info("finishing article %s, which an earlier run left half-done", article_id)
+    elif earlier and not again:
+        first = earlier[0]
+        raise UsageError(
+            f"This article was already added, as {first.id} "
+            f"(“{first.title or first.source_url or first.source_name}”, "
+            f"{first.added_at:%Y-%m-%d %H:%M} UTC).",
+            hint=f"See it with: postproof article show {first.id}; to add it once more, "
+            "pass --again.",
+        )
+    else:
+        article_id, page = _record_article(archive, source, options, lang, title, on_capture)
+        if page is not None:
+            made.append(page)
+    references = book.references(article_id)
+    if capture_references:
+        made += _capture_references(archive, references, options, on_capture)
+        references = book.references(article_id)
+    links = _auto_link(archive, article_id, references)
+    for link in links:
+        check_link(archive, link)
+    book.mark_finished(article_id)  # everything this run was asked to do is done
+    return AddedArticle(
+        article=book.get(article_id),
+        claims=book.claims(article_id),
+        references=references,
+        links=book.links(article_id),
+        captures=made,
+    )
+
+
+def _record_article(
+    archive: storage.Archive,
+    source: str,
+    options: CaptureOptions,
+    lang: str | None,
+    title: str | None,
+    on_capture: OnCapture | None,
+) -> tuple[str, storage.CaptureRecord | None]:
+    """Read the article and store it with its claims and references (not yet finished)."""
+    page: storage.CaptureRecord | None = None
     path = Path(source).expanduser()
     if path.is_file():
         data = _read_file(path)
@@ -102,7 +158,6 @@ def add_article(
     else:
         url = _article_url(source)
         page = _capture_all([url], archive, options, on_capture)[0]
-        made.append(page)
         if page.status != Status.OK:
             raise CaptureIncomplete(
                 f"The article page could not be captured ({page.status}): {page.reason}",
@@ -136,21 +191,7 @@ def add_article(
             references=_new_references(parsed, drafts),
         )
     )
-    book = archive.articles
-    references = book.references(article_id)
-    if capture_references:
-        made += _capture_references(archive, references, options, on_capture)
-        references = book.references(article_id)
-    links = _auto_link(archive, article_id, references)
-    for link in links:
-        check_link(archive, link)
-    return AddedArticle(
-        article=book.get(article_id),
-        claims=book.claims(article_id),
-        references=references,
-        links=book.links(article_id),
-        captures=made,
-    )
+    return article_id, page
 
 
 def _read_file(path: Path) -> bytes:

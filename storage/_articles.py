@@ -85,6 +85,7 @@ class ArticleRecord:
     text: str
     added_at: datetime
     claim_count: int
+    finished_at: datetime | None = None  # None: `article add` stopped before finishing it
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,29 @@ class ArticleBook:
             assert row is not None
             return self._article_record(session, row)
 
+    def same_source(
+        self, *, source_url: str | None = None, source_sha256: str | None = None
+    ) -> list[ArticleRecord]:
+        """Articles added before from this URL, or from a file with these bytes; newest first."""
+        query = select(Article).order_by(col(Article.added_at).desc())
+        if source_url is not None:
+            query = query.where(col(Article.source_url) == source_url)
+        elif source_sha256 is not None:
+            query = query.where(
+                col(Article.source_sha256) == source_sha256, col(Article.source_url).is_(None)
+            )
+        else:
+            return []
+        with storage_errors(self._home), read_session(self._engine) as session:
+            return [self._article_record(session, row) for row in session.exec(query).all()]
+
+    def mark_finished(self, article_id: str) -> None:
+        with storage_errors(self._home), write_session(self._engine) as session:
+            row = session.get(Article, article_id)
+            if row is not None and row.finished_at is None:
+                row.finished_at = self._clock()
+                session.add(row)
+
     def all(self) -> list[ArticleRecord]:
         with storage_errors(self._home), read_session(self._engine) as session:
             rows = session.exec(select(Article).order_by(col(Article.added_at).desc())).all()
@@ -290,6 +314,7 @@ class ArticleBook:
             text=row.text,
             added_at=row.added_at,
             claim_count=count,
+            finished_at=row.finished_at,
         )
 
     # -- claims ----------------------------------------------------------------------------

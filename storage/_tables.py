@@ -193,6 +193,8 @@ class Article(SQLModel, table=True):
     lang: str | None = Field(default=None, sa_type=sa.String)
     text: str = Field(sa_type=sa.String)
     added_at: datetime = Field(sa_type=UTCDateTime)
+    # When `article add` had captured and linked all of it; None: a run stopped half-way.
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Claim(SQLModel, table=True):

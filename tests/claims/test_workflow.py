@@ -224,3 +224,37 @@ def test_json_report_lists_claims_in_order_with_their_evidence(
                 "why",
                 "match",
             } <= link.keys()
+
+
+def test_an_article_stopped_half_way_is_finished_by_the_next_add(
+    demo_web: FakeWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = CaptureOptions(
+        timeout=30, allow_private=True, insecure=True, host_map=parse_host_map(demo_web.host_map())
+    )
+    post_url = demo_story().post_urls[0]
+    draft = tmp_path / "draft.md"
+    draft.write_text(
+        f"Camille Royer a refusé l'offre, [selon son message]({post_url}).\n", encoding="utf-8"
+    )
+    with storage.open_archive(tmp_path / "home") as archive:
+
+        def killed(*args: object, **kwargs: object) -> list[storage.CaptureRecord]:
+            raise KeyboardInterrupt  # the process stops while capturing the references
+
+        with monkeypatch.context() as patched:
+            patched.setattr(claims._workflow, "_capture_references", killed)
+            with pytest.raises(KeyboardInterrupt):
+                claims.add_article(archive, str(draft), options=options)
+        [half] = archive.articles.all()
+        assert half.finished_at is None and archive.articles.links(half.id) == []
+
+        finished = claims.add_article(archive, str(draft), options=options)
+        assert finished.article.id == half.id and finished.article.finished_at is not None
+        assert [a.id for a in archive.articles.all()] == [half.id]  # no second copy
+        assert finished.links and finished.captures
+
+        with pytest.raises(UsageError, match="already added, as " + half.id):
+            claims.add_article(archive, str(draft), options=options)
+        copy = claims.add_article(archive, str(draft), options=options, again=True)
+        assert copy.article.id != half.id and len(archive.articles.all()) == 2
