@@ -196,7 +196,7 @@ class Gate:
                     record.bytes_in += len(chunk)
                     self.bytes_in += len(chunk)
                     if self.bytes_in > self.max_bytes:
-                        self._spend_budget()
+                        self.spend_budget()
                         return
                 else:
                     record.bytes_out += len(chunk)
@@ -209,7 +209,7 @@ class Gate:
                 with contextlib.suppress(OSError):
                     sink.write_eof()
 
-    def _spend_budget(self) -> None:
+    def spend_budget(self) -> None:
         """Cut every open connection: the page has had all the bytes it may have."""
         self.over_budget = True
         for writer in list(self._writers):

@@ -105,6 +105,10 @@ class CaptureOptions:
     max_html_chars: int = 16_000_000
     max_text_chars: int = 2_000_000
     max_media_bytes: int = 25_000_000
+    # Bytes the page's responses decompress to, all together: a small gzip can hold gigabytes.
+    max_decoded_bytes: int = 256_000_000
+    # One response body held in memory for the WARC; a larger one is recorded truncated.
+    max_response_bytes: int = 32_000_000
     # The post's videos, all together; counted apart from the page's own ``max_bytes``.
     max_video_bytes: int = 200_000_000
     ready_timeout: float = 15.0
@@ -125,6 +129,7 @@ class CaptureOptions:
             "host_map": {host: str(target) for host, target in sorted(self.host_map.items())},
             "max_screenshot_height": self.max_screenshot_height,
             "max_bytes": self.max_bytes,
+            "max_decoded_bytes": self.max_decoded_bytes,
         }
 
 
@@ -199,6 +204,12 @@ class _Seen:
     wire: dict[str, dict[str, Any]] = field(default_factory=dict)  # URL -> CDP response facts
     tls: dict[str, Any] | None = None  # the page's TLS session, as Chromium negotiated it
     crashed: bool = False  # the page's renderer crashed
+    decoded: dict[str, int] = field(default_factory=dict)  # URL -> bytes after decompression
+    decoded_total: int = 0
+    decoded_over: bool = False  # the page's responses decompressed past the budget
+    request_ids: dict[str, str] = field(default_factory=dict)  # URL -> its latest CDP request id
+    encoded: dict[str, int] = field(default_factory=dict)  # CDP request id -> bytes on the wire
+    body_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
@@ -311,8 +322,12 @@ class Capturer:
             await asyncio.wait_for(self._visit(context, seen), opts.timeout)
         except TimeoutError:
             page = context.pages[0] if context.pages else None
-            seen.fail(Status.UNAVAILABLE, await self._stall_reason(seen, page, opts.timeout))
-            await self._salvage(context, seen)
+            reason = await self._stall_reason(seen, page, opts.timeout)
+            seen.fail(Status.UNAVAILABLE, reason)
+            if "froze" in reason:
+                seen.notes.append("no screenshot could be taken: the page stopped responding")
+            else:  # a frozen renderer paints nothing: no time is spent asking it
+                await self._salvage(context, seen)
             await self._finish_recording(seen)
         except PlaywrightError as exc:
             if self._browser is None or not self._browser.is_connected():
@@ -411,7 +426,11 @@ class Capturer:
             await self._clear_obstacles(page, adapter, seen, deadline)
             await self._bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await self._snapshot(page, adapter, seen, deadline)
+        # The screenshots come before any costly work on the post's images and videos: whatever
+        # those hold, the picture of the page is already kept.
         await self._screenshots(page, seen, deadline)
+        if seen.post is not None and seen.status is Status.OK:
+            await self._media(seen.post, seen, deadline)
         await self._finish_recording(seen)
 
     async def _wait_ready(
@@ -504,10 +523,10 @@ class Capturer:
             request_headers = await request.headers_array()
             response_headers = await response.headers_array()
             truncated = None
-            try:
-                body = b"" if 300 <= response.status < 400 else await response.body()
-            except PlaywrightError:
-                body, truncated = b"", "unspecified"
+            if 300 <= response.status < 400:
+                body = b""
+            else:
+                body, truncated = await self._body(response, seen)
         except PlaywrightError as exc:
             log.debug("could not record %s: %s", request.url, exc)
             return
@@ -534,6 +553,34 @@ class Capturer:
             )
         )
 
+    async def _body(self, response: Response, seen: _Seen) -> tuple[bytes, str | None]:
+        """A response's body, and why it is cut (WARC-Truncated), if it is. Read through the
+        capture's own DevTools session, whose buffer keeps no body over ``max_response_bytes``
+        once decompressed: a compression bomb is never held here, whatever its size on the
+        wire. Two reads at a time, so that the bodies held at once stay few."""
+        request_id = seen.request_ids.get(response.url)
+        async with seen.body_reads:
+            if seen.cdp is None or request_id is None:
+                try:  # no DevTools session: Playwright's own reading
+                    body = await response.body()
+                except PlaywrightError:
+                    return b"", "unspecified"
+            else:
+                try:
+                    answer = await seen.cdp.send(
+                        "Network.getResponseBody", {"requestId": request_id}
+                    )
+                except PlaywrightError:
+                    return b"", "unspecified"
+                text = answer.get("body") or ""
+                body = base64.b64decode(text) if answer.get("base64Encoded") else text.encode()
+                del answer, text
+                if not body and seen.encoded.get(request_id, 0) > 0:
+                    return b"", "length"  # too big once decompressed: the buffer dropped it
+        if len(body) > min(self.options.max_response_bytes, self.options.max_bytes):
+            return b"", "length"
+        return body, None
+
     async def _settle_recording(self, seen: _Seen, deadline: _Deadline) -> None:
         """Let the bodies being read finish (briefly): the adapter reads the post from them."""
         pending = list(seen.recording)
@@ -551,7 +598,15 @@ class Capturer:
         each response, which Playwright's API does not expose."""
         try:
             cdp = await context.new_cdp_session(page)
-            await cdp.send("Network.enable")
+            # This session's buffer is where response bodies are read from (see _body): it keeps
+            # none larger than max_response_bytes once decompressed.
+            await cdp.send(
+                "Network.enable",
+                {
+                    "maxResourceBufferSize": self.options.max_response_bytes,
+                    "maxTotalBufferSize": self.options.max_decoded_bytes,
+                },
+            )
         except PlaywrightError as exc:
             log.debug("no protocol details for this capture: %s", exc)
             return
@@ -567,6 +622,33 @@ class Capturer:
                 }
 
         cdp.on("Network.responseReceived", on_response)
+        urls: dict[str, str] = {}  # CDP request id -> URL
+        limit = self.options.max_decoded_bytes
+
+        def on_request(event: dict[str, Any]) -> None:
+            if len(urls) < 4 * MAX_EXCHANGES:
+                url = (event.get("request") or {}).get("url", "")
+                urls[event.get("requestId", "")] = url
+                seen.request_ids[url] = event.get("requestId", "")
+
+        def on_finished(event: dict[str, Any]) -> None:
+            if len(seen.encoded) < 4 * MAX_EXCHANGES:
+                seen.encoded[event.get("requestId", "")] = int(event.get("encodedDataLength") or 0)
+
+        def on_data(event: dict[str, Any]) -> None:
+            size = int(event.get("dataLength") or 0)
+            seen.decoded_total += size
+            url = urls.get(event.get("requestId", ""))
+            if url:
+                seen.decoded[url] = seen.decoded.get(url, 0) + size
+            if seen.decoded_total > limit and not seen.decoded_over:
+                seen.decoded_over = True
+                if seen.gate is not None:
+                    seen.gate.spend_budget()
+
+        cdp.on("Network.requestWillBeSent", on_request)
+        cdp.on("Network.loadingFinished", on_finished)
+        cdp.on("Network.dataReceived", on_data)
 
     async def _tls_chain(self, seen: _Seen, url: str) -> None:
         """Keep the certificate chain the origin served on the page's own connection (Chromium
@@ -656,6 +738,12 @@ class Capturer:
         if seen.crashed:
             return _CRASHED
         gate = seen.gate
+        if seen.decoded_over:
+            return (
+                "the page's responses decompressed to more than the budget of "
+                f"{self.options.max_decoded_bytes / 1e6:g} MB (a compression bomb?): loading "
+                "was stopped before the page was ready"
+            )
         if gate is not None and gate.over_budget:
             return (
                 f"the page sent more than the byte budget ({self.options.max_bytes / 1e6:g} MB): "
@@ -770,7 +858,6 @@ class Capturer:
                 seen.add(artifact)
             if post is not None:
                 seen.add(_json_artifact(ArtifactKind.POST, post.to_json()))
-                await self._media(post, seen, deadline)
         if seen.status is Status.OK:
             seen.reason = None
 
@@ -789,12 +876,21 @@ class Capturer:
                 if media.kind == "image":
                     seen.notes.append(f"the image {media.url[:200]} was not loaded by the page")
                 continue
-            body = await self._bounded(response.body(), deadline, 15)
-            if body is None or len(body) > self.options.max_media_bytes:
+            decoded = seen.decoded.get(media.url, 0)
+            if decoded > self.options.max_media_bytes:
+                # Known from the browser's own count: the body is never loaded into memory.
+                seen.notes.append(
+                    f"the image {media.url[:200]} is {decoded} bytes once decompressed, over the "
+                    f"{self.options.max_media_bytes / 1e6:g} MB limit; not kept"
+                )
+                continue
+            read = await self._bounded(self._body(response, seen), deadline, 15)
+            body = read[0] if read is not None else None
+            if not body or len(body) > self.options.max_media_bytes:
                 seen.notes.append(f"the image {media.url[:200]} could not be kept")
                 continue
             media_type = response.headers.get("content-type") or "application/octet-stream"
-            phash, dhash = perceptual_hashes(body)
+            phash, dhash = await asyncio.to_thread(perceptual_hashes, body)
             seen.add(
                 Artifact.from_bytes(
                     ArtifactKind.MEDIA,
@@ -929,7 +1025,7 @@ class Capturer:
             30,
         )
         if shot is not None:
-            seen.add(_image_artifact(ArtifactKind.SCREENSHOT, shot))
+            seen.add(await asyncio.to_thread(_image_artifact, ArtifactKind.SCREENSHOT, shot))
         if seen.post is None:
             return
         element = page.locator("[data-postproof-post]").first
@@ -946,7 +1042,11 @@ class Capturer:
                 15,
             )
             if post_shot is not None:
-                seen.add(_image_artifact(ArtifactKind.POST_SCREENSHOT, post_shot))
+                seen.add(
+                    await asyncio.to_thread(
+                        _image_artifact, ArtifactKind.POST_SCREENSHOT, post_shot
+                    )
+                )
         elif seen.post is not None and not any("screenshot of the post" in n for n in seen.notes):
             seen.notes.append(
                 "no element of the page was identified as the post; no screenshot of the post "
@@ -1005,7 +1105,12 @@ class Capturer:
             for c in seen.gate.connections:
                 if c.blocked:
                     seen.notes.append(f"blocked a connection to {c.host}:{c.port}: {c.blocked}")
-            if seen.gate.over_budget:
+            if seen.decoded_over:
+                seen.notes.append(
+                    f"stopped loading: the page's responses decompressed to more than "
+                    f"{opts.max_decoded_bytes} bytes ({seen.gate.bytes_in} bytes on the wire)"
+                )
+            elif seen.gate.over_budget:
                 seen.notes.append(
                     f"stopped loading after {seen.gate.bytes_in} bytes (budget {opts.max_bytes})"
                 )

@@ -16,6 +16,9 @@ Conventions of ``EXPECTED``:
 
 from __future__ import annotations
 
+import functools
+import gzip
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -583,6 +586,25 @@ def freeze(request: Request) -> Response:
     return html_response(_doc("Page gelée", "<h1>Cette page gèle</h1>" + script + "<p>Fin.</p>"))
 
 
+BOMB_BYTES = int(os.environ.get("BOMB_BYTES", "40000000"))  # what each bomb image decompresses to
+
+
+@functools.cache
+def _bomb() -> bytes:
+    return gzip.compress(bytes(BOMB_BYTES), compresslevel=9)  # about 40 KB on the wire
+
+
+def bombs(request: Request) -> Response:
+    """A page of images that are gzip bombs: a few KB each on the wire, 40 MB once decoded."""
+    count = int(request.query.get("n", "20"))
+    images = "".join(f'<img src="/bomb/{n}.png" width="40" height="40">' for n in range(count))
+    return html_response(_doc("Bombes", "<h1>Une page piégée</h1>" + images))
+
+
+def bomb(request: Request) -> Response:
+    return Response(200, _bomb(), "image/png", (("Content-Encoding", "gzip"),))
+
+
 def build_fixture_web() -> FakeWeb:
     """A fake web holding every fixture (not started)."""
     web = FakeWeb()
@@ -607,6 +629,8 @@ def build_fixture_web() -> FakeWeb:
         ("/huge", huge),
         ("/spin", spin),
         ("/freeze", freeze),
+        ("/bombs", bombs),
+        (r"/bomb/\d+\.png", bomb),
     ):
         web.add_route(ODD, path, handler)
     return web

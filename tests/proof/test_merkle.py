@@ -82,6 +82,7 @@ def test_public_api_is_pinned() -> None:
         "ParsedNote",
         "TimestampError",
         "TimestampToken",
+        "TimestampUntrusted",
         "TsaUnreachable",
         "VerifiedNote",
         "WaczBundle",

@@ -1,0 +1,62 @@
+"""Hostile pages mixed with normal posts, at concurrency 2: every capture ends within its
+timeout plus 10 s, every normal post is ok with its screenshots, and postproof's own process
+stays within a bounded memory (measured in a process of its own) whatever the pages send."""
+
+from __future__ import annotations
+
+import json
+import resource
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from archiver.imaging import MAX_HASH_PIXELS, perceptual_hashes
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Stated in the README: one capture run's own process, whatever a page sends.
+PEAK_RSS_BOUND = 400_000_000
+
+
+def test_a_hostile_batch_ends_in_time_with_bounded_memory() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.archiver.hostile_batch"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    # 80 images that decompress to 40 MB each (3.2 GB) were on the pages.
+    assert report["peak_rss"] < PEAK_RSS_BOUND, report["peak_rss"]
+    for capture in report["captures"]:
+        assert capture["seconds"] <= report["timeout"] + 10, capture
+        if capture["normal"]:
+            assert capture["status"] == "ok", capture
+            assert capture["screenshot"] and capture["post_screenshot"], capture
+    bombs = [c for c in report["captures"] if "/bombs" in c["url"]]
+    assert bombs and all(c["status"] == "ok" and c["screenshot"] for c in bombs), bombs
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares a huge image: decoding it would take gigabytes."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    body = struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    idat = zlib.compress(b"\0" * 1024)
+    data = b"IDAT" + idat
+    tail = struct.pack(">I", len(idat)) + data + struct.pack(">I", zlib.crc32(data))
+    return b"\x89PNG\r\n\x1a\n" + body + tail
+
+
+def test_an_image_with_too_many_pixels_is_never_decoded() -> None:
+    started = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert perceptual_hashes(_png_header(13_000, 13_000)) == (None, None)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - started < 50_000  # KB
+    assert MAX_HASH_PIXELS < 13_000 * 13_000
