@@ -23,7 +23,6 @@ HOSTILE = (
     FIXTURE_URLS["odd_hang"],
     FIXTURE_URLS["odd_spin"],
     FIXTURE_URLS["odd_dialogs"],
-    FIXTURE_URLS["odd_huge"],
     f"https://{ODD}/bombs?n=20",
 )
 
