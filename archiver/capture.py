@@ -204,6 +204,7 @@ class _Seen:
     wire: dict[str, dict[str, Any]] = field(default_factory=dict)  # URL -> CDP response facts
     tls: dict[str, Any] | None = None  # the page's TLS session, as Chromium negotiated it
     crashed: bool = False  # the page's renderer crashed
+    frozen: bool = False  # the page's renderer stopped answering
     decoded: dict[str, int] = field(default_factory=dict)  # URL -> bytes after decompression
     decoded_total: int = 0
     decoded_over: bool = False  # the page's responses decompressed past the budget
@@ -324,7 +325,7 @@ class Capturer:
             page = context.pages[0] if context.pages else None
             reason = await self._stall_reason(seen, page, opts.timeout)
             seen.fail(Status.UNAVAILABLE, reason)
-            if "froze" in reason:
+            if seen.frozen:
                 seen.notes.append("no screenshot could be taken: the page stopped responding")
             else:  # a frozen renderer paints nothing: no time is spent asking it
                 await self._salvage(context, seen)
@@ -755,6 +756,7 @@ class Capturer:
         if not arrived:
             return f"the server did not deliver the page within {seconds:.0f} s"
         if page is not None and not page.is_closed() and not await _responsive(page):
+            seen.frozen = True
             return (
                 "the page's own scripts froze the browser's renderer (it stopped responding), "
                 f"so the page could not be read within {seconds:.0f} s"

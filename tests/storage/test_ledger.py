@@ -69,6 +69,16 @@ def _tamper(home: Path, *statements: str) -> None:
         db.close()
 
 
+def _edit_manifest(home: Path, capture_id: str) -> None:
+    """Rewrite a logged manifest in place: the capture's status becomes "not_found"."""
+    _tamper(
+        home,
+        "DROP TRIGGER log_entries_append_only_update",
+        'UPDATE log_entries SET manifest = replace(manifest, \'"status":"ok"\', '
+        f"'\"status\":\"not_found\"') WHERE capture_id = '{capture_id}'",
+    )
+
+
 def _codes(archive: Archive, roots: list[bytes] | None = None) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for problem in archive.verify(tsa_roots=roots or []).problems:
@@ -134,12 +144,7 @@ def test_seal_signs_a_checkpoint_only_when_the_log_grew(archive: Archive) -> Non
 def test_an_edited_manifest_is_found(archive: Archive, home: Path) -> None:
     ids = _store(archive, 2)
     archive.seal()
-    _tamper(
-        home,
-        "DROP TRIGGER log_entries_append_only_update",
-        'UPDATE log_entries SET manifest = replace(manifest, \'"status":"ok"\', '
-        f"'\"status\":\"not_found\"') WHERE capture_id = '{ids[1]}'",
-    )
+    _edit_manifest(home, ids[1])
     found = _codes(archive)
     assert "manifest no longer hashes" in found["log_entry_altered"][0]
     assert "signature does not verify" in found["signature_invalid"][0]
@@ -150,12 +155,7 @@ def test_an_edited_manifest_is_found(archive: Archive, home: Path) -> None:
 def test_no_checkpoint_is_signed_over_an_edited_entry(archive: Archive, home: Path) -> None:
     ids = _store(archive, 2)
     archive.seal()
-    _tamper(
-        home,
-        "DROP TRIGGER log_entries_append_only_update",
-        'UPDATE log_entries SET manifest = replace(manifest, \'"status":"ok"\', '
-        f"'\"status\":\"not_found\"') WHERE capture_id = '{ids[0]}'",
-    )
+    _edit_manifest(home, ids[0])
     _store(archive, 1)
     with pytest.raises(IntegrityError, match="no longer matches its last signed checkpoint") as e:
         archive.seal()
