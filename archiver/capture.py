@@ -560,6 +560,11 @@ class Capturer:
         once decompressed: a compression bomb is never held here, whatever its size on the
         wire. Two reads at a time, so that the bodies held at once stay few."""
         request_id = seen.request_ids.get(response.url)
+        limit = min(self.options.max_response_bytes, self.options.max_bytes)
+        if seen.decoded.get(response.url, 0) > limit:
+            # Known too big from the bytes Chromium reported as they arrived: not read at all
+            # (Chromium may still answer from its memory cache, whole).
+            return b"", "length"
         async with seen.body_reads:
             if seen.cdp is None or request_id is None:
                 try:  # no DevTools session: Playwright's own reading
@@ -578,7 +583,7 @@ class Capturer:
                 del answer, text
                 if not body and seen.encoded.get(request_id, 0) > 0:
                     return b"", "length"  # too big once decompressed: the buffer dropped it
-        if len(body) > min(self.options.max_response_bytes, self.options.max_bytes):
+        if len(body) > limit:
             return b"", "length"
         return body, None
 
