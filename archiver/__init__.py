@@ -1,37 +1,76 @@
 """Capture: a real browser, platform adapters, hashes. Never imports ``storage``."""
 
-from archiver.capture import (
-    CaptureOptions,
-    Capturer,
-    ContextCapture,
-    capture_many,
-    default_concurrency,
-    tool_version,
-)
-from archiver.errors import (
-    BrowserCrashed,
-    BrowserNotFound,
-    CaptureIncomplete,
-    IntegrityError,
-    PostproofError,
-    StorageError,
-    UsageError,
-)
-from archiver.models import (
-    Artifact,
-    ArtifactKind,
-    CaptureResult,
-    CaptureSink,
-    Media,
-    PostFields,
-    Provenance,
-    Status,
-    isoformat_z,
-    utcnow,
-)
-from archiver.netpolicy import HostTarget, parse_host_map
-from archiver.platforms import ADAPTERS, adapter_for
-from archiver.urls import parse_url
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archiver.capture import (
+        CaptureOptions,
+        Capturer,
+        ContextCapture,
+        capture_many,
+        default_concurrency,
+        tool_version,
+    )
+    from archiver.errors import (
+        BrowserCrashed,
+        BrowserNotFound,
+        CaptureIncomplete,
+        IntegrityError,
+        PostproofError,
+        StorageError,
+        UsageError,
+    )
+    from archiver.models import (
+        Artifact,
+        ArtifactKind,
+        CaptureResult,
+        CaptureSink,
+        Media,
+        PostFields,
+        Provenance,
+        Status,
+        isoformat_z,
+        utcnow,
+    )
+    from archiver.netpolicy import HostTarget, parse_host_map
+    from archiver.platforms import ADAPTERS, adapter_for
+    from archiver.urls import parse_url
+
+# What each name is imported from, on first use (PEP 562): importing the package costs
+# nothing until a name is asked for.
+_EXPORTS = {
+    "CaptureOptions": "archiver.capture",
+    "Capturer": "archiver.capture",
+    "ContextCapture": "archiver.capture",
+    "capture_many": "archiver.capture",
+    "default_concurrency": "archiver.capture",
+    "tool_version": "archiver.capture",
+    "BrowserCrashed": "archiver.errors",
+    "BrowserNotFound": "archiver.errors",
+    "CaptureIncomplete": "archiver.errors",
+    "IntegrityError": "archiver.errors",
+    "PostproofError": "archiver.errors",
+    "StorageError": "archiver.errors",
+    "UsageError": "archiver.errors",
+    "Artifact": "archiver.models",
+    "ArtifactKind": "archiver.models",
+    "CaptureResult": "archiver.models",
+    "CaptureSink": "archiver.models",
+    "Media": "archiver.models",
+    "PostFields": "archiver.models",
+    "Provenance": "archiver.models",
+    "Status": "archiver.models",
+    "isoformat_z": "archiver.models",
+    "utcnow": "archiver.models",
+    "HostTarget": "archiver.netpolicy",
+    "parse_host_map": "archiver.netpolicy",
+    "ADAPTERS": "archiver.platforms",
+    "adapter_for": "archiver.platforms",
+    "parse_url": "archiver.urls",
+}
 
 __all__ = [
     "ADAPTERS",
@@ -63,3 +102,16 @@ __all__ = [
     "tool_version",
     "utcnow",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

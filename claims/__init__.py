@@ -4,20 +4,43 @@ it, quotes checked against the evidence (including text inside images), citation
 Uses ``storage`` and ``archiver``; neither imports this package.
 """
 
-from claims._workflow import (
-    AddedArticle,
-    PostStatus,
-    accept_suggestion,
-    add_article,
-    build_report,
-    check_link,
-    cite,
-    link_claim,
-    manual_claim,
-    post_status,
-    suggest_links,
-    write_report,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claims._workflow import (
+        AddedArticle,
+        PostStatus,
+        accept_suggestion,
+        add_article,
+        build_report,
+        check_link,
+        cite,
+        link_claim,
+        manual_claim,
+        post_status,
+        suggest_links,
+        write_report,
+    )
+
+# What each name is imported from, on first use (PEP 562): importing the package costs
+# nothing until a name is asked for.
+_EXPORTS = {
+    "AddedArticle": "claims._workflow",
+    "PostStatus": "claims._workflow",
+    "accept_suggestion": "claims._workflow",
+    "add_article": "claims._workflow",
+    "build_report": "claims._workflow",
+    "check_link": "claims._workflow",
+    "cite": "claims._workflow",
+    "link_claim": "claims._workflow",
+    "manual_claim": "claims._workflow",
+    "post_status": "claims._workflow",
+    "suggest_links": "claims._workflow",
+    "write_report": "claims._workflow",
+}
 
 __all__ = [
     "AddedArticle",
@@ -33,3 +56,16 @@ __all__ = [
     "suggest_links",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

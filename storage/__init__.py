@@ -7,42 +7,90 @@ or written, ``IntegrityError`` when stored evidence does not match its hashes, `
 for an unknown or ambiguous capture id.
 """
 
-from storage._archive import Archive, open_archive
-from storage._articles import (
-    ArticleBook,
-    ArticleRecord,
-    ClaimRecord,
-    LinkRecord,
-    NewArticle,
-    NewClaim,
-    NewReference,
-    QuoteCheckRecord,
-    ReferenceRecord,
-)
-from storage._auth import AuthRecord, AuthStore
-from storage._blobs import BlobStore
-from storage._home import HOME_ENV, default_home
-from storage._ledger import (
-    EntryProof,
-    Ledger,
-    LedgerProofs,
-    SealReport,
-    StoredCheckpoint,
-    StoredTimestamp,
-    TimestampInfo,
-    log_origin,
-    manifest_for,
-)
-from storage._records import (
-    ArtifactRecord,
-    CaptureRecord,
-    ProblemKind,
-    RecoveryReport,
-    VerifyProblem,
-    VerifyReport,
-)
-from storage._similar import ImageMatch, query_hashes
-from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage._archive import Archive, open_archive
+    from storage._articles import (
+        ArticleBook,
+        ArticleRecord,
+        ClaimRecord,
+        LinkRecord,
+        NewArticle,
+        NewClaim,
+        NewReference,
+        QuoteCheckRecord,
+        ReferenceRecord,
+    )
+    from storage._auth import AuthRecord, AuthStore
+    from storage._blobs import BlobStore
+    from storage._home import HOME_ENV, default_home
+    from storage._ledger import (
+        EntryProof,
+        Ledger,
+        LedgerProofs,
+        SealReport,
+        StoredCheckpoint,
+        StoredTimestamp,
+        TimestampInfo,
+        log_origin,
+        manifest_for,
+    )
+    from storage._records import (
+        ArtifactRecord,
+        CaptureRecord,
+        ProblemKind,
+        RecoveryReport,
+        VerifyProblem,
+        VerifyReport,
+    )
+    from storage._similar import ImageMatch, query_hashes
+    from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
+
+# What each name is imported from, on first use (PEP 562): importing the package costs
+# nothing until a name is asked for.
+_EXPORTS = {
+    "Archive": "storage._archive",
+    "open_archive": "storage._archive",
+    "ArticleBook": "storage._articles",
+    "ArticleRecord": "storage._articles",
+    "ClaimRecord": "storage._articles",
+    "LinkRecord": "storage._articles",
+    "NewArticle": "storage._articles",
+    "NewClaim": "storage._articles",
+    "NewReference": "storage._articles",
+    "QuoteCheckRecord": "storage._articles",
+    "ReferenceRecord": "storage._articles",
+    "AuthRecord": "storage._auth",
+    "AuthStore": "storage._auth",
+    "BlobStore": "storage._blobs",
+    "HOME_ENV": "storage._home",
+    "default_home": "storage._home",
+    "EntryProof": "storage._ledger",
+    "Ledger": "storage._ledger",
+    "LedgerProofs": "storage._ledger",
+    "SealReport": "storage._ledger",
+    "StoredCheckpoint": "storage._ledger",
+    "StoredTimestamp": "storage._ledger",
+    "TimestampInfo": "storage._ledger",
+    "log_origin": "storage._ledger",
+    "manifest_for": "storage._ledger",
+    "ArtifactRecord": "storage._records",
+    "CaptureRecord": "storage._records",
+    "ProblemKind": "storage._records",
+    "RecoveryReport": "storage._records",
+    "VerifyProblem": "storage._records",
+    "VerifyReport": "storage._records",
+    "ImageMatch": "storage._similar",
+    "query_hashes": "storage._similar",
+    "EventRecord": "storage._watchlist",
+    "NewEvent": "storage._watchlist",
+    "PostRecord": "storage._watchlist",
+    "Watchlist": "storage._watchlist",
+}
 
 __all__ = [
     "HOME_ENV",
@@ -83,3 +131,16 @@ __all__ = [
     "open_archive",
     "query_hashes",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -4,28 +4,69 @@ both captures as evidence, alerts, and the crontab entry that runs it all.
 Uses ``storage`` and ``archiver``; neither imports this package.
 """
 
-from watch._cron import CronEntry, parse_every
-from watch._cron import install as install_schedule
-from watch._cron import remove as remove_schedule
-from watch._cron import show as show_schedule
-from watch._detect import compare, normalize_text, render_diff, word_diff
-from watch._imagediff import Box, side_by_side
-from watch._recheck import (
-    DEFAULT_INTERVALS,
-    AlreadyRunning,
-    RecheckOptions,
-    RecheckReport,
-    assess,
-    event_json,
-    parse_intervals,
-    recheck,
-    recheck_lock,
-    schedule,
-    select_posts,
-    snapshot,
-)
-from watch._webhook import DeliveryResult, deliver, slack_payload
-from watch.models import Change, EventKind, MediaSnapshot, PostSnapshot
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from watch._cron import CronEntry, parse_every
+    from watch._cron import install as install_schedule
+    from watch._cron import remove as remove_schedule
+    from watch._cron import show as show_schedule
+    from watch._detect import compare, normalize_text, render_diff, word_diff
+    from watch._imagediff import Box, side_by_side
+    from watch._recheck import (
+        DEFAULT_INTERVALS,
+        AlreadyRunning,
+        RecheckOptions,
+        RecheckReport,
+        assess,
+        event_json,
+        parse_intervals,
+        recheck,
+        recheck_lock,
+        schedule,
+        select_posts,
+        snapshot,
+    )
+    from watch._webhook import DeliveryResult, deliver, slack_payload
+    from watch.models import Change, EventKind, MediaSnapshot, PostSnapshot
+
+# What each name is imported from, on first use (PEP 562): importing the package costs
+# nothing until a name is asked for.
+_EXPORTS = {
+    "CronEntry": "watch._cron",
+    "parse_every": "watch._cron",
+    "install_schedule": "watch._cron",
+    "remove_schedule": "watch._cron",
+    "show_schedule": "watch._cron",
+    "compare": "watch._detect",
+    "normalize_text": "watch._detect",
+    "render_diff": "watch._detect",
+    "word_diff": "watch._detect",
+    "Box": "watch._imagediff",
+    "side_by_side": "watch._imagediff",
+    "DEFAULT_INTERVALS": "watch._recheck",
+    "AlreadyRunning": "watch._recheck",
+    "RecheckOptions": "watch._recheck",
+    "RecheckReport": "watch._recheck",
+    "assess": "watch._recheck",
+    "event_json": "watch._recheck",
+    "parse_intervals": "watch._recheck",
+    "recheck": "watch._recheck",
+    "recheck_lock": "watch._recheck",
+    "schedule": "watch._recheck",
+    "select_posts": "watch._recheck",
+    "snapshot": "watch._recheck",
+    "DeliveryResult": "watch._webhook",
+    "deliver": "watch._webhook",
+    "slack_payload": "watch._webhook",
+    "Change": "watch.models",
+    "EventKind": "watch.models",
+    "MediaSnapshot": "watch.models",
+    "PostSnapshot": "watch.models",
+}
 
 __all__ = [
     "DEFAULT_INTERVALS",
@@ -59,3 +100,16 @@ __all__ = [
     "snapshot",
     "word_diff",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
