@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import warnings
 
-import imagehash
 from PIL import Image, UnidentifiedImageError
 
 # Hashing needs a 32x32 picture: an image with more pixels than this is not decoded at all
@@ -32,4 +31,6 @@ def perceptual_hashes(data: bytes) -> tuple[str | None, str | None]:
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None, None
+    import imagehash  # numpy with it: loaded when an image is hashed, not on start-up
+
     return str(imagehash.phash(rgb)), str(imagehash.dhash(rgb))

@@ -42,8 +42,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -61,6 +61,9 @@ from rfc3161_client import (
 )
 
 from archiver.errors import PostproofError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
 
 ENV_TSA_URLS = "POSTPROOF_TSA_URLS"
 QUERY_TYPE = "application/timestamp-query"
@@ -400,6 +403,8 @@ def openssl_verify_command(
 
 def _post(query: bytes, tsa_url: str, *, timeout: float, client: httpx.Client | None) -> bytes:
     """POST ``query``; the one place httpx errors become postproof errors."""
+    import httpx  # loaded when a timestamp is asked for, not on start-up
+
     try:
         if client is None:
             with httpx.Client(timeout=timeout) as own:

@@ -4,6 +4,7 @@ become :class:`archiver.errors.StorageError`."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,11 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
@@ -81,14 +77,17 @@ def read_session(engine: sa.Engine) -> Iterator[Session]:
 def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
     """Bring the schema to the newest revision. A file lock keeps two processes that start at
     the same time from both migrating; the cheap read-only check lets the common case (already
-    at head) pass without waiting for a busy writer."""
+    at head) pass without waiting for a busy writer, and without loading Alembic."""
+    known, head = known_revisions()
+    if _current_revision(engine, known) == head:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if _current_revision(engine, config) == head:
-        return
     with _locks.exclusive(lock_path):
-        if _current_revision(engine, config) == head:
+        if _current_revision(engine, known) == head:
             return
         with writer(engine).begin() as connection:
             config.attributes["connection"] = connection
@@ -96,23 +95,37 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
             command.upgrade(config, "head")
 
 
-def _current_revision(engine: sa.Engine, config: Config) -> str | None:
+_REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(?:\"([^\"]*)\"|None)", re.MULTILINE)
+
+
+def known_revisions() -> tuple[frozenset[str], str]:
+    """Every schema revision this version knows, and the newest: read from the migration
+    scripts' ``revision``/``down_revision`` lines (Alembic, which imports them all, is loaded
+    only to migrate; a test holds this equal to Alembic's own reading)."""
+    revisions: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = {bool(m[1]): m[2] for m in _REVISION.finditer(script.read_text(encoding="utf-8"))}
+        if found.get(False):
+            revisions[found[False]] = found.get(True)
+    parents = {parent for parent in revisions.values() if parent}
+    heads = [revision for revision in revisions if revision not in parents]
+    if len(heads) != 1:
+        raise StorageError(f"the migration scripts have {len(heads)} heads: {sorted(heads)}")
+    return frozenset(revisions), heads[0]
+
+
+def _current_revision(engine: sa.Engine, known: frozenset[str]) -> str | None:
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    if current is not None and _is_unknown(config, current):
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if current is not None and current not in known:
         raise StorageError(
             f"the archive database is at schema revision {current!r}, "
             "which this version of postproof does not know",
             hint="it was written by a newer postproof: upgrade postproof",
         )
     return current
-
-
-def _is_unknown(config: Config, revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(config).get_revision(revision) is None
-    except CommandError:
-        return True
 
 
 @contextmanager

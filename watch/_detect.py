@@ -15,8 +15,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-import imagehash
-
 from watch.models import Change, EventKind, MediaSnapshot, PostSnapshot
 
 # Invisible characters that vary between renderings of the same words: zero-width spaces and
@@ -327,6 +325,8 @@ def _distance(a: MediaSnapshot, b: MediaSnapshot) -> int | None:
 def _hash_distance(a: str | None, b: str | None) -> int | None:
     if not a or not b:
         return None
+    import imagehash  # numpy with it: loaded only to compare images
+
     try:
         return int(imagehash.hex_to_hash(a) - imagehash.hex_to_hash(b))
     except (ValueError, TypeError):  # not hex, or hashes of different sizes: not comparable

@@ -3,13 +3,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from storage import Archive
-from storage._database import MIGRATIONS_DIR, create_archive_engine
+from archiver.errors import StorageError
+from storage import Archive, open_archive
+from storage._database import MIGRATIONS_DIR, create_archive_engine, known_revisions
 from storage._tables import METADATA
 
 
@@ -33,3 +35,23 @@ def test_the_archive_is_at_the_head_revision(archive: Archive, home: Path) -> No
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         db.close()
+
+
+def test_the_quick_revision_reading_agrees_with_alembic() -> None:
+    """Opening an archive reads the revisions without Alembic; Alembic must read the same."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    known, head = known_revisions()
+    assert head == scripts.get_current_head()
+    assert known == {script.revision for script in scripts.walk_revisions()}
+
+
+def test_an_archive_from_a_newer_version_is_refused(archive: Archive, home: Path) -> None:
+    archive.close()
+    db = sqlite3.connect(home / "postproof.sqlite3")
+    with db:
+        db.execute("UPDATE alembic_version SET version_num = '9999'")
+    db.close()
+    with pytest.raises(StorageError, match="'9999'"):
+        open_archive(home)
