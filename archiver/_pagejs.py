@@ -141,3 +141,42 @@ SCROLL_STEP_JS = """
 """
 
 SCROLL_TOP_JS = "() => window.scrollTo(0, 0)"
+
+# Replace known secret values (a logged-in session's cookies echoed by the page) in the live
+# page, before it is recorded or photographed: text, attributes, form values, open shadow roots.
+# Returns how many were replaced.
+SCRUB_JS = r"""
+([secrets, marker]) => {
+  let count = 0;
+  const scrub = (text) => {
+    if (typeof text !== 'string' || !text) return text;
+    for (const s of secrets) {
+      if (text.includes(s)) { count += text.split(s).length - 1; text = text.split(s).join(marker); }
+    }
+    return text;
+  };
+  const visit = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT | NodeFilter.SHOW_COMMENT);
+    for (let node = walker.currentNode; node; node = walker.nextNode()) {
+      if (node.nodeType !== Node.ELEMENT_NODE) {
+        const clean = scrub(node.nodeValue);
+        if (clean !== node.nodeValue) node.nodeValue = clean;
+        continue;
+      }
+      for (const attr of [...node.attributes]) {
+        const clean = scrub(attr.value);
+        if (clean !== attr.value) node.setAttribute(attr.name, clean);
+      }
+      if ('value' in node && typeof node.value === 'string') {
+        const clean = scrub(node.value);
+        if (clean !== node.value) node.value = clean;
+      }
+      if (node.shadowRoot) visit(node.shadowRoot);
+    }
+  };
+  visit(document.documentElement || document);
+  const title = scrub(document.title);
+  if (title !== document.title) document.title = title;
+  return count;
+}
+"""

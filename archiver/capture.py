@@ -43,6 +43,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from archiver import _pagejs
 from archiver._auth import Cookie, cookies_for_url_host, redact_headers
 from archiver._gate import Gate
+from archiver._secrets import MARKER, Scrubber
 from archiver._video import DownloadFailed, VideoDownload, download_video, keyframes_or_reason
 from archiver._warc import Exchange, build_warc
 from archiver.browser import BrowserChoice, launch
@@ -211,6 +212,7 @@ class _Seen:
     request_ids: dict[str, str] = field(default_factory=dict)  # URL -> its latest CDP request id
     encoded: dict[str, int] = field(default_factory=dict)  # CDP request id -> bytes on the wire
     body_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    scrubber: Scrubber = field(default_factory=Scrubber)  # a logged-in session's secret values
 
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
 
@@ -336,6 +338,8 @@ class Capturer:
                 raise self._crashed(exc) from exc
             seen.fail(Status.UNAVAILABLE, f"the page broke off: {exc.message.splitlines()[0]}")
         finally:
+            if seen.scrubber:  # logged in: what the session holds now is secret too
+                await self._session_secrets(context, seen)
             try:
                 await asyncio.wait_for(context.close(), 10)
             except (PlaywrightError, TimeoutError) as exc:
@@ -345,6 +349,8 @@ class Capturer:
 
     async def _with_warc(self, seen: _Seen) -> CaptureResult:
         """The capture's result, with its WARC: the traffic and every evidence artifact."""
+        if seen.scrubber:
+            _scrub_recorded(seen)
         result = self._result(seen)
         page_url = seen.final_url or seen.requested_url
         warc = await asyncio.to_thread(
@@ -374,11 +380,34 @@ class Capturer:
         if not jar:
             return
         await context.add_cookies(jar)  # type: ignore[arg-type]
+        seen.scrubber.add(str(c["value"]) for c in jar)
         domains = sorted({str(c["domain"]).lstrip(".") for c in jar})
         seen.notes.append(
             f"captured logged in, with {len(jar)} cookie(s) imported for {', '.join(domains)} "
             "(cookie values are not recorded)"
         )
+
+    @staticmethod
+    async def _session_secrets(context: BrowserContext, seen: _Seen) -> None:
+        try:
+            cookies = await asyncio.wait_for(context.cookies(), 5)
+        except (PlaywrightError, TimeoutError) as exc:
+            log.debug("could not read the session's cookies: %s", exc)
+            return
+        seen.scrubber.add(str(c.get("value") or "") for c in cookies)
+
+    async def _scrub_page(self, page: Page, seen: _Seen, deadline: _Deadline) -> bool:
+        """Replace the session's secret values in the live page before it is recorded or
+        photographed. False when the page could not be asked (then it is not photographed)."""
+        if not seen.scrubber:
+            return True
+        count = await self._bounded(
+            page.evaluate(_pagejs.SCRUB_JS, [list(seen.scrubber.secrets), MARKER]), deadline, 5
+        )
+        if count is None:
+            return False
+        seen.scrubber.replaced += int(count)
+        return True
 
     @staticmethod
     def _crashed(exc: PlaywrightError) -> BrowserCrashed:
@@ -811,6 +840,7 @@ class Capturer:
         self, page: Page, adapter: Adapter, seen: _Seen, deadline: _Deadline
     ) -> None:
         opts = self.options
+        await self._scrub_page(page, seen, deadline)
         html_chars = await self._bounded(page.evaluate(_pagejs.HTML_LENGTH_JS), deadline, 10)
         if html_chars is not None and html_chars > opts.max_html_chars:
             seen.notes.append(
@@ -1064,6 +1094,12 @@ class Capturer:
         """After a timeout, keep a picture of what the page showed, if it can still be taken."""
         if seen.has(ArtifactKind.SCREENSHOT) or not context.pages:
             return
+        if not await self._scrub_page(context.pages[0], seen, _Deadline(6)):
+            seen.notes.append(
+                "no screenshot was kept: the page stopped answering before the logged-in "
+                "session's secret values could be removed from it"
+            )
+            return
         try:
             shot = await asyncio.wait_for(context.pages[0].screenshot(timeout=5000), 6)
         except (PlaywrightError, TimeoutError):
@@ -1186,6 +1222,39 @@ async def _redirect_chain(request: Request) -> tuple[Redirect, ...]:
             chain.append(Redirect(previous.url, response.status, location))
         previous = previous.redirected_from
     return tuple(reversed(chain))
+
+
+def _scrub_recorded(seen: _Seen) -> None:
+    """Replace the logged-in session's secret values in everything recorded, before anything is
+    hashed or written: the traffic (URLs, headers, bodies), the artifacts, the post's fields,
+    the redirects and the notes. The provenance says how many were replaced."""
+    scrub = seen.scrubber
+    seen.exchanges = [scrub.value(exchange) for exchange in seen.exchanges]
+    artifacts: dict[tuple[ArtifactKind, str | None], Artifact] = {}
+    for artifact in seen.artifacts.values():
+        data, source = scrub.data(artifact.data), scrub.maybe_text(artifact.source_url)
+        if data != artifact.data or source != artifact.source_url:
+            artifact = Artifact.from_bytes(
+                artifact.kind,
+                data,
+                artifact.media_type,
+                phash=artifact.phash,
+                dhash=artifact.dhash,
+                source_url=source,
+            )
+        artifacts[(artifact.kind, artifact.source_url)] = artifact
+    seen.artifacts = artifacts
+    seen.post = scrub.value(seen.post)
+    seen.redirects = scrub.value(seen.redirects)
+    seen.final_url = scrub.maybe_text(seen.final_url)
+    seen.reason = scrub.maybe_text(seen.reason)
+    seen.notes = [scrub.text(note) for note in seen.notes]
+    if scrub.replaced:
+        seen.notes.append(
+            f"{scrub.replaced} occurrence(s) of the logged-in session's secret values (cookie "
+            f"values echoed by the page) were replaced by “{MARKER}” before anything was "
+            "recorded or photographed"
+        )
 
 
 def _json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
