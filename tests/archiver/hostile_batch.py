@@ -27,6 +27,18 @@ HOSTILE = (
 )
 
 
+def _peak_rss() -> int:
+    """This process's own peak resident memory, in bytes: the high-water mark of its memory
+    map (VmHWM). Not getrusage's ru_maxrss, which on Linux also keeps the peak of the process
+    that started this one (exec carries it over), so that run from a big test process it
+    reported the test process's memory, not postproof's."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: best effort
+
+
 def main() -> None:
     web = build_fixture_web()
     web.start()
@@ -66,7 +78,7 @@ def main() -> None:
                 )
     finally:
         web.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+    peak = _peak_rss()
     json.dump({"peak_rss": peak, "timeout": TIMEOUT, "wall": wall, "captures": rows}, sys.stdout)
 
 
