@@ -1,0 +1,99 @@
+"""Human output shared by several commands: the capture table, the seal line, an article's
+summary and its claims. Text read from a page is escaped before it meets Rich markup."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from postproof.output import err, esc, out
+
+if TYPE_CHECKING:
+    import storage
+
+STATUS_STYLE = {
+    "ok": "green",
+    "not_found": "red",
+    "suspended": "red",
+    "login_wall": "yellow",
+    "unavailable": "yellow",
+    "blocked": "magenta",
+}
+
+
+def render_capture_table(records: list[storage.CaptureRecord]) -> None:
+    table = Table(show_lines=False, pad_edge=False)
+    for column in ("id", "status", "platform", "author", "posted (UTC)", "url"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        style = STATUS_STYLE.get(r.status, "")
+        who = " ".join(x for x in (r.author, f"({r.handle})" if r.handle else None) if x)
+        table.add_row(
+            r.id,
+            f"[{style}]{r.status}[/]" if style else r.status,
+            r.platform,
+            esc(who) or "—",
+            r.posted_at.strftime("%Y-%m-%d %H:%M") if r.posted_at else "—",
+            esc(r.canonical_url),
+        )
+    out.print(table)
+    for r in records:
+        if r.reason:
+            out.print(f"[dim]{r.id}: {esc(r.reason)}[/]")
+
+
+def render_seal(report: storage.SealReport) -> None:
+    line = f"Log: {report.log_size} entries, checkpoint at size {report.checkpoint_size}"
+    if report.timestamp is not None:
+        stamp = report.timestamp
+        line += f"; timestamped by {stamp.tsa_url} at {stamp.gen_time:%Y-%m-%d %H:%M:%S} UTC"
+    elif report.timestamp_pending:
+        line += "; timestamp pending (no TSA answered; the next run retries)"
+    err.print(esc(line), style="dim")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/]: {esc(warning)}")
+
+
+def render_article_summary(
+    article: storage.ArticleRecord,
+    claims: list[storage.ClaimRecord],
+    links: list[storage.LinkRecord],
+    references: list[storage.ReferenceRecord],
+) -> None:
+    linked = {link.claim_id for link in links}
+    checks = [c for link in links for c in link.checks]
+    missing = sum(1 for c in checks if c.result == "not_found")
+    captured = sum(1 for r in references if r.capture_id)
+    out.print(f"[bold]Article {article.id}[/] {esc(article.title or '(untitled)')}")
+    out.print(
+        f"  {len(claims)} claims, {len(references)} references ({captured} captured), "
+        f"{len(linked)} claims linked to evidence, {len(checks)} quotes checked"
+        + (f", [red]{missing} not found in their evidence[/]" if missing else "")
+    )
+    out.print(
+        f"  Next: postproof claim list {article.id} · postproof report {article.id} -o report.html"
+    )
+
+
+def render_claims(claims: list[storage.ClaimRecord], links: list[storage.LinkRecord]) -> None:
+    by_claim: dict[int, list[storage.LinkRecord]] = {}
+    for link in links:
+        by_claim.setdefault(link.claim_id, []).append(link)
+    for claim in claims:
+        mine = by_claim.get(claim.id, [])
+        mark = "[green]●[/]" if mine else "[dim]○[/]"
+        who = f" [dim]— {esc(claim.speaker)}[/]" if claim.speaker else ""
+        out.print(f"{mark} [bold]{claim.ref}[/]{who}")
+        out.print(f"    {claim.text}", markup=False)
+        for link in mine:
+            out.print(f"    [cyan]→ {link.capture_id}[/] {link.relation} ({esc(link.why)})")
+            for check in link.checks:
+                style = {"exact": "green", "fuzzy": "yellow"}.get(check.result, "red")
+                label = f"[{style}]quote {check.result}[/] ({check.score:.0f})"
+                out.print(f"      {label} « {esc(check.quote)} »")
+
+
+def report_figures(summary: dict[str, Any]) -> str:
+    """The figures of an evidence report, on one line."""
+    return "  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items())

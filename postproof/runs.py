@@ -1,0 +1,261 @@
+"""Capture runs: the one owner of every step of a run, whichever command starts it.
+
+A :class:`Run` captures (the only place in the application that starts the browser), stores
+each capture in the archive as soon as it is ready, follows the posts a capture replies to or
+quotes, shows progress to a person at a terminal, and ends by sealing the log: a signed
+checkpoint over everything the run stored, timestamped when TSAs are configured. ``capture``,
+``link``, ``article add``, ``recheck`` and ``demo`` all go through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from postproof.output import progress
+
+if TYPE_CHECKING:
+    import storage
+    from archiver import CaptureOptions, CaptureResult, ContextCapture
+    from claims import AddedArticle
+    from claims.models import Relation
+    from postproof.settings import Settings
+    from watch import RecheckOptions, RecheckReport
+
+    OnEvent = Callable[[storage.EventRecord, bool], None]
+
+log = logging.getLogger("postproof.run")
+
+
+@contextmanager
+def opened_archive(home: Path) -> Iterator[storage.Archive]:
+    """The archive of the data home ``home``, closed (and its run lock released) on exit."""
+    from storage import open_archive
+
+    archive = open_archive(home)
+    try:
+        yield archive
+    finally:
+        archive.close()
+
+
+def seal_log(archive: storage.Archive, settings: Settings) -> storage.SealReport:
+    """Sign a checkpoint of the log, timestamp it if TSAs are configured. An unreachable TSA
+    is reported, never fatal: the next run retries."""
+    tsa = settings.tsa()
+    report = archive.seal(tsa.urls, roots=tsa.roots, timeout=tsa.timeout)
+    for warning in report.warnings:
+        logging.getLogger("postproof.ledger").warning("%s", warning)
+    return report
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What :meth:`Run.capture` stored: the asked-for captures in the order asked, then the
+    context captures (replied-to and quoted posts) with the reason each was made."""
+
+    records: list[storage.CaptureRecord]
+    context: list[tuple[ContextCapture, storage.CaptureRecord]]
+
+
+@dataclass(frozen=True)
+class RecheckOutcome:
+    """What :meth:`Run.recheck` did, and the changes an earlier, stopped run never reported."""
+
+    report: RecheckReport
+    earlier: list[storage.EventRecord]
+    delivered: str | None  # what became of the alerts, when a webhook is configured
+    sealed: storage.SealReport | None
+
+
+class Run:
+    """One run of captures into one archive, with the options it captures with."""
+
+    def __init__(
+        self,
+        archive: storage.Archive,
+        settings: Settings,
+        options: CaptureOptions,
+        *,
+        show_progress: bool = False,
+    ) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.options = options
+        self.show_progress = show_progress
+        self.stored: list[str] = []  # ids of the captures this run stored, in order
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls, settings: Settings, options: CaptureOptions, *, show_progress: bool = False
+    ) -> Iterator[Run]:
+        """A run in the archive of ``settings.home``, closed on exit."""
+        with opened_archive(settings.home) as archive:
+            yield cls(archive, settings, options, show_progress=show_progress)
+
+    def _count(self, capture_id: str, _result: CaptureResult) -> None:
+        self.stored.append(capture_id)
+
+    def capture(self, urls: Sequence[str], *, context_depth: int = 0) -> Captured:
+        """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote)."""
+        from archiver import capture_many
+
+        found: list[ContextCapture] = []
+
+        def on_context(context: ContextCapture) -> None:
+            self.stored.append(context.capture_id)
+            found.append(context)
+
+        with progress(len(urls), enabled=self.show_progress) as advance:
+
+            def on_result(capture_id: str, result: CaptureResult) -> None:
+                self._count(capture_id, result)
+                advance(f"{capture_id} {result.status.value}")
+
+            results = asyncio.run(
+                capture_many(
+                    urls,
+                    self.options,
+                    self.archive,
+                    on_result=on_result,
+                    context_depth=context_depth,
+                    on_context=on_context,
+                )
+            )
+        get = self.archive.get_capture
+        return Captured(
+            records=[get(capture_id) for capture_id, _ in results],
+            context=[(c, get(c.capture_id)) for c in found],
+        )
+
+    def add_article(
+        self,
+        source: str,
+        *,
+        lang: str | None = None,
+        title: str | None = None,
+        capture_references: bool = True,
+        again: bool = False,
+    ) -> AddedArticle:
+        """Add an article: its claims, its references captured, claims linked, quotes checked."""
+        from claims import add_article
+
+        return add_article(
+            self.archive,
+            source,
+            options=self.options,
+            lang=lang,
+            title=title,
+            capture_references=capture_references,
+            on_capture=self._count,
+            again=again,
+        )
+
+    def link(
+        self,
+        claim: str,
+        target: str,
+        *,
+        quote: str | None,
+        relation: Relation,
+        note: str | None,
+    ) -> storage.LinkRecord:
+        """Link a claim to a capture (a URL is captured first) and check its quote."""
+        from claims import link_claim
+
+        made, _matches = link_claim(
+            self.archive,
+            claim,
+            target,
+            options=self.options,
+            quote=quote,
+            relation=relation,
+            note=note,
+            on_capture=self._count,
+        )
+        return made
+
+    def recheck(
+        self, refs: Sequence[str], *, all_posts: bool, ladder: RecheckOptions, on_event: OnEvent
+    ) -> RecheckOutcome:
+        """Re-capture the chosen watched posts (``refs``, every one, or those due) one run at a
+        time, report each change to ``on_event`` (after those an earlier, stopped run stored
+        but never reported), alert the webhook, seal, and mark the changes reported.
+
+        Raises ``watch.AlreadyRunning`` when another re-check holds the data home."""
+        import watch
+        from archiver import utcnow
+
+        checks = logging.getLogger("postproof.recheck")
+        with watch.recheck_lock(self.archive.home):
+            chosen = watch.select_posts(
+                self.archive, refs=refs, all_posts=all_posts, now=ladder.clock()
+            )
+            checks.info("re-checking %d post(s)", len(chosen))
+            earlier = self.archive.watchlist.events(unreported=True)
+            for event in earlier:
+                on_event(event, True)
+            report = watch.recheck(
+                self.archive,
+                chosen,
+                capture_options=self.options,
+                options=ladder,
+                on_event=lambda event: on_event(event, False),
+                on_capture=self._count,
+            )
+            delivered = self.deliver_alerts()
+            sealed = self.seal_if_stored()
+            reported = [e.id for e in (*earlier, *report.events)]
+            self.archive.watchlist.mark_reported(reported, utcnow())
+        checks.info(
+            "checked %d post(s): %s; %d event(s)%s",
+            report.checked,
+            report.statuses,
+            len(report.events),
+            f"; {delivered}" if delivered else "",
+        )
+        if sealed is not None:
+            checks.info("log sealed: %s", json.dumps(sealed.to_json()))
+        return RecheckOutcome(report=report, earlier=earlier, delivered=delivered, sealed=sealed)
+
+    def deliver_alerts(self) -> str | None:
+        """Send the events not yet delivered to the webhook, if one is configured. Events are
+        stored before any attempt, so a failing webhook loses nothing: the next run retries."""
+        import watch
+        from archiver import utcnow
+
+        url = self.settings.webhook_url
+        if not url:
+            return None
+        pending = self.archive.watchlist.events(undelivered=True)
+        if not pending:
+            return None
+        result = watch.deliver(url, [watch.event_json(self.archive, e) for e in pending])
+        self.archive.watchlist.mark_delivery(
+            [e.id for e in pending],
+            delivered_at=utcnow() if result.ok else None,
+            error=None if result.ok else (result.error or f"HTTP {result.status_code}"),
+        )
+        if result.ok:
+            return f"{len(pending)} alert(s) delivered"
+        logging.getLogger("postproof.alerts").warning(
+            "webhook delivery failed (%s); %d event(s) kept for the next run",
+            result.error or result.status_code,
+            len(pending),
+        )
+        return f"webhook failed; {len(pending)} alert(s) kept for the next run"
+
+    def seal(self) -> storage.SealReport:
+        """End the run: a signed (and, with TSAs, timestamped) checkpoint of the log."""
+        return seal_log(self.archive, self.settings)
+
+    def seal_if_stored(self) -> storage.SealReport | None:
+        """Seal when the run stored at least one capture; nothing new to seal otherwise."""
+        return self.seal() if self.stored else None
