@@ -1,0 +1,87 @@
+"""Options and arguments shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archiver.errors import UsageError
+from postproof.settings import CaptureFlags
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="POSTPROOF_HOME",
+        help="Data home (database and blob store). Default: the user data directory.",
+        show_default=False,
+    ),
+]
+
+# Capture options, shared by every command that captures.
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", "-c", help="Pages captured at once.", show_default=False),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", help="Seconds allowed per capture (default 60).", show_default=False),
+]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option("--allow-private", help="Allow private, loopback and link-local addresses."),
+]
+AllowPrivateHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-private-host",
+        help="Allow this one host on a private address (repeatable).",
+        show_default=False,
+    ),
+]
+InsecureOpt = Annotated[
+    bool, typer.Option("--insecure", "-k", help="Accept invalid TLS certificates (recorded).")
+]
+HostMapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--host-map",
+        help="Send requests for HOST to ADDRESS:PORT (HOST=ADDRESS:PORT).",
+        show_default=False,
+    ),
+]
+
+ArticleArg = Annotated[str, typer.Argument(help="An article id (or a unique prefix of it).")]
+ClaimArg = Annotated[str, typer.Argument(help="A claim: ARTICLE#N, as `claim list` shows.")]
+PostsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Posts: capture ids or URLs of captured posts.", show_default=False),
+]
+
+
+def capture_flags(
+    *,
+    timeout: float | None,
+    concurrency: int | None,
+    allow_private: bool,
+    allow_private_host: list[str] | None,
+    insecure: bool,
+    host_map: list[str] | None,
+) -> CaptureFlags:
+    """The capture options as given on the command line, in one value."""
+    return CaptureFlags(
+        timeout=timeout,
+        concurrency=concurrency,
+        allow_private=allow_private,
+        allow_private_hosts=tuple(allow_private_host or ()),
+        insecure=insecure,
+        host_map=tuple(host_map or ()),
+    )
+
+
+def require_positive(option: str, value: int) -> None:
+    if value < 1:
+        raise UsageError(f"{option} must be 1 or more, not {value}.")
