@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,9 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with _locks.exclusive(lock_path):
+    # Alembic keeps its migration context in module globals: one migration at a time in this
+    # process (threads), and the file lock for other processes.
+    with _MIGRATING, _locks.exclusive(lock_path):
         if _current_revision(engine, known) == head:
             return
         with writer(engine).begin() as connection:
@@ -95,6 +98,7 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
             command.upgrade(config, "head")
 
 
+_MIGRATING = threading.Lock()
 _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(?:\"([^\"]*)\"|None)", re.MULTILINE)
 
 

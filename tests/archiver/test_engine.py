@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,15 +108,17 @@ def test_a_page_that_never_gets_ready_says_why(options: CaptureOptions, tmp_path
     """Signed evidence names the stall as it was: a frozen renderer, the byte budget, a server
     that sent nothing — never all of them as "the server did not deliver the page"."""
     short = replace(options, timeout=8)
-    _, frozen = capture_one(f"https://{ODD}/freeze", short, tmp_path / "frozen")
+    stalls = [
+        (f"https://{ODD}/freeze", short, tmp_path / "frozen"),
+        (FIXTURE_URLS["odd_huge"], replace(short, max_bytes=200_000), tmp_path / "cut"),
+        (FIXTURE_URLS["odd_hang"], short, tmp_path / "silent"),
+    ]
+    with ThreadPoolExecutor(len(stalls)) as pool:  # each waits out its timeout: side by side
+        frozen, cut, silent = (r for _, r in pool.map(lambda s: capture_one(*s), stalls))
     assert frozen.status is Status.UNAVAILABLE
     assert "froze the browser's renderer" in (frozen.reason or ""), frozen.reason
-    _, cut = capture_one(
-        FIXTURE_URLS["odd_huge"], replace(short, max_bytes=200_000), tmp_path / "cut"
-    )
     assert cut.status is Status.UNAVAILABLE
     assert "byte budget" in (cut.reason or ""), cut.reason
-    _, silent = capture_one(FIXTURE_URLS["odd_hang"], short, tmp_path / "silent")
     assert "did not deliver the page" in (silent.reason or ""), silent.reason
 
 

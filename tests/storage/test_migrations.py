@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,21 @@ def test_an_archive_from_a_newer_version_is_refused(archive: Archive, home: Path
     db.close()
     with pytest.raises(StorageError, match="'9999'"):
         open_archive(home)
+
+
+def test_archives_opened_at_once_from_threads_all_migrate(tmp_path: Path) -> None:
+    """Alembic keeps its context in module globals; threads of one process (a web app, a test
+    pool) opening new archives at once must each get a migrated archive."""
+    homes = [tmp_path / f"home{n}" for n in range(4)]
+
+    def open_and_count(home: Path) -> int:
+        with open_archive(home) as archive:
+            return len(archive.list_captures())
+
+    with ThreadPoolExecutor(len(homes)) as pool:
+        assert list(pool.map(open_and_count, homes)) == [0] * len(homes)
+    _, head = known_revisions()
+    for home in homes:
+        db = sqlite3.connect(home / "postproof.sqlite3")
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+        db.close()
