@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from archiver.display import visible
 from archiver.errors import UsageError
 from archiver.models import isoformat_z
 from claims._cite import markdown_escape, platform_name, safe_url, status_phrase, utc_iso
@@ -213,7 +214,15 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_inert,
     )
+
+
+def _inert(value: Any) -> Any:
+    """Every string the template prints shows control and bidi-steering characters as visible
+    escapes: a post's U+202E cannot reorder the report's text (markup built here escapes its
+    parts itself)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def html_lang(lang: str | None) -> str:
@@ -290,9 +299,9 @@ def evidence_text(link: ReportLink) -> Markup:
     """The post's text with the matched passage in ``<mark>``; every part escaped first."""
     text = link.post_text or ""
     if not marked_in_post(link):
-        return escape(text)
+        return escape(visible(text))
     assert link.match is not None and link.match.excerpt is not None
-    before, passage, after = text.partition(link.match.excerpt)
+    before, passage, after = (visible(part) for part in text.partition(link.match.excerpt))
     return Markup('{}<mark class="{}">{}</mark>{}').format(
         before, _mark_class(link.match), passage, after
     )
@@ -303,7 +312,7 @@ def separate_passage(link: ReportLink) -> Markup | None:
     match = link.match
     if match is None or not match.excerpt or marked_in_post(link):
         return None
-    return Markup('<mark class="{}">{}</mark>').format(_mark_class(match), match.excerpt)
+    return Markup('<mark class="{}">{}</mark>').format(_mark_class(match), visible(match.excerpt))
 
 
 _HELPERS = {
@@ -327,7 +336,7 @@ _HELPERS = {
 
 
 def _markdown(data: ReportData) -> str:
-    esc = markdown_escape
+    esc = _md
     summary = data.summary
     lines = [f"# Claims report: {esc(data.title or data.article_id)}", ""]
     facts = [f"Article `{data.article_id}`"]
@@ -359,7 +368,7 @@ def _markdown(data: ReportData) -> str:
 
 
 def _markdown_claim(claim: ReportClaim) -> list[str]:
-    esc = markdown_escape
+    esc = _md
     lines = [f"### Claim {claim.number}", "", f"> {esc(claim.text)}", ""]
     about = [f"paragraph {claim.paragraph + 1}", str(claim.kind).replace("_", " ")]
     if claim.section:
@@ -375,7 +384,7 @@ def _markdown_claim(claim: ReportClaim) -> list[str]:
 
 
 def _markdown_link(link: ReportLink) -> list[str]:
-    esc = markdown_escape
+    esc = _md
     lines = [
         f"#### {esc(who(link))} on {esc(platform_name(link.platform))} "
         f"— capture `{link.capture_id}`",
@@ -403,10 +412,15 @@ def _markdown_link(link: ReportLink) -> list[str]:
     return lines
 
 
+def _md(text: str) -> str:
+    """Markdown-escaped, with control and bidi-steering characters as visible escapes."""
+    return markdown_escape(visible(text))
+
+
 def _markdown_url(url: str) -> str:
     """An autolink for http(s) URLs; anything else (``javascript:``) stays inert text."""
     href = http_href(url)
-    return f"<{href}>" if href else markdown_escape(url)
+    return f"<{visible(href)}>" if href else _md(url)
 
 
 def _lines(link: ReportLink) -> list[str]:

@@ -379,3 +379,18 @@ async def _open_in_chromium(report: Path) -> Seen:
         finally:
             await browser.close()
     return Seen(dialogs, left, scripts, handlers, widths, text, marks)
+
+
+def test_control_and_bidi_characters_are_shown_not_obeyed() -> None:
+    """A post's U+202E would show "gpj.exe" as "exe.jpg"; an ESC sequence has no place in a
+    file a lawyer opens: both reports show them as visible escapes."""
+    trap = "photo\u202egpj.exe \x1b[2J"
+    link = replace(ANSWER_LINK, author=trap, post_text=f"{ANSWER} {trap}", why=trap)
+    claim = replace(CLAIMS[0], text=f"{CLAIMS[0].text} {trap}", links=(link,))
+    report = replace(REPORT, title=trap, claims=(claim,))
+    for fmt in ("html", "md"):
+        page = render_report(report, fmt)
+        assert "\u202e" not in page and "\x1b" not in page, fmt
+        shown = html.unescape(page).replace("\\\\", "\\")  # Markdown doubles backslashes
+        assert "\\u202egpj.exe \\x1b" in shown, fmt
+    assert "\u202e" in json.loads(render_report(report, "json"))["article"]["title"]
