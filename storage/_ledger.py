@@ -233,6 +233,23 @@ class EntryProof:
 
 
 @dataclass(frozen=True)
+class LogPlace:
+    """Where one capture stands in the log, as :meth:`Ledger.places` reads it (no proof is
+    computed or checked here: ``Ledger.proofs`` and ``Ledger.verify`` do that)."""
+
+    capture_id: str
+    index: int
+    key: str  # the note verifier key that signed the capture's manifest
+    leaf_hash: bytes
+    logged_at: datetime
+    checkpoint: StoredCheckpoint | None  # the newest signed checkpoint holding it, if any yet
+    # The earliest checkpoint holding it that a TSA stamped (the one an export proves it by),
+    # with its timestamps, oldest first; None and () while none is.
+    timestamped: StoredCheckpoint | None = None
+    timestamps: tuple[StoredTimestamp, ...] = ()
+
+
+@dataclass(frozen=True)
 class LedgerProofs:
     """Everything a third party needs to check some captures against the log, offline."""
 
@@ -425,6 +442,55 @@ class Ledger:
         with read_session(self._engine) as session:
             rows = session.exec(select(TimestampRow).order_by(col(TimestampRow.id))).all()
             return [_timestamp(row) for row in rows]
+
+    def places(self, capture_ids: Sequence[str]) -> dict[str, LogPlace]:
+        """The log entry of each of ``capture_ids``, with the newest checkpoint and the earliest
+        timestamped checkpoint holding it. Unlike :meth:`proofs`, a capture not yet in a
+        checkpoint is no error (its place says so); a capture without an entry is left out."""
+        wanted = list(dict.fromkeys(capture_ids))
+        rows: list[tuple[int, str, str, str, datetime]] = []
+        with read_session(self._engine) as session:
+            for start in range(0, len(wanted), 500):
+                rows += session.exec(
+                    select(
+                        LogEntry.idx,
+                        LogEntry.capture_id,
+                        LogEntry.key,
+                        LogEntry.leaf_hash,
+                        LogEntry.logged_at,
+                    ).where(col(LogEntry.capture_id).in_(wanted[start : start + 500]))
+                ).all()
+            checkpoint_rows = session.exec(
+                select(CheckpointRow).order_by(col(CheckpointRow.size))
+            ).all()
+            stamp_rows = session.exec(select(TimestampRow).order_by(col(TimestampRow.id))).all()
+        checkpoints = {row.size: _checkpoint(row) for row in checkpoint_rows}
+        head = checkpoint_rows[-1].size if checkpoint_rows else 0
+        stamps: dict[int, list[StoredTimestamp]] = {}
+        for stamp in stamp_rows:
+            if stamp.checkpoint_size in checkpoints:
+                stamps.setdefault(stamp.checkpoint_size, []).append(_timestamp(stamp))
+        stamped_sizes = sorted(stamps)
+        places: dict[str, LogPlace] = {}
+        for idx, capture_id, key, leaf, logged_at in rows:
+            try:
+                leaf_bytes = bytes.fromhex(leaf)
+            except ValueError:
+                raise _damaged(
+                    [_Unreadable(idx, "its leaf hash is not hex", None, capture_id)]
+                ) from None
+            stamped = next((size for size in stamped_sizes if size > idx), None)
+            places[capture_id] = LogPlace(
+                capture_id=capture_id,
+                index=idx,
+                key=key,
+                leaf_hash=leaf_bytes,
+                logged_at=logged_at,
+                checkpoint=checkpoints[head] if idx < head else None,
+                timestamped=None if stamped is None else checkpoints[stamped],
+                timestamps=() if stamped is None else tuple(stamps[stamped]),
+            )
+        return places
 
     def proofs(self, capture_ids: Sequence[str]) -> LedgerProofs:
         """Inclusion proofs of ``capture_ids`` against the newest checkpoint, and against the

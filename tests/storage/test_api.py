@@ -26,6 +26,7 @@ def test_public_names_are_pinned() -> None:
         "Ledger",
         "LedgerProofs",
         "LinkRecord",
+        "LogPlace",
         "NewArticle",
         "NewClaim",
         "NewEvent",

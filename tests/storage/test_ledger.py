@@ -346,6 +346,41 @@ def test_no_tsa_reachable_costs_nothing_and_the_next_run_retries(
     assert [t.checkpoint_size for t in proofs.timestamps] == [2]
 
 
+def test_places_say_where_each_capture_stands_as_the_proofs_do(
+    archive: Archive, tsa: LocalTsa
+) -> None:
+    first = _store(archive, 2)
+    assert {c: (p.index, p.checkpoint) for c, p in archive.ledger.places(first).items()} == {
+        first[0]: (0, None),
+        first[1]: (1, None),
+    }  # not yet sealed: said, not raised
+    archive.seal()  # a checkpoint at size 2, without a timestamp
+    second = _store(archive, 2)
+    archive.seal([tsa.url], roots=_roots(tsa))  # size 4, stamped
+    later = _store(archive, 1)
+    places = archive.ledger.places([*first, *second, *later, "zzzzzzzz"])
+    assert set(places) == {*first, *second, *later}  # no entry, no place
+    proofs = archive.ledger.proofs([*first, *second])
+    key = archive.signing_key().verifier
+    for entry in proofs.entries:
+        place = places[entry.capture_id]
+        assert (place.index, place.leaf_hash, place.key) == (entry.index, entry.leaf_hash, key)
+        assert place.checkpoint == proofs.head
+        assert place.timestamped is not None and place.timestamped.size == 4
+        assert place.timestamped in proofs.checkpoints
+        assert place.timestamps == tuple(
+            t for t in proofs.timestamps if t.checkpoint_size == place.timestamped.size
+        )
+        assert [t.tsa_url for t in place.timestamps] == [tsa.url]
+    newest = places[later[0]]
+    assert (newest.index, newest.checkpoint, newest.timestamped, newest.timestamps) == (
+        4,
+        None,
+        None,
+        (),
+    )
+
+
 def test_a_replaced_or_untrusted_token_is_found(
     archive: Archive, home: Path, tsa: LocalTsa
 ) -> None:
