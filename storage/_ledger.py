@@ -241,7 +241,6 @@ class LogPlace:
     index: int
     key: str  # the note verifier key that signed the capture's manifest
     leaf_hash: bytes
-    logged_at: datetime
     checkpoint: StoredCheckpoint | None  # the newest signed checkpoint holding it, if any yet
     # The earliest checkpoint holding it that a TSA stamped (the one an export proves it by),
     # with its timestamps, oldest first; None and () while none is.
@@ -448,16 +447,12 @@ class Ledger:
         timestamped checkpoint holding it. Unlike :meth:`proofs`, a capture not yet in a
         checkpoint is no error (its place says so); a capture without an entry is left out."""
         wanted = list(dict.fromkeys(capture_ids))
-        rows: list[tuple[int, str, str, str, datetime]] = []
+        rows: list[tuple[int, str, str, str]] = []
         with read_session(self._engine) as session:
             for start in range(0, len(wanted), 500):
                 rows += session.exec(
                     select(
-                        LogEntry.idx,
-                        LogEntry.capture_id,
-                        LogEntry.key,
-                        LogEntry.leaf_hash,
-                        LogEntry.logged_at,
+                        LogEntry.idx, LogEntry.capture_id, LogEntry.key, LogEntry.leaf_hash
                     ).where(col(LogEntry.capture_id).in_(wanted[start : start + 500]))
                 ).all()
             checkpoint_rows = session.exec(
@@ -472,7 +467,7 @@ class Ledger:
                 stamps.setdefault(stamp.checkpoint_size, []).append(_timestamp(stamp))
         stamped_sizes = sorted(stamps)
         places: dict[str, LogPlace] = {}
-        for idx, capture_id, key, leaf, logged_at in rows:
+        for idx, capture_id, key, leaf in rows:
             try:
                 leaf_bytes = bytes.fromhex(leaf)
             except ValueError:
@@ -485,7 +480,6 @@ class Ledger:
                 index=idx,
                 key=key,
                 leaf_hash=leaf_bytes,
-                logged_at=logged_at,
                 checkpoint=checkpoints[head] if idx < head else None,
                 timestamped=None if stamped is None else checkpoints[stamped],
                 timestamps=() if stamped is None else tuple(stamps[stamped]),
