@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,44 @@ class Batch:
 
 
 ALONE = frozenset({"odd_huge"})
+
+
+# The test modules that use the shared batch. With workers (``./bootstrap.sh test`` runs
+# ``pytest -n 2 --dist loadscope``) they all run on one worker, so that the batch is captured
+# once; every other module runs whole on one worker, so that its module fixtures are made once.
+# Collection refuses a module that asks for the batch without being listed here.
+BATCH_MODULES = frozenset(
+    {
+        "tests/archiver/test_bluesky_proof.py",
+        "tests/archiver/test_capture.py",
+        "tests/archiver/test_platform_captures.py",
+        "tests/archiver/test_warc.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unlisted = {
+        item.nodeid.split("::", 1)[0]
+        for item in items
+        if "batch" in getattr(item, "fixturenames", ())
+    } - BATCH_MODULES
+    if unlisted:
+        raise pytest.UsageError(
+            f"{sorted(unlisted)} use the shared batch: add them to BATCH_MODULES in "
+            "tests/conftest.py, or each worker that runs them captures the batch again"
+        )
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "batch" if module in BATCH_MODULES else module
+
+    return ByModule(config, log)
 
 
 @pytest.fixture(scope="session")
