@@ -10,19 +10,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from claims._report_data import build_report, write_report
     from claims._workflow import (
         AddedArticle,
         PostStatus,
         accept_suggestion,
         add_article,
-        build_report,
         check_link,
         cite,
         link_claim,
         manual_claim,
         post_status,
         suggest_links,
-        write_report,
     )
 
 # What each name is imported from, on first use (PEP 562): importing the package costs
@@ -32,14 +31,14 @@ _EXPORTS = {
     "PostStatus": "claims._workflow",
     "accept_suggestion": "claims._workflow",
     "add_article": "claims._workflow",
-    "build_report": "claims._workflow",
+    "build_report": "claims._report_data",
     "check_link": "claims._workflow",
     "cite": "claims._workflow",
     "link_claim": "claims._workflow",
     "manual_claim": "claims._workflow",
     "post_status": "claims._workflow",
     "suggest_links": "claims._workflow",
-    "write_report": "claims._workflow",
+    "write_report": "claims._report_data",
 }
 
 __all__ = [

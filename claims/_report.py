@@ -5,13 +5,15 @@ Three formats from one :class:`ReportData`:
 - ``html``: one self-contained file — inline CSS, images as ``data:`` URIs, no script, and a
   Content-Security-Policy that forbids any request — rendered by Jinja2 with autoescaping, so
   every captured string reaches the page as text;
-- ``md``: the same content in Markdown, images referred to by capture id;
+- ``md``: the same content in Markdown (``claims._report_md``), images referred to by capture
+  id and SHA-256;
 - ``json``: the same data for programs, times in ISO 8601 UTC with ``Z``.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -26,7 +28,18 @@ from markupsafe import Markup, escape
 from archiver.display import visible
 from archiver.errors import UsageError
 from archiver.models import isoformat_z
-from claims._cite import markdown_escape, platform_name, safe_url, status_phrase, utc_iso
+from claims._cite import platform_name, safe_url, status_phrase, utc_iso
+from claims._proofs import (
+    ArchiveKey,
+    AuthorSignature,
+    LogProof,
+    NewestVersion,
+    PostEdit,
+    VerifyStep,
+    bundle_name,
+    match_json,
+    verify_steps,
+)
 from claims.models import ClaimKind, MatchResult, QuoteMatch, Relation
 
 REPORT_FORMATS = ("html", "md", "json")
@@ -58,16 +71,23 @@ class ReportLink:
     post_screenshot_sha256: str | None
     status: str  # "live", "deleted", "edited", "unavailable", …
     status_since: datetime | None
-    thumbnail_png: bytes | None  # already small
+    thumbnail_png: bytes | None  # shown when the post screenshot itself is not given
     post_text: str | None
     checked_at: datetime | None = None  # the latest status check
+    screenshot_png: bytes | None = None  # the full page, as stored (opened at full size)
+    post_screenshot_png: bytes | None = None  # the post element, as stored (shown)
+    note: str | None = None  # the note written on the link
+    logged_in: bool = False  # captured with a session's cookies
+    author_signature: AuthorSignature | None = None  # for platforms whose authors sign posts
+    proof: LogProof | None = None  # None when the capture has no log entry
+    edits: tuple[PostEdit, ...] = ()  # edits re-checks found since this capture, oldest first
+    newest: NewestVersion | None = None  # for a post edited since: its newest good capture
 
     @property
     def status_text(self) -> str:
         return status_phrase(self.status, self.status_since, self.checked_at, self.captured_at)
 
     def to_json(self) -> dict[str, Any]:
-        match = self.match
         return {
             "capture_id": self.capture_id,
             "url": self.url,
@@ -81,20 +101,39 @@ class ReportLink:
             "why": self.why,
             "origin": self.origin,
             "quote": self.quote,
-            "match": None
-            if match is None
-            else {
-                "result": str(match.result),
-                "score": match.score,
-                "excerpt": match.excerpt,
-                "source": match.source,
-            },
+            "match": match_json(self.match),
             "captured_at": isoformat_z(self.captured_at),
             "screenshot_sha256": self.screenshot_sha256,
             "post_screenshot_sha256": self.post_screenshot_sha256,
             "status": self.status,
             "status_since": isoformat_z(self.status_since),
             "checked_at": isoformat_z(self.checked_at),
+            "note": self.note,
+            "captured_logged_in": self.logged_in,
+            "author_signature": None
+            if self.author_signature is None
+            else self.author_signature.to_json(),
+            "proof": None if self.proof is None else self.proof.to_json(),
+            "edits": [edit.to_json() for edit in self.edits],
+            "newest_version": None if self.newest is None else self.newest.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MissingQuote:
+    """A quote of a claim that was looked for in its evidence and found in none of it."""
+
+    quote: str
+    closest: str | None  # the closest passage of the best-scoring evidence, if one came near
+    score: float
+    capture_id: str  # that evidence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quote": self.quote,
+            "closest": self.closest,
+            "score": self.score,
+            "capture_id": self.capture_id,
         }
 
 
@@ -109,6 +148,22 @@ class ReportClaim:
     speaker: str | None
     links: tuple[ReportLink, ...]
 
+    @property
+    def missing_quotes(self) -> tuple[MissingQuote, ...]:
+        """The quotes checked against this claim's evidence and found in none of it: a quote
+        found in one post is not a misquote because another post does not hold it."""
+        checked: dict[str, list[tuple[QuoteMatch, str]]] = {}
+        for link in self.links:
+            if link.quote and link.match is not None:
+                checked.setdefault(link.quote, []).append((link.match, link.capture_id))
+        missing = []
+        for quote, found in checked.items():
+            if any(match.result is not MatchResult.NOT_FOUND for match, _ in found):
+                continue
+            best, capture_id = max(found, key=lambda pair: pair[0].score)
+            missing.append(MissingQuote(quote, best.excerpt, best.score, capture_id))
+        return tuple(missing)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "number": self.number,
@@ -119,6 +174,7 @@ class ReportClaim:
             "quotes": list(self.quotes),
             "speaker": self.speaker,
             "links": [link.to_json() for link in self.links],
+            "quotes_not_found": [missing.to_json() for missing in self.missing_quotes],
         }
 
 
@@ -130,6 +186,7 @@ class ReportSummary:
     quotes_checked: int  # links whose quote was looked for in the post's evidence
     quotes_not_found: int  # … and was not found there
     evidence_deleted_or_edited: int  # distinct captures whose post is gone or changed since
+    claims_misquoted: int  # claims with a quote found in none of their evidence
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -139,6 +196,7 @@ class ReportSummary:
             "quotes_checked": self.quotes_checked,
             "quotes_not_found": self.quotes_not_found,
             "evidence_deleted_or_edited": self.evidence_deleted_or_edited,
+            "claims_misquoted": self.claims_misquoted,
         }
 
 
@@ -153,6 +211,7 @@ class ReportData:
     generated_at: datetime
     tool_version: str
     claims: tuple[ReportClaim, ...]
+    key: ArchiveKey | None = None  # the archive's public key
 
     @property
     def ordered_claims(self) -> tuple[ReportClaim, ...]:
@@ -172,7 +231,18 @@ class ReportData:
             evidence_deleted_or_edited=len(
                 {link.capture_id for link in links if link.status in GONE | CHANGED}
             ),
+            claims_misquoted=sum(1 for claim in self.claims if claim.missing_quotes),
         )
+
+    @property
+    def bundle(self) -> str:
+        """The file name the export command of the verification steps writes."""
+        return bundle_name(self.article_id)
+
+    @property
+    def verify_steps(self) -> tuple[VerifyStep, ...]:
+        proofs = {link.capture_id: link.proof for c in self.claims for link in c.links}
+        return verify_steps(self.article_id, self.key, proofs.values())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -188,6 +258,8 @@ class ReportData:
             "tool": {"name": "postproof", "version": self.tool_version},
             "summary": self.summary.to_json(),
             "claims": [claim.to_json() for claim in self.ordered_claims],
+            "key": None if self.key is None else self.key.to_json(),
+            "verify": [step.to_json() for step in self.verify_steps],
         }
 
 
@@ -196,9 +268,23 @@ def render_report(data: ReportData, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data.to_json(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        return _environment().get_template("report.html.j2").render(report=data, **_HELPERS)
+        shots = _Shots(data)
+        return (
+            _environment()
+            .get_template("report.html.j2")
+            .render(
+                report=data,
+                shot=shots.get,
+                full_page=shots.page,
+                shown_images=list(shots.shown.values()),
+                full_pages=list(shots.pages.values()),
+                **_HELPERS,
+            )
+        )
     if fmt in {"md", "markdown"}:
-        return _markdown(data)
+        from claims._report_md import markdown  # built on this module's helpers
+
+        return markdown(data)
     raise UsageError(
         f"Unknown report format {fmt!r}.", hint=f"Choose one of: {', '.join(REPORT_FORMATS)}."
     )
@@ -237,10 +323,88 @@ def http_href(url: str | None) -> str | None:
     return safe if urlsplit(safe).scheme in {"http", "https"} else None
 
 
-def png_data_uri(png: bytes | None) -> str | None:
-    if not png or not png.startswith(_PNG_SIGNATURE):
+@dataclass(frozen=True)
+class Shot:
+    """A PNG embedded once in the HTML report (in its image definitions) and shown, by
+    reference, wherever the report uses it."""
+
+    sha256: str  # of these very bytes
+    width: int
+    height: int
+    png: bytes
+
+    @property
+    def ref(self) -> str:
+        return f"img-{self.sha256}"
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def png_shot(png: bytes | None) -> Shot | None:
+    """The PNG with its size from its header, or None for anything that is not a PNG."""
+    if not png or not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
         return None
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    if not width or not height:
+        return None
+    return Shot(hashlib.sha256(png).hexdigest(), width, height, png)
+
+
+def shown_png(link: ReportLink) -> bytes | None:
+    """The image a piece of evidence shows in its card: the post itself (or, in data from before
+    screenshots were carried, its thumbnail). The full page opens on a click."""
+    return link.post_screenshot_png or link.thumbnail_png
+
+
+def card_id(claim: ReportClaim, index: int) -> str:
+    """The anchor of the ``index``-th (from 1) piece of evidence of ``claim``."""
+    return f"ev-{claim.number}-{index}"
+
+
+@dataclass(frozen=True)
+class FullPage:
+    """A full-page screenshot, shown at its own size in an overlay the cards citing it open."""
+
+    shot: Shot
+    capture_id: str
+    back: str  # the card its close link returns to: the first that cites it
+
+    @property
+    def anchor(self) -> str:
+        return f"shot-{self.shot.sha256}"
+
+
+class _Shots:
+    """Each distinct image of a report once, in the order the page first shows it, however
+    many claims cite the same capture: the posts shown in the cards (drawn by reference to one
+    SVG definition each) and the full pages (one overlay each)."""
+
+    def __init__(self, data: ReportData) -> None:
+        self._found: dict[bytes, Shot | None] = {}
+        self.shown: dict[str, Shot] = {}
+        self.pages: dict[str, FullPage] = {}
+        for claim in data.ordered_claims:
+            for index, link in enumerate(claim.links, 1):
+                shown = self.get(shown_png(link))
+                if shown is not None:
+                    self.shown.setdefault(shown.sha256, shown)
+                full = self.get(link.screenshot_png)
+                if full is not None and full.sha256 not in self.pages:
+                    back = card_id(claim, index)
+                    self.pages[full.sha256] = FullPage(full, link.capture_id, back)
+
+    def get(self, png: bytes | None) -> Shot | None:
+        if not png:
+            return None
+        if png not in self._found:
+            self._found[png] = png_shot(png)
+        return self._found[png]
+
+    def page(self, png: bytes | None) -> FullPage | None:
+        full = self.get(png)
+        return None if full is None else self.pages[full.sha256]
 
 
 def when(moment: datetime | None) -> str:
@@ -307,6 +471,17 @@ def evidence_text(link: ReportLink) -> Markup:
     )
 
 
+def diff_markup(edit: PostEdit) -> Markup:
+    """An edit's word diff: removed words in ``<del>``, added ones in ``<ins>``, all escaped."""
+    tags = {"delete": "del", "insert": "ins"}
+    parts = []
+    for op, words in edit.diff:
+        tag = tags.get(op)
+        text = visible(words)
+        parts.append(Markup("<{0}>{1}</{0}>").format(Markup(tag), text) if tag else escape(text))
+    return Markup(" ").join(parts)
+
+
 def separate_passage(link: ReportLink) -> Markup | None:
     """The matched passage on its own (text read from an image), when not marked in the post."""
     match = link.match
@@ -318,7 +493,9 @@ def separate_passage(link: ReportLink) -> Markup | None:
 _HELPERS = {
     "html_lang": html_lang,
     "http_href": http_href,
-    "png_data_uri": png_data_uri,
+    "shown_png": shown_png,
+    "card_id": card_id,
+    "diff_markup": diff_markup,
     "when": when,
     "who": who,
     "platform_name": platform_name,
@@ -330,98 +507,3 @@ _HELPERS = {
     "separate_passage": separate_passage,
     "MatchResult": MatchResult,
 }
-
-
-# -- Markdown -------------------------------------------------------------------------------------
-
-
-def _markdown(data: ReportData) -> str:
-    esc = _md
-    summary = data.summary
-    lines = [f"# Claims report: {esc(data.title or data.article_id)}", ""]
-    facts = [f"Article `{data.article_id}`"]
-    if data.url:
-        facts.append(_markdown_url(data.url))
-    if data.byline:
-        facts.append(f"by {esc(data.byline)}")
-    if data.published_at:
-        facts.append(f"published {when(data.published_at)}")
-    lines += [
-        " · ".join(facts),
-        "",
-        f"Generated {when(data.generated_at)} by postproof {data.tool_version}.",
-        "",
-        "## Summary",
-        "",
-        f"- Claims: {summary.claims_total}",
-        f"- With evidence: {summary.claims_with_evidence}",
-        f"- **Without evidence: {summary.claims_without_evidence}**",
-        f"- Quotes checked: {summary.quotes_checked}",
-        f"- **Quotes not found in their evidence: {summary.quotes_not_found}**",
-        f"- **Evidence since deleted or edited: {summary.evidence_deleted_or_edited}**",
-        "",
-        "## Claims",
-    ]
-    for claim in data.ordered_claims:
-        lines += ["", *_markdown_claim(claim)]
-    return "\n".join(lines) + "\n"
-
-
-def _markdown_claim(claim: ReportClaim) -> list[str]:
-    esc = _md
-    lines = [f"### Claim {claim.number}", "", f"> {esc(claim.text)}", ""]
-    about = [f"paragraph {claim.paragraph + 1}", str(claim.kind).replace("_", " ")]
-    if claim.section:
-        about.append(f"section “{esc(claim.section)}”")
-    if claim.speaker:
-        about.append(f"speaker: {esc(claim.speaker)}")
-    lines.append("*" + ", ".join(about) + "*")
-    if not claim.links:
-        return [*lines, "", "**⚠ No evidence linked to this claim.**"]
-    for link in claim.links:
-        lines += ["", *_markdown_link(link)]
-    return lines
-
-
-def _markdown_link(link: ReportLink) -> list[str]:
-    esc = _md
-    lines = [
-        f"#### {esc(who(link))} on {esc(platform_name(link.platform))} "
-        f"— capture `{link.capture_id}`",
-        "",
-        f"- Post: {_markdown_url(link.url)}, posted {when(link.posted_at)}",
-        f"- Captured: {when(link.captured_at)}; screenshot: capture `{link.capture_id}`, "
-        f"SHA-256 `{link.screenshot_sha256 or 'none'}`",
-        f"- {esc(str(link.relation).capitalize())}: {esc(link.why)} (origin: {esc(link.origin)})",
-    ]
-    status = esc(link.status_text)
-    lines.append(f"- Status: **{status}**" if link.status not in LIVE else f"- Status: {status}")
-    if link.quote and link.match:
-        match = link.match
-        lines.append(
-            f"- Quote “{esc(link.quote)}”: **{match_label(match)}** "
-            f"(score {match.score:g}) in {esc(source_label(match.source))}"
-        )
-        if match.excerpt:
-            label = "Closest passage" if match.result is MatchResult.NOT_FOUND else "Passage"
-            lines.append(f"  - {label}: “**{esc(match.excerpt)}**”")
-    elif link.quote:
-        lines.append(f"- Quote “{esc(link.quote)}”: not checked")
-    if link.post_text:
-        lines += ["", *(f"> {esc(line)}" if line.strip() else ">" for line in _lines(link))]
-    return lines
-
-
-def _md(text: str) -> str:
-    """Markdown-escaped, with control and bidi-steering characters as visible escapes."""
-    return markdown_escape(visible(text))
-
-
-def _markdown_url(url: str) -> str:
-    """An autolink for http(s) URLs; anything else (``javascript:``) stays inert text."""
-    href = http_href(url)
-    return f"<{visible(href)}>" if href else _md(url)
-
-
-def _lines(link: ReportLink) -> list[str]:
-    return (link.post_text or "").splitlines()

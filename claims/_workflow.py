@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from PIL import Image
 
 import storage
 from archiver import (
@@ -25,8 +22,6 @@ from archiver import (
     adapter_for,
     capture_many,
     parse_url,
-    tool_version,
-    utcnow,
 )
 from archiver.urls import canonical_generic, host_of
 from claims._article import parse_article
@@ -34,7 +29,6 @@ from claims._cite import CitationSource, QuotedWords, render_citation
 from claims._match import match_quote
 from claims._ocr import read_text
 from claims._quotes import attribute_speaker, find_quotes
-from claims._report import ReportClaim, ReportData, ReportLink, render_report
 from claims._segment import segment
 from claims._suggest import suggest
 from claims.models import (
@@ -42,7 +36,6 @@ from claims.models import (
     Candidate,
     ClaimDraft,
     ClaimKind,
-    MatchResult,
     Quote,
     QuoteMatch,
     ReferenceKind,
@@ -54,7 +47,6 @@ from claims.models import (
 log = logging.getLogger("postproof.claims")
 
 OCR_LANGS = "eng+fra"
-THUMBNAIL_WIDTH = 360
 OnCapture = Callable[[str, CaptureResult], None]
 SOURCE_KINDS = {
     ".html": SourceKind.HTML,
@@ -644,127 +636,6 @@ def quoted_words(link: storage.LinkRecord, claim: storage.ClaimRecord) -> list[Q
             else QuotedWords(text, check.result, check.score, check.excerpt, check.source)
         )
     return words
-
-
-def build_report(archive: storage.Archive, article_id: str) -> ReportData:
-    book = archive.articles
-    article = book.get(article_id)
-    links_by_claim: dict[int, list[storage.LinkRecord]] = {}
-    for link in book.links(article.id):
-        links_by_claim.setdefault(link.claim_id, []).append(link)
-    evidence: dict[str, _Evidence] = {}  # one look-up, status and thumbnail per capture
-    claims = []
-    for claim in book.claims(article.id):
-        report_links = []
-        for link in links_by_claim.get(claim.id, []):
-            if link.capture_id not in evidence:
-                evidence[link.capture_id] = _evidence(archive, link.capture_id)
-            report_links.extend(_report_links(link, evidence[link.capture_id]))
-        claims.append(
-            ReportClaim(
-                number=claim.number,
-                text=claim.text,
-                paragraph=claim.paragraph if claim.paragraph is not None else -1,
-                kind=ClaimKind(claim.kind),
-                section=claim.section,
-                quotes=claim.quotes,
-                speaker=claim.speaker,
-                links=tuple(report_links),
-            )
-        )
-    return ReportData(
-        article_id=article.id,
-        title=article.title,
-        url=article.source_url,
-        byline=article.byline,
-        published_at=article.published_at,
-        lang=article.lang,
-        generated_at=utcnow(),
-        tool_version=tool_version(),
-        claims=tuple(claims),
-    )
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    capture: storage.CaptureRecord
-    state: PostStatus
-    thumbnail: bytes | None
-
-
-def _evidence(archive: storage.Archive, capture_id: str) -> _Evidence:
-    capture = archive.get_capture(capture_id)
-    shot = capture.artifact(ArtifactKind.POST_SCREENSHOT) or capture.artifact(
-        ArtifactKind.SCREENSHOT
-    )
-    return _Evidence(
-        capture, post_status(archive, capture), _thumbnail(shot.path) if shot else None
-    )
-
-
-def _report_links(link: storage.LinkRecord, evidence: _Evidence) -> list[ReportLink]:
-    capture, state, thumbnail = evidence.capture, evidence.state, evidence.thumbnail
-    shot = capture.artifact(ArtifactKind.SCREENSHOT)
-    post_shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
-    checks = link.checks or (None,)
-    rows = []
-    for check in checks:
-        match = None
-        if check is not None:
-            match = QuoteMatch(
-                result=MatchResult(check.result),
-                score=check.score,
-                excerpt=check.excerpt,
-                source=check.source,
-            )
-        rows.append(
-            ReportLink(
-                capture_id=capture.id,
-                url=capture.canonical_url,
-                platform=capture.platform,
-                post_id=capture.platform_post_id,
-                author=capture.author,
-                handle=capture.handle,
-                posted_at=capture.posted_at,
-                relation=Relation(link.relation),
-                why=link.why,
-                origin=link.origin,
-                quote=check.quote if check is not None else link.quote,
-                match=match,
-                captured_at=capture.started_at,
-                screenshot_sha256=shot.sha256 if shot else None,
-                post_screenshot_sha256=post_shot.sha256 if post_shot else None,
-                status=state.status,
-                status_since=state.since,
-                thumbnail_png=thumbnail,
-                post_text=capture.text,
-                checked_at=state.checked_at,
-            )
-        )
-    return rows
-
-
-def _thumbnail(path: Path) -> bytes | None:
-    try:
-        with Image.open(path) as image:
-            image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 4))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, format="PNG", optimize=True)
-    except OSError as exc:
-        log.warning("no thumbnail for %s: %s", path, exc)
-        return None
-    return out.getvalue()
-
-
-def write_report(archive: storage.Archive, article_id: str, fmt: str, output: Path) -> ReportData:
-    data = build_report(archive, article_id)
-    text = render_report(data, fmt)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"Cannot write the report to {output}: {exc.strerror or exc}.") from exc
-    return data
 
 
 def manual_claim(text: str) -> storage.NewClaim:

@@ -3,20 +3,37 @@ citations and a report out. Real browser, real SQLite, real Tesseract."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
 import html
 import json
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 
 import claims
 import storage
-from archiver import CaptureOptions, UsageError, parse_host_map
+from archiver import ArtifactKind, CaptureOptions, UsageError, capture_many, parse_host_map
 from claims._cite import CITATION_FORMATS
+from claims._report import render_report
 from demo import FakeWeb, build_demo_web, demo_story
 from demo.story import MISQUOTE
+from postproof.commands.proofs import article_capture_ids
+from proof import verify_bundle, verify_inclusion
+from tests.proof.localtsa import LocalTsa
+from watch import word_diff
 
 pytestmark = pytest.mark.browser
 
@@ -258,3 +275,150 @@ def test_an_article_stopped_half_way_is_finished_by_the_next_add(
             claims.add_article(archive, str(draft), options=options)
         copy = claims.add_article(archive, str(draft), options=options, again=True)
         assert copy.article.id != half.id and len(archive.articles.all()) == 2
+
+
+# -- the report on a real archive: its proofs are the ledger's ---------------------------------
+
+
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None or shutil.which("unzip") is None,
+    reason="needs openssl and unzip",
+)
+
+
+@needs_openssl
+def test_report_proofs_are_the_ledgers_and_its_commands_verify_the_export(
+    run: DemoRun, tmp_path: Path
+) -> None:
+    with LocalTsa.create(tmp_path / "tsa") as tsa:
+        root, tsa_url = tsa.pki.root.read_bytes(), tsa.url
+        sealed = run.archive.seal([tsa_url], roots=[root])
+    assert sealed.timestamp is not None
+    article_id = run.added.article.id
+    data = claims.build_report(run.archive, article_id)
+    links = [link for claim in data.claims for link in claim.links]
+    cited = list(dict.fromkeys(link.capture_id for link in links))
+    assert len(cited) >= 4
+
+    key = run.archive.signing_key()
+    der = load_pem_public_key(key.public_key_pem().encode()).public_bytes(
+        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+    )
+    assert data.key is not None
+    assert (data.key.verifier, data.key.sha256) == (key.verifier, hashlib.sha256(der).hexdigest())
+
+    ledger = run.archive.ledger.proofs(cited)
+    entries = {entry.capture_id: entry for entry in ledger.entries}
+    stamps = {stamp.checkpoint_size: stamp for stamp in ledger.timestamps}
+    checkpoints = {cp.size: cp for cp in ledger.checkpoints}
+    for link in links:
+        entry, proof = entries[link.capture_id], link.proof
+        assert proof is not None and proof.timestamp is not None
+        assert (proof.index, proof.key) == (entry.index, entry.key)
+        # The checkpoint named is the earliest stamped one the ledger proves the entry in.
+        size = min(s for s in entry.inclusion if s in stamps)
+        checkpoint = checkpoints[size]
+        assert (proof.checkpoint_size, proof.checkpoint_root) == (size, checkpoint.root_hash.hex())
+        assert proof.checkpoint_signed_at == checkpoint.created_at
+        assert verify_inclusion(
+            entry.leaf_hash, entry.index, size, entry.inclusion[size], checkpoint.root_hash
+        )
+        stamp = stamps[size]
+        assert (proof.timestamp.time, proof.timestamp.tsa_url) == (stamp.gen_time, tsa_url)
+        capture = run.archive.get_capture(link.capture_id)
+        assert link.captured_at == capture.started_at
+        for kind, sha, image in (
+            (ArtifactKind.SCREENSHOT, link.screenshot_sha256, link.screenshot_png),
+            (ArtifactKind.POST_SCREENSHOT, link.post_screenshot_sha256, link.post_screenshot_png),
+        ):
+            artifact = capture.artifact(kind)
+            assert artifact is not None and sha == artifact.sha256, kind
+            assert image is not None and hashlib.sha256(image).hexdigest() == sha, kind
+        assert link.logged_in is False and link.author_signature is None  # X and Mastodon
+        assert link.edits == () and link.newest is None
+
+    page = render_report(data, "html")
+    for link in links:
+        assert link.proof is not None
+        assert f"index <code>{link.proof.index}</code>" in page
+        assert f"root hash <code>{link.proof.checkpoint_root}</code>" in page
+    embedded = re.findall(r"data:image/png;base64,[A-Za-z0-9+/=]+", page)
+    assert len(embedded) == len(set(embedded))  # once each, however often cited
+    assert {base64.b64decode(uri.split(",", 1)[1]) for uri in embedded} >= {
+        link.post_screenshot_png for link in links
+    }
+    assert "The stored post screenshot, byte for byte." in page
+
+    # The commands of "How to verify this evidence", run on the bundle they name.
+    bundle = tmp_path / data.bundle
+    run.archive.export(
+        article_capture_ids(run.archive, article_id), bundle, title="t", software="postproof"
+    )
+    checked = verify_bundle(bundle, roots=[root], trusted_key=key.verifier)
+    assert checked.ok, checked.problems
+    (tmp_path / "TSA-ROOT.pem").write_bytes(root)
+    commands = [c for step in data.verify_steps for c in step.commands]
+    assert f"postproof export --article {article_id} -o {data.bundle}" in commands
+    openssl = [c for c in commands if c.startswith(("unzip", "openssl"))]
+    assert sum(c.startswith("openssl ts -verify") for c in openssl) >= 1
+    for command in openssl:
+        done = subprocess.run(
+            command, shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        if "openssl ts -verify" in command:
+            assert "Verification: OK" in done.stdout
+        if "openssl dgst" in command:
+            assert data.key.sha256 in done.stdout
+
+
+def test_report_of_an_edited_post_shows_the_diff_and_looks_for_the_quote_again(
+    run: DemoRun,
+) -> None:
+    """A re-check found the answer edited: the report shows the recorded word diff and looks for
+    each quote again in the newest capture."""
+    answer = run.archive.get_capture(run.capture_of(ANSWER))
+    [(newer_id, _)] = asyncio.run(capture_many([answer.canonical_url], run.options, run.archive))
+    newer = run.archive.get_capture(newer_id)
+    assert newer.text
+    edited = newer.text.replace("regretter", "assumer", 1)
+    diff = word_diff(answer.text or "", edited)
+    run.archive.watchlist.record_events(
+        [
+            storage.NewEvent(
+                post_id=answer.post_id,
+                kind="edited",
+                detected_at=newer.started_at + timedelta(seconds=1),
+                after_capture_id=newer.id,
+                before_capture_id=answer.id,
+                summary="text edited: 1 word changed",
+                details={"diff": [[op, words] for op, words in diff]},
+            )
+        ]
+    )
+    data = claims.build_report(run.archive, run.added.article.id)
+    [link, *_] = [
+        link
+        for claim in data.claims
+        for link in claim.links
+        if link.capture_id == answer.id and link.quote == MISQUOTE
+    ]
+    assert link.status == "edited"
+    assert [edit.after_capture_id for edit in link.edits] == [newer.id]
+    assert link.edits[0].diff == tuple(diff)
+    assert link.newest is not None and link.newest.capture_id == newer.id
+    # Looked for again in the newest capture, whose text (the page was not really edited) still
+    # does not hold the misquote.
+    assert link.match is not None and link.newest.match is not None
+    assert link.newest.match.result == link.match.result == "not_found"
+    page = render_report(data, "html")
+    assert "<del>" in page and "<ins>" in page and "Quote in the newest version" in page
+    report = json.loads(render_report(data, "json"))
+    flat = [
+        candidate
+        for claim in report["claims"]
+        for candidate in claim["links"]
+        if candidate["capture_id"] == answer.id
+    ]
+    assert all(candidate["edits"][0]["diff"] for candidate in flat)
+    assert all(candidate["newest_version"]["capture_id"] == newer.id for candidate in flat)
