@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "CronEntry": "watch._cron",
     "parse_every": "watch._cron",
-    "install_schedule": "watch._cron",
-    "remove_schedule": "watch._cron",
-    "show_schedule": "watch._cron",
+    "install_schedule": "watch._cron:install",
+    "remove_schedule": "watch._cron:remove",
+    "show_schedule": "watch._cron:show",
     "compare": "watch._detect",
     "normalize_text": "watch._detect",
     "render_diff": "watch._detect",
@@ -106,7 +106,10 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = module.partition(
+        ":"
+    )  # "module:attribute" when imported under another name
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value
 

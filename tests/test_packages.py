@@ -1,0 +1,34 @@
+"""Every package exports lazily (PEP 562): each name it lists must resolve to what its module
+defines, and importing the package alone must load nothing heavy."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGES = ("archiver", "storage", "claims", "proof", "watch")
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_exported_name_resolves(name: str) -> None:
+    package = importlib.import_module(name)
+    missing = []
+    for exported in package.__all__:
+        try:
+            getattr(package, exported)
+        except AttributeError:
+            missing.append(exported)
+    assert missing == []
+
+
+def test_importing_the_packages_loads_nothing_heavy() -> None:
+    heavy = ("playwright", "sqlalchemy", "alembic", "trafilatura", "numpy", "httpx", "jinja2")
+    code = (
+        f"import sys, {', '.join(PACKAGES)}; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
