@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from claims._report_data import build_report, write_report
+    from claims._report_data import article_capture_ids, build_report, write_report
     from claims._workflow import (
         AddedArticle,
         PostStatus,
@@ -31,6 +31,7 @@ _EXPORTS = {
     "PostStatus": "claims._workflow",
     "accept_suggestion": "claims._workflow",
     "add_article": "claims._workflow",
+    "article_capture_ids": "claims._report_data",
     "build_report": "claims._report_data",
     "check_link": "claims._workflow",
     "cite": "claims._workflow",
@@ -46,6 +47,7 @@ __all__ = [
     "PostStatus",
     "accept_suggestion",
     "add_article",
+    "article_capture_ids",
     "build_report",
     "check_link",
     "cite",

@@ -44,7 +44,7 @@ def build_report(archive: storage.Archive, article_id: str) -> ReportData:
     proofs = log_proofs(
         archive,
         [link.capture_id for link in article_links],
-        _bundle_ids(archive, article, article_links),
+        article_capture_ids(archive, article.id),
     )
     quoted = {link.capture_id for link in article_links if link.checks or link.quote}
     evidence: dict[str, _Evidence] = {}  # one look-up, status and proof per capture
@@ -83,16 +83,15 @@ def build_report(archive: storage.Archive, article_id: str) -> ReportData:
     )
 
 
-def _bundle_ids(
-    archive: storage.Archive,
-    article: storage.ArticleRecord,
-    links: Sequence[storage.LinkRecord],
-) -> list[str]:
-    """The captures `postproof export --article` puts in the bundle: the article's own capture,
-    then every capture linked to its claims or captured from its references."""
+def article_capture_ids(archive: storage.Archive, article_id: str) -> list[str]:
+    """The captures an article's evidence is made of, as ``postproof export --article`` puts
+    them in its bundle: the article's own capture (when added from a URL), then every capture
+    linked to its claims or captured from its references, in that order, once each."""
+    book = archive.articles
+    article = book.get(article_id)
     ids = [article.capture_id] if article.capture_id else []
-    ids += [link.capture_id for link in links]
-    ids += [ref.capture_id for ref in archive.articles.references(article.id) if ref.capture_id]
+    ids += [link.capture_id for link in book.links(article.id)]
+    ids += [ref.capture_id for ref in book.references(article.id) if ref.capture_id]
     return list(dict.fromkeys(ids))
 
 

@@ -172,6 +172,8 @@ def export(
     Example: postproof export 7k2m9x4q -o evidence.wacz
     Example: postproof export --article 3f8a -o article-evidence.wacz
     """
+    import claims
+
     if bool(capture_ids) == bool(article):
         raise UsageError("Give capture ids or --article ID (one of the two).")
     if output.suffix.lower() != ".wacz":
@@ -179,8 +181,14 @@ def export(
     settings = Settings.load(home)
     with opened_archive(settings.home) as archive:
         if article:
-            ids = article_capture_ids(archive, article)
-            record = archive.articles.get(archive.articles.resolve(article))
+            record = archive.articles.get(article)
+            ids = claims.article_capture_ids(archive, record.id)
+            if not ids:
+                raise UsageError(
+                    f"article {record.id} has no captured evidence to export",
+                    hint="capture its references (`postproof article add` without --no-capture) "
+                    "or link captures to its claims with `postproof link`",
+                )
             title = f"Evidence for: {record.title or record.id}"
         else:
             ids = [archive.resolve_capture_id(c) for c in capture_ids or []]
@@ -198,25 +206,6 @@ def export(
     )
     out.print(f"SHA-256 {exported.sha256}")
     out.print(f"Anyone can check it with: postproof verify {esc(str(output))}")
-
-
-def article_capture_ids(archive: storage.Archive, article: str) -> list[str]:
-    """The article's own capture (when added from a URL), then every capture linked to its
-    claims or captured from its references, in that order, once each."""
-    book = archive.articles
-    article_id = book.resolve(article)
-    record = book.get(article_id)
-    ids = [record.capture_id] if record.capture_id else []
-    ids += [link.capture_id for link in book.links(article_id)]
-    ids += [ref.capture_id for ref in book.references(article_id) if ref.capture_id]
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        raise UsageError(
-            f"article {article_id} has no captured evidence to export",
-            hint="capture its references (`postproof article add` without --no-capture) or "
-            "link captures to its claims with `postproof link`",
-        )
-    return ids
 
 
 @handles_errors

@@ -30,7 +30,6 @@ from claims._cite import CITATION_FORMATS
 from claims._report import render_report
 from demo import FakeWeb, build_demo_web, demo_story
 from demo.story import MISQUOTE
-from postproof.commands.proofs import article_capture_ids
 from proof import verify_bundle, verify_inclusion
 from tests.proof.localtsa import LocalTsa
 from watch import word_diff
@@ -352,7 +351,7 @@ def test_report_proofs_are_the_ledgers_and_its_commands_verify_the_export(
     # The commands of "How to verify this evidence", run on the bundle they name.
     bundle = tmp_path / data.bundle
     run.archive.export(
-        article_capture_ids(run.archive, article_id), bundle, title="t", software="postproof"
+        claims.article_capture_ids(run.archive, article_id), bundle, title="t", software="postproof"
     )
     checked = verify_bundle(bundle, roots=[root], trusted_key=key.verifier)
     assert checked.ok, checked.problems
