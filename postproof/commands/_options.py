@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,10 @@ HostMapOpt = Annotated[
     ),
 ]
 
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite the output file if it already exists.")
+]
+
 ArticleArg = Annotated[str, typer.Argument(help="An article id (or a unique prefix of it).")]
 ClaimArg = Annotated[str, typer.Argument(help="A claim: ARTICLE#N, as `claim list` shows.")]
 PostsArg = Annotated[
@@ -85,3 +90,25 @@ def capture_flags(
 def require_positive(option: str, value: int) -> None:
     if value < 1:
         raise UsageError(f"{option} must be 1 or more, not {value}.")
+
+
+def check_output(path: Path, *, force: bool) -> Path:
+    """``path`` as a file a command may write: its folder must exist (postproof creates none),
+    and a file already there is only replaced with ``--force``. Checked before anything is
+    written, so a refused command leaves nothing behind."""
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(
+            f"the folder {folder} does not exist",
+            hint=f"create it first (mkdir -p {folder}) or choose another path with -o",
+        )
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", hint="choose another path with -o")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", hint="give the path of a file with -o")
+    if os.path.lexists(path) and not force:
+        raise UsageError(
+            f"{path} already exists",
+            hint="pass --force to overwrite it, or choose another path with -o",
+        )
+    return path

@@ -9,7 +9,7 @@ import typer
 
 import postproof
 from archiver.errors import UsageError
-from postproof.commands._options import HomeOpt, JsonOpt
+from postproof.commands._options import ForceOpt, HomeOpt, JsonOpt, check_output
 from postproof.output import ExitCode, emit_json, err, esc, handles_errors, out
 from postproof.render import render_seal
 from postproof.runs import opened_archive, seal_log
@@ -163,6 +163,7 @@ def export(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The .wacz file to write.", show_default=False)
     ] = Path("evidence.wacz"),
+    force: ForceOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -178,6 +179,7 @@ def export(
         raise UsageError("Give capture ids or --article ID (one of the two).")
     if output.suffix.lower() != ".wacz":
         raise UsageError(f"{output} does not end in .wacz", hint="name the bundle FILE.wacz")
+    check_output(output, force=force)
     settings = Settings.load(home)
     with opened_archive(settings.home) as archive:
         if article:

@@ -23,6 +23,7 @@ from postproof.commands._options import (
     PostsArg,
     TimeoutOpt,
     capture_flags,
+    check_output,
 )
 from postproof.output import ExitCode, emit_json, emit_line, err, esc, handles_errors, out
 from postproof.runs import RecheckOutcome, Run, opened_archive
@@ -296,7 +297,10 @@ def diff(
     ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Compare captures of two different posts all the same."),
+        typer.Option(
+            "--force",
+            help="Overwrite OUTPUT if it exists; compare captures of two different posts too.",
+        ),
     ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -326,7 +330,7 @@ def diff(
             else ()
         )
         text_a, text_b = watch.normalize_text(a.text), watch.normalize_text(b.text)
-        path, regions = write_side_by_side(a, b, output)
+        path, regions = write_side_by_side(a, b, output, force=force)
     if as_json:
         emit_json(
             {
@@ -355,10 +359,11 @@ def diff(
 
 
 def write_side_by_side(
-    a: storage.CaptureRecord, b: storage.CaptureRecord, output: Path | None
+    a: storage.CaptureRecord, b: storage.CaptureRecord, output: Path | None, *, force: bool
 ) -> tuple[Path | None, list[dict[str, int]]]:
     """The two post screenshots side by side, changed regions marked, written to ``output``
-    (default: a name made of both ids); ``None`` when one capture has no screenshot."""
+    (default: a name made of both ids; an existing file only with ``force``); ``None`` when
+    one capture has no screenshot."""
     import watch
     from archiver import ArtifactKind
 
@@ -371,7 +376,7 @@ def write_side_by_side(
     png, boxes = watch.side_by_side(
         shots[0].path.read_bytes(), shots[1].path.read_bytes(), labels=(a.id, b.id)
     )
-    path = output or Path(f"postproof-diff-{a.id}-{b.id}.png")
+    path = check_output(output or Path(f"postproof-diff-{a.id}-{b.id}.png"), force=force)
     try:
         path.write_bytes(png)
     except OSError as exc:

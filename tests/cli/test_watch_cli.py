@@ -215,7 +215,7 @@ def test_history_and_diff(watched: tuple[FakeWeb, dict[str, str], Path], tmp_pat
     data = json.loads(done.stdout)
     assert ["insert", "mardi."] in data["text_diff"] and ["delete", "lundi."] in data["text_diff"]
     assert image.is_file() and data["regions"]
-    human = run_cli("diff", first, second, "-o", str(image), env=env)
+    human = run_cli("diff", first, second, "-o", str(image), "--force", env=env)
     assert "[-lundi.-]{+mardi.+}" in human.stdout
     # Two different posts are never reported as an edit of one another.
     other = json.loads(run_cli("history", url(GONE), "--json", env=env).stdout)
