@@ -204,14 +204,25 @@ def _image_bytes(artifact: storage.ArtifactRecord | None) -> bytes | None:
 
 
 def write_report(archive: storage.Archive, article_id: str, fmt: str, output: Path) -> ReportData:
+    """Write the article's report to ``output`` as ``html``, ``md``, ``json`` or ``pdf`` (the
+    HTML report printed by the capture browser)."""
     data = build_report(archive, article_id)
-    text = render_report(data, fmt)
+    content = report_bytes(data, fmt)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(content)
     except OSError as exc:
         raise UsageError(f"Cannot write the report to {output}: {exc.strerror or exc}.") from exc
     return data
+
+
+def report_bytes(data: ReportData, fmt: str) -> bytes:
+    """The report of ``data`` as the bytes of a file: ``html``, ``md``, ``json`` or ``pdf``."""
+    if fmt == "pdf":
+        from archiver.printing import print_pdf
+
+        return print_pdf(render_report(data, "html")).pdf
+    return render_report(data, fmt).encode("utf-8")
 
 
 # -- what the archive says of one capture ---------------------------------------------------------

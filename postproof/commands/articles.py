@@ -18,14 +18,16 @@ from postproof.commands._options import (
     ArticleArg,
     ClaimArg,
     ConcurrencyOpt,
+    ForceOpt,
     HomeOpt,
     HostMapOpt,
     InsecureOpt,
     JsonOpt,
     TimeoutOpt,
     capture_flags,
+    check_output,
 )
-from postproof.output import emit_json, err, esc, handles_errors, out
+from postproof.output import emit_json, err, esc, handles_errors, out, progress_wanted
 from postproof.render import render_article_summary, render_claims, render_seal, report_figures
 from postproof.runs import Run, opened_archive
 from postproof.settings import Settings, resolve_home
@@ -44,7 +46,7 @@ claim_app = typer.Typer(
 
 RelationOpt = Annotated[str, typer.Option("--relation", help="supports, contradicts or context.")]
 CITE_FORMATS = ("markdown", "html", "text", "csl-json", "bibtex")
-REPORT_FORMATS = ("html", "md", "json")
+REPORT_FORMATS = ("html", "md", "json", "pdf")
 LANGUAGE_CODE = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
@@ -95,7 +97,7 @@ def article_add(
             host_map=host_map,
         )
     )
-    with Run.open(settings, options) as run:
+    with Run.open(settings, options, show_progress=progress_wanted(as_json)) as run:
         added = run.add_article(
             source, lang=lang, title=title, capture_references=not no_capture, again=again
         )
@@ -389,16 +391,22 @@ def cite(
 @handles_errors
 def report(
     article: ArticleArg,
-    fmt: Annotated[str, typer.Option("--format", "-F", help="html, md or json.")] = "html",
+    fmt: Annotated[str, typer.Option("--format", "-F", help="html, md, json or pdf.")] = "html",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write the report.")
     ] = None,
+    force: ForceOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the article's evidence report: every claim in order with its evidence.
+    """Write the article's evidence report: every claim in order with its evidence, the proof
+    behind each piece and how to verify it. PDF is the HTML report printed by the capture
+    browser, full-page screenshots on pages of their own. Default file:
+    postproof-report-ARTICLE.FORMAT in the current folder; an existing file is only replaced
+    with --force.
 
     Example: postproof report 7hq3 --format html -o report.html
+    Example: postproof report 7hq3 --format pdf -o report.pdf
     """
     from claims import write_report
 
@@ -408,7 +416,7 @@ def report(
         )
     with opened_archive(resolve_home(home)) as archive:
         article_id = archive.articles.resolve(article)
-        path = output or Path(f"postproof-report-{article_id}.{fmt}")
+        path = check_output(output or Path(f"postproof-report-{article_id}.{fmt}"), force=force)
         data = write_report(archive, article_id, fmt, path)
     summary = data.summary.to_json()
     if as_json:

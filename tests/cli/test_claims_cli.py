@@ -8,6 +8,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from archiver.browser import BASE_ARGS, choose_browser
 from tests.conftest import run_cli
@@ -150,6 +151,40 @@ def test_html_report_is_self_contained_and_escapes_captured_content(
     assert images and all(complete and width > 0 for complete, width in images)
     assert scripts == 0
     assert 'Hostile text <script>alert("text")</script>' in text
+
+
+def test_pdf_report_is_printed_with_its_evidence_and_full_pages(
+    cli_env: dict[str, str], article_file: Path, tmp_path: Path
+) -> None:
+    article = add(cli_env, article_file)
+    report = tmp_path / "report.pdf"
+    done = run_cli(
+        "report", article["id"], "--format", "pdf", "-o", str(report), "--json", env=cli_env
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["path"] == str(report.resolve())
+    assert report.read_bytes().startswith(b"%PDF-")
+    pages = PdfReader(report).pages
+    assert len(pages) >= 1
+    texts = [squeezed(page.extract_text()) for page in pages]
+    alice = next(c for c in article["claims"] if "Alice Dupont" in c["text"])
+    assert squeezed(alice["text"]) in "".join(texts)
+    capture_id = alice["links"][0]["capture_id"]
+    shown = run_cli("show", capture_id, "--json", env=cli_env)
+    hashes = {a["kind"]: a["sha256"] for a in json.loads(shown.stdout)["capture"]["artifacts"]}
+    assert hashes["screenshot"] in "".join(texts)
+    assert hashes["post_screenshot"] in "".join(texts)
+    # The full page, which opens in an overlay on screen, is printed on a page of its own.
+    [full] = [
+        n for n, text in enumerate(texts) if f"Full-pagescreenshotofcapture{capture_id}" in text
+    ]
+    assert full > 0 and hashes["screenshot"] in texts[full]
+    assert len(pages[full].images) == 1
+
+
+def squeezed(text: str) -> str:
+    """Text as a PDF gives it back: lines break anywhere in a long hash or URL."""
+    return "".join(text.split())
 
 
 def test_suggest_and_accept_on_a_plain_text_draft(cli_env: dict[str, str], tmp_path: Path) -> None:
