@@ -45,9 +45,11 @@ if TYPE_CHECKING:
         CaptureRecord,
         ProblemKind,
         RecoveryReport,
+        RetractionRecord,
         VerifyProblem,
         VerifyReport,
     )
+    from storage._retractions import Retractions
     from storage._similar import ImageMatch, query_hashes
     from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
@@ -84,8 +86,10 @@ _EXPORTS = {
     "CaptureRecord": "storage._records",
     "ProblemKind": "storage._records",
     "RecoveryReport": "storage._records",
+    "RetractionRecord": "storage._records",
     "VerifyProblem": "storage._records",
     "VerifyReport": "storage._records",
+    "Retractions": "storage._retractions",
     "ImageMatch": "storage._similar",
     "query_hashes": "storage._similar",
     "EventRecord": "storage._watchlist",
@@ -121,6 +125,8 @@ __all__ = [
     "QuoteCheckRecord",
     "RecoveryReport",
     "ReferenceRecord",
+    "RetractionRecord",
+    "Retractions",
     "SealReport",
     "StoredCheckpoint",
     "StoredTimestamp",

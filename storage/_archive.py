@@ -32,7 +32,14 @@ from storage._export import ExportReport, export_bundle
 from storage._home import Layout, default_home
 from storage._journal import Journal, new_run_id
 from storage._ledger import Ledger, SealReport, append_entry
-from storage._records import ArtifactRecord, CaptureRecord, RecoveryReport, VerifyReport
+from storage._records import (
+    ArtifactRecord,
+    CaptureRecord,
+    RecoveryReport,
+    RetractionRecord,
+    VerifyReport,
+)
+from storage._retractions import Retractions, TargetKind, not_retracted, of_targets
 from storage._rows import (
     artifact_record,
     artifact_rows,
@@ -127,6 +134,46 @@ class Archive:
         return self._key
 
     @property
+    def retractions(self) -> Retractions:
+        """Captures and articles taken back from the record, each logged as an entry."""
+        engine, _journal = self._open_parts()
+        return Retractions(engine, self.home, self.signing_key, self._clock)
+
+    def retract(self, target: str, reason: str) -> RetractionRecord:
+        """Retract the capture or the article ``target`` names (an id or a unique prefix of
+        one), for ``reason``: a retraction row and its signed log entry, in one transaction.
+        Nothing retracted is changed or removed. Call :meth:`seal` to end the run."""
+        kind, full_id = self.resolve_target(target)
+        return self.retractions.record(kind, full_id, reason)
+
+    def resolve_target(self, text: str) -> tuple[TargetKind, str]:
+        """The capture or the article ``text`` names: (kind, full id). Refused when it names
+        neither, or one of each."""
+        found: list[tuple[TargetKind, str]] = []
+        errors: list[UsageError] = []
+        for kind, resolve in (
+            ("capture", self.resolve_capture_id),
+            ("article", self.articles.resolve),
+        ):
+            try:
+                found.append((kind, resolve(text)))  # type: ignore[arg-type]
+            except UsageError as exc:
+                errors.append(exc)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            shown = " and ".join(f"{kind} {full}" for kind, full in found)
+            raise UsageError(
+                f"{text!r} could be {shown}", hint="give more characters of the id you mean"
+            )
+        if any("ambiguous" in e.message for e in errors):
+            raise next(e for e in errors if "ambiguous" in e.message)
+        raise UsageError(
+            f"no capture or article with id {text!r}",
+            hint="`postproof list` and `postproof article list` show the ids",
+        )
+
+    @property
     def auth(self) -> AuthStore:
         """Login cookies imported per domain (``auth/`` in the data home, files mode 0600)."""
         return AuthStore(self._layout.auth)
@@ -194,7 +241,11 @@ class Archive:
         engine, _journal = self._open_parts()
         with read_session(engine) as session:
             captures = session.exec(select(func.count()).select_from(Capture)).one()
-            logged = session.exec(select(func.count()).select_from(LogEntry)).one()
+            logged = session.exec(
+                select(func.count())
+                .select_from(LogEntry)
+                .where(col(LogEntry.capture_id).is_not(None))
+            ).one()
         if captures > logged:
             added = self.ledger.backfill()
             log.info("logged %d capture(s) recorded before the log existed", added)
@@ -366,9 +417,14 @@ class Archive:
         platform: str | None = None,
         status: str | None = None,
         limit: int | None = None,
+        *,
+        include_retracted: bool = True,
     ) -> list[CaptureRecord]:
-        """Captures, newest first. ``url`` matches the requested, canonical or final URL."""
+        """Captures, newest first. ``url`` matches the requested, canonical or final URL;
+        without ``include_retracted``, retracted captures are left out."""
         query = select(Capture)
+        if not include_retracted:
+            query = query.where(not_retracted("capture", col(Capture.id)))
         if url is not None:
             query = query.where(
                 or_(
@@ -408,11 +464,17 @@ class Archive:
         with storage_errors(self.home), read_session(engine) as session:
             return self._records(session, session.exec(query).all())
 
-    def latest_good_captures(self, limit: int = 5000) -> list[CaptureRecord]:
-        """For each post, its newest capture that reached ``ok``; newest posts first."""
+    def latest_good_captures(
+        self, limit: int = 5000, *, include_retracted: bool = True
+    ) -> list[CaptureRecord]:
+        """For each post, its newest capture that reached ``ok``; newest posts first. Without
+        ``include_retracted``, the newest that reached ``ok`` and is not retracted."""
+        good = col(Capture.status) == Status.OK.value
+        if not include_retracted:
+            good = sa.and_(good, not_retracted("capture", col(Capture.id)))
         newest = (
             select(Capture.post_id, func.max(Capture.started_at).label("started_at"))
-            .where(col(Capture.status) == Status.OK.value)
+            .where(good)
             .group_by(col(Capture.post_id))
             .subquery()
         )
@@ -425,7 +487,7 @@ class Archive:
                     col(Capture.started_at) == newest.c.started_at,
                 ),
             )
-            .where(col(Capture.status) == Status.OK.value)
+            .where(good)
             .order_by(col(Capture.started_at).desc())
             .limit(limit)
         )
@@ -452,11 +514,15 @@ class Archive:
         with storage_errors(self.home):
             report = verify_artifacts(engine, self.blobs, full_id, recovery)
             problems, check = self.ledger.verify(roots=tsa_roots, capture_id=full_id)
+            retracted = None if full_id is None else self.retractions.get("capture", full_id)
         if full_id is not None:
             # The log is one chain: a break anywhere is reported, as are this capture's own.
             problems = [p for p in problems if p.capture_id in (None, full_id)]
         return dataclasses.replace(
-            report, problems=(*report.problems, *problems), ledger=check.to_json()
+            report,
+            problems=(*report.problems, *problems),
+            ledger=check.to_json(),
+            retracted=retracted,
         )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -501,7 +567,10 @@ class Archive:
                 artifacts[artifact.capture_id].append(
                     artifact_record(artifact, self.blobs.path(artifact.sha256))
                 )
-        return [capture_record(row, tuple(artifacts[row.id])) for row in rows]
+        retracted = of_targets(session, "capture", ids)
+        return [
+            capture_record(row, tuple(artifacts[row.id]), retracted.get(row.id)) for row in rows
+        ]
 
 
 def _parse_status(status: str) -> Status:

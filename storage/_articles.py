@@ -20,6 +20,8 @@ from storage import _ids
 from storage._blobs import BlobStore
 from storage._database import read_session, storage_errors, write_session
 from storage._journal import Journal
+from storage._records import RetractionRecord
+from storage._retractions import not_retracted, of_targets
 from storage._tables import Article, ArticleReference, Claim, EvidenceLink, OcrText, QuoteCheck
 
 _CLAIM_REF = re.compile(r"^\s*(?P<article>[0-9A-Za-z]{4,8})\s*[#:]\s*(?P<number>\d{1,6})\s*$")
@@ -86,6 +88,7 @@ class ArticleRecord:
     added_at: datetime
     claim_count: int
     finished_at: datetime | None = None  # None: `article add` stopped before finishing it
+    retracted: RetractionRecord | None = None  # taken back from the record (it stays stored)
 
 
 @dataclass(frozen=True)
@@ -289,9 +292,13 @@ class ArticleBook:
                 row.finished_at = self._clock()
                 session.add(row)
 
-    def all(self) -> list[ArticleRecord]:
+    def all(self, *, include_retracted: bool = True) -> list[ArticleRecord]:
+        """Articles, newest first; without ``include_retracted``, retracted ones are left out."""
+        query = select(Article).order_by(col(Article.added_at).desc())
+        if not include_retracted:
+            query = query.where(not_retracted("article", col(Article.id)))
         with storage_errors(self._home), read_session(self._engine) as session:
-            rows = session.exec(select(Article).order_by(col(Article.added_at).desc())).all()
+            rows = session.exec(query).all()
             return [self._article_record(session, row) for row in rows]
 
     def _article_record(self, session: Session, row: Article) -> ArticleRecord:
@@ -315,6 +322,7 @@ class ArticleBook:
             added_at=row.added_at,
             claim_count=count,
             finished_at=row.finished_at,
+            retracted=of_targets(session, "article", [row.id]).get(row.id),
         )
 
     # -- claims ----------------------------------------------------------------------------

@@ -4,6 +4,10 @@ with signed C2SP checkpoints and RFC 3161 timestamps over them.
 * **Manifest.** When a capture is recorded, its metadata and the SHA-256 of every artifact are
   written as RFC 8785 canonical JSON (:func:`manifest_for`) and signed with the installation key,
   in the same transaction as the capture: a capture is never recorded without its log entry.
+* **Retractions.** Taking a capture or an article back from the record changes nothing logged:
+  the retraction is an entry of its own, with its own signed manifest
+  (:func:`retraction_manifest`: the target, the reason, the time and, for a capture, the log
+  entry it retracts), written in the transaction that records it.
 * **Log.** Entries are numbered 0, 1, 2, ... without gaps; leaf ``i`` is the RFC 9162 leaf hash of
   manifest ``i``'s bytes.
 * **Checkpoints.** At the end of a run, :meth:`Ledger.seal` signs a checkpoint (origin, size,
@@ -59,11 +63,20 @@ from proof import (
 )
 from storage._database import read_session, write_session
 from storage._records import ProblemKind, VerifyProblem
-from storage._tables import Artifact, Capture, CheckpointRow, LogEntry, TimestampRow
+from storage._tables import (
+    Article,
+    Artifact,
+    Capture,
+    CheckpointRow,
+    LogEntry,
+    Retraction,
+    TimestampRow,
+)
 
 log = logging.getLogger("postproof.ledger")
 
 MANIFEST_FORMAT = "postproof-capture-manifest/1"
+RETRACTION_FORMAT = "postproof-retraction-manifest/1"
 KeyLoader = Callable[[], InstallationKey]
 Clock = Callable[[], datetime]
 
@@ -141,6 +154,34 @@ def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, A
     }
 
 
+def retraction_manifest(retraction: Retraction, target: Mapping[str, Any]) -> dict[str, Any]:
+    """What a retraction's signed manifest says: what it retracts (``target``, from
+    :func:`retraction_target`), why and when."""
+    return {
+        "format": RETRACTION_FORMAT,
+        "retraction_id": retraction.id,
+        "target": dict(target),
+        "reason": retraction.reason,
+        "retracted_at": _time(retraction.retracted_at),
+    }
+
+
+def retraction_target(
+    retraction: Retraction, entry: LogEntry | None, article: Article | None
+) -> dict[str, Any]:
+    """The target of a retraction as its manifest names it: a capture with the index and leaf
+    hash of its own log entry (``entry``), so that the retraction names exactly the signed
+    evidence it takes back; an article with the SHA-256 of its source and its page's capture."""
+    target: dict[str, Any] = {"kind": retraction.target_kind, "id": retraction.target_id}
+    if retraction.target_kind == "capture":
+        target["log_index"] = None if entry is None else entry.idx
+        target["leaf_hash"] = None if entry is None else entry.leaf_hash
+    else:
+        target["source_sha256"] = None if article is None else article.source_sha256
+        target["capture_id"] = None if article is None else article.capture_id
+    return target
+
+
 def append_entry(
     session: Session,
     capture: Capture,
@@ -150,18 +191,54 @@ def append_entry(
 ) -> LogEntry:
     """Log ``capture`` (inside the caller's write transaction, which holds the write lock)."""
     manifest = canonical_json(manifest_for(capture, artifacts))
+    entry = _signed_entry(session, manifest, key, logged_at, capture_id=capture.id)
+    session.add(entry)
+    return entry
+
+
+def append_retraction(
+    session: Session, retraction: Retraction, key: InstallationKey, logged_at: datetime
+) -> LogEntry:
+    """Log ``retraction`` (already flushed, inside the caller's write transaction)."""
+    assert retraction.id is not None
+    target = retraction_target(retraction, *_target_rows(session, retraction))
+    manifest = canonical_json(retraction_manifest(retraction, target))
+    entry = _signed_entry(session, manifest, key, logged_at, retraction_id=retraction.id)
+    session.add(entry)
+    return entry
+
+
+def _signed_entry(
+    session: Session,
+    manifest: bytes,
+    key: InstallationKey,
+    logged_at: datetime,
+    *,
+    capture_id: str | None = None,
+    retraction_id: int | None = None,
+) -> LogEntry:
     last = session.exec(select(func.max(LogEntry.idx))).one()
-    entry = LogEntry(
+    return LogEntry(
         idx=0 if last is None else last + 1,
-        capture_id=capture.id,
+        capture_id=capture_id,
+        retraction_id=retraction_id,
         manifest=manifest.decode("utf-8"),
         signature=base64.b64encode(key.sign(manifest)).decode("ascii"),
         key=key.verifier,
         leaf_hash=leaf_hash(manifest).hex(),
         logged_at=logged_at,
     )
-    session.add(entry)
-    return entry
+
+
+def _target_rows(
+    session: Session, retraction: Retraction
+) -> tuple[LogEntry | None, Article | None]:
+    if retraction.target_kind == "capture":
+        entry = session.exec(
+            select(LogEntry).where(col(LogEntry.capture_id) == retraction.target_id)
+        ).first()
+        return entry, None
+    return None, session.get(Article, retraction.target_id)
 
 
 @dataclass(frozen=True)
@@ -274,10 +351,12 @@ class LedgerCheck:
     timestamps_checked: int = 0
     timestamped_size: int = 0
     timestamp_times: list[str] = field(default_factory=list)
+    retractions: int = 0  # log entries that are retractions (the others are captures)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "log_size": self.log_size,
+            "retractions": self.retractions,
             "checkpoints": self.checkpoints,
             "checkpoint_size": self.checkpoint_size,
             "unsealed_entries": max(0, self.log_size - self.checkpoint_size),
@@ -304,9 +383,11 @@ class Ledger:
         """Log captures recorded before the log existed (archives from older versions), oldest
         first. Their manifests say when they were logged, which is not when they were taken."""
         with read_session(self._engine) as session:
+            # NOT IN over a list holding a NULL (a retraction's entry) would match nothing.
+            logged = select(LogEntry.capture_id).where(col(LogEntry.capture_id).is_not(None))
             missing = session.exec(
                 select(Capture.id)
-                .where(~col(Capture.id).in_(select(LogEntry.capture_id)))
+                .where(~col(Capture.id).in_(logged))
                 .order_by(col(Capture.stored_at), col(Capture.id))
             ).all()
         if not missing:
@@ -447,7 +528,7 @@ class Ledger:
         timestamped checkpoint holding it. Unlike :meth:`proofs`, a capture not yet in a
         checkpoint is no error (its place says so); a capture without an entry is left out."""
         wanted = list(dict.fromkeys(capture_ids))
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[tuple[int, str | None, str, str]] = []
         with read_session(self._engine) as session:
             for start in range(0, len(wanted), 500):
                 rows += session.exec(
@@ -468,6 +549,8 @@ class Ledger:
         stamped_sizes = sorted(stamps)
         places: dict[str, LogPlace] = {}
         for idx, capture_id, key, leaf in rows:
+            if capture_id is None:
+                continue  # a retraction's entry: never asked for by capture id
             try:
                 leaf_bytes = bytes.fromhex(leaf)
             except ValueError:
@@ -583,16 +666,21 @@ class Ledger:
                 select(CheckpointRow).order_by(col(CheckpointRow.size))
             ).all()
             stamp_rows = session.exec(select(TimestampRow).order_by(col(TimestampRow.id))).all()
+            retractions = {r.id: r for r in session.exec(select(Retraction)).all()}
+            retracted_articles = _retracted_articles(session, retractions.values())
 
         check.log_size = len(read)
         pending = iter(unreadable)
         leaves: list[bytes] = []
         logged: set[str] = set()
+        logged_retractions: set[int | None] = set()
+        entry_of = {e.capture_id: e for e in read if e is not None and e.capture_id is not None}
         for position, entry in enumerate(read):
             if entry is None:
                 bad = next(pending)
                 if bad.capture_id:
                     logged.add(bad.capture_id)
+                logged_retractions.add(bad.retraction_id)
                 problem(
                     "log_entry_unreadable",
                     f"log entry {bad.idx}"
@@ -612,18 +700,29 @@ class Ledger:
             manifest = entry.manifest.encode("utf-8")
             actual_leaf = leaf_hash(manifest)
             leaves.append(actual_leaf)
-            logged.add(entry.capture_id)
+            retraction = retractions.get(entry.retraction_id)
+            # A retraction's problems belong to the capture it retracts, when it retracts one.
+            owner = entry.capture_id or _retracted_capture(retraction)
             if actual_leaf.hex() != entry.leaf_hash:
                 problem(
                     "log_entry_altered",
                     f"log entry {entry.idx}: its manifest no longer hashes to the recorded leaf "
                     f"hash {entry.leaf_hash[:16]}…: the manifest was edited",
-                    entry.capture_id,
+                    owner,
                 )
             check.signatures_checked += 1
             signature_problem = _signature_problem(entry, manifest, verifier_text, verifier)
             if signature_problem:
-                problem("signature_invalid", signature_problem, entry.capture_id)
+                problem("signature_invalid", signature_problem, owner)
+            if entry.retraction_id is not None:
+                check.retractions += 1
+                logged_retractions.add(entry.retraction_id)
+                mismatch = _retraction_problem(entry, retraction, entry_of, retracted_articles)
+                if mismatch:
+                    problem("manifest_mismatch", mismatch, owner)
+                continue
+            assert entry.capture_id is not None  # the table's check: one subject per entry
+            logged.add(entry.capture_id)
             capture = captures.get(entry.capture_id)
             if capture is None:
                 problem(
@@ -649,6 +748,14 @@ class Ledger:
                 f"capture {missing} has no entry in the log: its log entry was removed",
                 missing,
             )
+        for kept in retractions.values():
+            if kept.id not in logged_retractions:
+                problem(
+                    "not_logged",
+                    f"retraction {kept.id} (of {kept.target_kind} {kept.target_id}) has no entry "
+                    "in the log: its log entry was removed",
+                    _retracted_capture(kept),
+                )
 
         previous: tuple[int, bytes] | None = None
         verified_roots: dict[int, bytes] = {}
@@ -738,6 +845,7 @@ class _Unreadable:
     reason: str
     leaf: bytes | None  # the stored leaf hash, when that column could still be read
     capture_id: str | None  # the capture it logs, when that column could still be read
+    retraction_id: int | None = None  # the retraction it logs, likewise
 
 
 def _read_entries(session: Session) -> tuple[list[LogEntry | None], list[_Unreadable]]:
@@ -759,7 +867,13 @@ def _read_entries(session: Session) -> tuple[list[LogEntry | None], list[_Unread
             bytes.fromhex(entry.leaf_hash)
         except (sa.exc.OperationalError, sa.exc.StatementError, ValueError) as exc:
             unreadable.append(
-                _Unreadable(idx, _why(exc), _stored_leaf(session, idx), _logged(session, idx))
+                _Unreadable(
+                    idx,
+                    _why(exc),
+                    _stored_leaf(session, idx),
+                    _logged(session, idx),
+                    _logged_retraction(session, idx),
+                )
             )
             read.append(None)
             continue
@@ -780,6 +894,50 @@ def _logged(session: Session, idx: int) -> str | None:
         return session.exec(select(LogEntry.capture_id).where(col(LogEntry.idx) == idx)).one()
     except (sa.exc.OperationalError, sa.exc.StatementError):
         return None
+
+
+def _logged_retraction(session: Session, idx: int) -> int | None:
+    try:
+        return session.exec(select(LogEntry.retraction_id).where(col(LogEntry.idx) == idx)).one()
+    except (sa.exc.OperationalError, sa.exc.StatementError):
+        return None
+
+
+def _retracted_articles(session: Session, retractions: Iterable[Retraction]) -> dict[str, Article]:
+    ids = [r.target_id for r in retractions if r.target_kind == "article"]
+    if not ids:
+        return {}
+    return {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids))).all()}
+
+
+def _retracted_capture(retraction: Retraction | None) -> str | None:
+    if retraction is None or retraction.target_kind != "capture":
+        return None
+    return retraction.target_id
+
+
+def _retraction_problem(
+    entry: LogEntry,
+    retraction: Retraction | None,
+    entry_of: Mapping[str, LogEntry],
+    articles: Mapping[str, Article],
+) -> str | None:
+    """What is wrong between a retraction's log entry and its row, or None."""
+    if retraction is None:
+        return (
+            f"log entry {entry.idx} names retraction {entry.retraction_id}, which is not in the "
+            "database: the retraction was deleted"
+        )
+    target = retraction_target(
+        retraction, entry_of.get(retraction.target_id), articles.get(retraction.target_id)
+    )
+    differences = _differences(_loads(entry.manifest), retraction_manifest(retraction, target))
+    if not differences:
+        return None
+    return (
+        f"retraction {retraction.id} (of {retraction.target_kind} {retraction.target_id}) no "
+        f"longer matches its signed manifest (log entry {entry.idx}): " + "; ".join(differences[:5])
+    )
 
 
 def _why(exc: Exception) -> str:
@@ -846,9 +1004,14 @@ def _signature_problem(
     except (binascii.Error, ValueError):
         return f"log entry {entry.idx}: the signature is not valid base64"
     if not verifier.verify(manifest, signature):
+        subject = (
+            f"capture {entry.capture_id}"
+            if entry.capture_id is not None
+            else f"retraction {entry.retraction_id}"
+        )
         return (
-            f"log entry {entry.idx} (capture {entry.capture_id}): the manifest's signature does "
-            "not verify: the manifest or its signature was changed after signing"
+            f"log entry {entry.idx} ({subject}): the manifest's signature does not verify: the "
+            "manifest or its signature was changed after signing"
         )
     return None
 
@@ -869,7 +1032,7 @@ def _differences(signed: Any, current: Mapping[str, Any]) -> list[str]:
         elif before != after:
             out.append(f"{name} was {_short(before)}, is now {_short(after)}")
     signed_artifacts = {(a["kind"], a.get("source_url")): a for a in signed.get("artifacts", [])}
-    current_artifacts = {(a["kind"], a.get("source_url")): a for a in current["artifacts"]}
+    current_artifacts = {(a["kind"], a.get("source_url")): a for a in current.get("artifacts", [])}
     for slot in sorted(set(signed_artifacts) | set(current_artifacts), key=str):
         before, after = signed_artifacts.get(slot), current_artifacts.get(slot)
         label = slot[0] if slot[1] is None else f"{slot[0]} {slot[1]}"

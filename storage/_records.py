@@ -58,6 +58,27 @@ class ArtifactRecord:
 
 
 @dataclass(frozen=True)
+class RetractionRecord:
+    """A capture or an article taken back from the record: why, and when. What it retracts
+    stays in the archive and in the log; ``log_index`` is the retraction's own log entry."""
+
+    id: int
+    target_kind: Literal["capture", "article"]
+    target_id: str
+    reason: str
+    retracted_at: datetime
+    log_index: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``retracted`` field of a retracted capture or article."""
+        return {"reason": self.reason, "at": isoformat_z(self.retracted_at)}
+
+    def describe(self) -> str:
+        """``retracted: <reason> (<time>)``, as a person reads it."""
+        return f"retracted: {self.reason} ({isoformat_z(self.retracted_at)})"
+
+
+@dataclass(frozen=True)
 class CaptureRecord:
     """One recorded capture with its artifacts. Times are timezone-aware UTC."""
 
@@ -95,6 +116,7 @@ class CaptureRecord:
     sources: Mapping[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     conflicts: tuple[Mapping[str, str], ...] = ()
+    retracted: RetractionRecord | None = None  # taken back from the record (it stays stored)
 
     def artifact(self, kind: ArtifactKind) -> ArtifactRecord | None:
         return next((a for a in self.artifacts if a.kind == kind), None)
@@ -132,6 +154,7 @@ class CaptureRecord:
             "missing": list(self.missing),
             "conflicts": [dict(c) for c in self.conflicts],
             "artifacts": [a.to_json() for a in self.artifacts],
+            "retracted": None if self.retracted is None else self.retracted.to_json(),
         }
 
 
@@ -196,6 +219,7 @@ class VerifyReport:
     bytes_hashed: int
     recovery: RecoveryReport
     ledger: dict[str, Any] | None = None  # figures of the log check (storage._ledger)
+    retracted: RetractionRecord | None = None  # of the one capture checked, when retracted
 
     @property
     def ok(self) -> bool:
@@ -212,4 +236,5 @@ class VerifyReport:
             "bytes_hashed": self.bytes_hashed,
             "recovery": self.recovery.to_json(),
             "ledger": self.ledger,
+            "retracted": None if self.retracted is None else self.retracted.to_json(),
         }

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from archiver.errors import IntegrityError
 from archiver.models import ArtifactKind, CaptureResult, Media, Status
-from storage._records import ArtifactRecord, CaptureRecord
+from storage._records import ArtifactRecord, CaptureRecord, RetractionRecord
 from storage._tables import Artifact, Capture, Post
 
 
@@ -131,7 +131,11 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def capture_record(row: Capture, artifacts: tuple[ArtifactRecord, ...]) -> CaptureRecord:
+def capture_record(
+    row: Capture,
+    artifacts: tuple[ArtifactRecord, ...],
+    retracted: RetractionRecord | None = None,
+) -> CaptureRecord:
     media = tuple(
         Media(
             url=item["url"],
@@ -173,6 +177,7 @@ def capture_record(row: Capture, artifacts: tuple[ArtifactRecord, ...]) -> Captu
         sources=json.loads(row.sources_json or "{}"),
         missing=tuple(json.loads(row.missing_json or "[]")),
         conflicts=tuple(json.loads(row.conflicts_json or "[]")),
+        retracted=retracted,
     )
 
 

@@ -281,21 +281,50 @@ class OcrText(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class Retraction(SQLModel, table=True):
+    """A capture or an article taken back from the record, with why and when. Nothing it
+    retracts is changed or removed: the retraction is a record of its own, logged and signed
+    like a capture. One per target; append-only (triggers of migration 0007)."""
+
+    __tablename__ = "retractions"
+    __table_args__ = (
+        sa.UniqueConstraint("target_kind", "target_id", name="uq_retractions_target"),
+        sa.CheckConstraint(
+            "target_kind IN ('capture', 'article')", name="ck_retractions_target_kind"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_kind: str = Field(sa_type=sa.String)  # capture | article
+    target_id: str = Field(sa_type=sa.String)  # a capture id or an article id
+    reason: str = Field(sa_type=sa.String)
+    retracted_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class LogEntry(SQLModel, table=True):
-    """One leaf of the archive's transparency log: the signed manifest of one capture.
+    """One leaf of the archive's transparency log: the signed manifest of one capture, or of
+    one retraction (exactly one of ``capture_id`` and ``retraction_id`` is set).
 
     ``idx`` is the leaf index (0, 1, 2, ... without gaps); the leaf hash is the RFC 9162 hash of
-    the manifest's bytes exactly as stored. Append-only (triggers of migration 0004)."""
+    the manifest's bytes exactly as stored. Append-only (triggers of migrations 0004 and 0007)."""
 
     __tablename__ = "log_entries"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(capture_id IS NULL) <> (retraction_id IS NULL)", name="ck_log_entries_subject"
+        ),
+    )
 
     idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    capture_id: str = Field(foreign_key="captures.id", unique=True, sa_type=sa.String)
+    capture_id: str | None = Field(
+        default=None, foreign_key="captures.id", unique=True, sa_type=sa.String
+    )
     manifest: str = Field(sa_type=sa.String)  # RFC 8785 canonical JSON, as signed
     signature: str = Field(sa_type=sa.String)  # base64 Ed25519 signature over the manifest
     key: str = Field(sa_type=sa.String)  # the signer's note verifier key
     leaf_hash: str = Field(sa_type=sa.String)  # hex SHA-256(0x00 || manifest)
     logged_at: datetime = Field(sa_type=UTCDateTime)
+    retraction_id: int | None = Field(default=None, foreign_key="retractions.id", unique=True)
 
 
 class CheckpointRow(SQLModel, table=True):

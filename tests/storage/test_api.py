@@ -36,6 +36,8 @@ def test_public_names_are_pinned() -> None:
         "QuoteCheckRecord",
         "RecoveryReport",
         "ReferenceRecord",
+        "RetractionRecord",
+        "Retractions",
         "SealReport",
         "StoredCheckpoint",
         "StoredTimestamp",
