@@ -7,6 +7,7 @@ and the tests allow private addresses only for that reason.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import subprocess
 import sys
@@ -129,16 +130,66 @@ def cli_env(web: FakeWeb, home: Path) -> dict[str, str]:
     return env
 
 
+# POSTPROOF_TEST_PROCESSES=1 runs every command of the tests in a process of its own.
+_ALWAYS_A_PROCESS = os.environ.get("POSTPROOF_TEST_PROCESSES", "") == "1"
+REPO = Path(__file__).resolve().parents[1]
+
+
 def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 120
+    *args: str, env: dict[str, str], timeout: float = 120, process: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed command as a user would, in its own process."""
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("postproof")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    """Run the command as a user would: its arguments, its environment (and nothing else of
+    the test's), its stdout and stderr apart, its exit code. In this process by default — the
+    same entry point, without paying the interpreter's start each time; in a process of its own
+    (the installed ``postproof`` command) with ``process=True``, where being a process matters:
+    signals, kills, locks held by two processes, what a shell or cron starts."""
+    if process or _ALWAYS_A_PROCESS:
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("postproof")), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=REPO,
+        )
+    return _run_here(list(args), env)
+
+
+def _run_here(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    from cli import main
+
+    saved_env = dict(os.environ)
+    saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, os.getcwd())
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    code: int | str | None = 0
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(REPO)
+        sys.argv = ["postproof", *args]
+        sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+        sys.stdout, sys.stderr = stdout, stderr
+        try:
+            main()
+        except SystemExit as stop:
+            code = stop.code
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr, cwd = saved
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): printed, exit status 1
+        stderr.write(f"{code}\n")
+        code = 1
+    return subprocess.CompletedProcess(["postproof", *args], code, _text(stdout), _text(stderr))
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", errors="replace")
