@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from archiver.netpolicy import HostTarget, parse_host_map
     from archiver.platforms import ADAPTERS, adapter_for
+    from archiver.printing import PrintedPdf, print_pdf
     from archiver.urls import parse_url
 
 # What each name is imported from, on first use (PEP 562): importing the package costs
@@ -69,6 +70,8 @@ _EXPORTS = {
     "parse_host_map": "archiver.netpolicy",
     "ADAPTERS": "archiver.platforms",
     "adapter_for": "archiver.platforms",
+    "PrintedPdf": "archiver.printing",
+    "print_pdf": "archiver.printing",
     "parse_url": "archiver.urls",
 }
 
@@ -89,6 +92,7 @@ __all__ = [
     "Media",
     "PostFields",
     "PostproofError",
+    "PrintedPdf",
     "Provenance",
     "Status",
     "StorageError",
@@ -99,6 +103,7 @@ __all__ = [
     "isoformat_z",
     "parse_host_map",
     "parse_url",
+    "print_pdf",
     "tool_version",
     "utcnow",
 ]

@@ -10,6 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from claims._certificate import (
+        Certificate,
+        build_certificates,
+        render_certificates,
+        write_certificates,
+    )
+    from claims._report import render_report
     from claims._report_data import article_capture_ids, build_report, write_report
     from claims._workflow import (
         AddedArticle,
@@ -28,33 +35,43 @@ if TYPE_CHECKING:
 # nothing until a name is asked for.
 _EXPORTS = {
     "AddedArticle": "claims._workflow",
+    "Certificate": "claims._certificate",
     "PostStatus": "claims._workflow",
     "accept_suggestion": "claims._workflow",
     "add_article": "claims._workflow",
     "article_capture_ids": "claims._report_data",
+    "build_certificates": "claims._certificate",
     "build_report": "claims._report_data",
     "check_link": "claims._workflow",
     "cite": "claims._workflow",
     "link_claim": "claims._workflow",
     "manual_claim": "claims._workflow",
     "post_status": "claims._workflow",
+    "render_certificates": "claims._certificate",
+    "render_report": "claims._report",
     "suggest_links": "claims._workflow",
+    "write_certificates": "claims._certificate",
     "write_report": "claims._report_data",
 }
 
 __all__ = [
     "AddedArticle",
+    "Certificate",
     "PostStatus",
     "accept_suggestion",
     "add_article",
     "article_capture_ids",
+    "build_certificates",
     "build_report",
     "check_link",
     "cite",
     "link_claim",
     "manual_claim",
     "post_status",
+    "render_certificates",
+    "render_report",
     "suggest_links",
+    "write_certificates",
     "write_report",
 ]
 

@@ -10,7 +10,7 @@ report's facts into the commands that check them, with the report's ids filled i
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -183,18 +183,50 @@ def verify_steps(
     proofs: Iterable[LogProof | None],
 ) -> tuple[VerifyStep, ...]:
     """How a reader checks this report's evidence, as commands with its ids filled in."""
-    proofs = list(proofs)
     bundle = bundle_name(article_id)
+    export = VerifyStep(
+        "Export the evidence",
+        "Every capture this report cites, with its WARC, its signed manifest, its place in "
+        "the archive's transparency log and its timestamps, in one WACZ file:",
+        (f"postproof export --article {shlex.quote(article_id)} -o {shlex.quote(bundle)}",),
+    )
+    return _bundle_steps(export, bundle, key, proofs)
+
+
+def capture_verify_steps(
+    capture_ids: Sequence[str],
+    key: ArchiveKey | None,
+    proofs: Iterable[LogProof | None],
+    *,
+    bundle: str | None = None,
+) -> tuple[VerifyStep, ...]:
+    """How a reader checks these captures: the same steps as a report's, for the bundle that
+    ``postproof export`` of exactly these captures writes (named ``bundle``, by default after
+    the first capture)."""
+    bundle = bundle or bundle_name(capture_ids[0])
+    ids = " ".join(shlex.quote(c) for c in capture_ids)
+    export = VerifyStep(
+        "Export the evidence",
+        "The capture, with its WARC, its signed manifest, its place in the archive's "
+        "transparency log and its timestamps, in one WACZ file:"
+        if len(capture_ids) == 1
+        else "The captures, with their WARCs, signed manifests, places in the archive's "
+        "transparency log and timestamps, in one WACZ file:",
+        (f"postproof export {ids} -o {shlex.quote(bundle)}",),
+    )
+    return _bundle_steps(export, bundle, key, proofs)
+
+
+def _bundle_steps(
+    export: VerifyStep,
+    bundle: str,
+    key: ArchiveKey | None,
+    proofs: Iterable[LogProof | None],
+) -> tuple[VerifyStep, ...]:
+    proofs = list(proofs)
     folder = bundle.removesuffix(".wacz")
     q = shlex.quote
-    steps = [
-        VerifyStep(
-            "Export the evidence",
-            "Every capture this report cites, with its WARC, its signed manifest, its place in "
-            "the archive's transparency log and its timestamps, in one WACZ file:",
-            (f"postproof export --article {q(article_id)} -o {q(bundle)}",),
-        )
-    ]
+    steps = [export]
     if key is not None:
         steps += [
             VerifyStep(
@@ -246,7 +278,7 @@ def verify_steps(
             VerifyStep(
                 "Timestamps",
                 "No trusted timestamp covers this evidence yet: with a TSA configured, "
-                "postproof timestamp gets one; write the report again afterwards.",
+                "postproof timestamp gets one; write this document again afterwards.",
             )
         )
     if any(p is not None and p.checkpoint_size is None for p in proofs):

@@ -270,7 +270,7 @@ def render_report(data: ReportData, fmt: str) -> str:
     if fmt == "html":
         shots = _Shots(data)
         return (
-            _environment()
+            environment()
             .get_template("report.html.j2")
             .render(
                 report=data,
@@ -293,7 +293,9 @@ def render_report(data: ReportData, fmt: str) -> str:
 # -- shared helpers (the template's filters) ------------------------------------------------------
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the HTML documents (report, certificates): autoescaping, and
+    every printed string made inert."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,

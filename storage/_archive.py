@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -192,10 +192,18 @@ class Archive:
             return self.ledger.seal(tsa_urls, roots=roots, timeout=timeout)
 
     def export(
-        self, capture_ids: Sequence[str], out: Path, *, title: str, software: str
+        self,
+        capture_ids: Sequence[str],
+        out: Path,
+        *,
+        title: str,
+        software: str,
+        report: Mapping[str, bytes] | None = None,
     ) -> ExportReport:
-        """Write the captures as a verifiable WACZ bundle (see ``storage._export``). The log
-        must have a checkpoint holding them: call :meth:`seal` first."""
+        """Write the captures as a verifiable WACZ bundle (see ``storage._export``), with a
+        report of them (file name -> bytes) and their screenshots in ``report/`` when
+        ``report`` is given. The log must have a checkpoint holding them: call :meth:`seal`
+        first."""
         records = [self.get_capture(c) for c in dict.fromkeys(capture_ids)]
         if not records:
             raise UsageError("nothing to export", hint="give capture ids or --article ID")
@@ -210,6 +218,7 @@ class Archive:
                 title=title,
                 software=software,
                 created=self._clock(),
+                report=report,
             )
 
     def find_similar(

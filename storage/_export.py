@@ -11,6 +11,10 @@ bundle carries under ``postproof/`` everything verification needs and nothing it
   — RFC 3161 tokens, checkable with ``openssl ts -verify`` as ``README.txt`` explains;
 * ``key.pem`` — the public key as PEM.
 
+With a report (``export --with-report``), ``report/`` holds it beside each capture's screenshots
+as plain PNG files (``<capture>-screenshot.png``, ``<capture>-post-screenshot.png``), byte for
+byte the blobs the signed manifests name: listed in ``datapackage.json`` like every file.
+
 ``proof.verify_bundle`` checks all of it; ``datapackage-digest.json`` carries the signature over
 ``datapackage.json``, so no file can change without the signature or a hash failing.
 """
@@ -21,7 +25,7 @@ import base64
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +47,12 @@ from storage._ledger import LedgerProofs
 from storage._records import CaptureRecord
 
 BUNDLE_FORMAT = "postproof-bundle/1"
+REPORT_FOLDER = "report"
+# The screenshots a report folder carries, as file names after the capture id.
+REPORT_IMAGES = (
+    (ArtifactKind.SCREENSHOT, "screenshot.png"),
+    (ArtifactKind.POST_SCREENSHOT, "post-screenshot.png"),
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,12 @@ def export_bundle(
     title: str,
     software: str,
     created: datetime,
+    report: Mapping[str, bytes] | None = None,
 ) -> ExportReport:
-    """Write ``captures`` with ``proofs`` (from ``Ledger.proofs``) as a WACZ at ``out``."""
+    """Write ``captures`` with ``proofs`` (from ``Ledger.proofs``) as a WACZ at ``out``.
+
+    ``report`` maps file names to the bytes of a report of these captures; given, it goes in
+    ``report/`` with the captures' screenshots as PNG files."""
     warcs: list[tuple[str, bytes]] = []
     pages: list[WaczPage] = []
     extra: dict[str, bytes] = {}
@@ -115,6 +129,9 @@ def export_bundle(
             "canonicalization": "RFC8785",
         }
         extra[manifest_path(capture.id)] = _json(envelope)
+
+    if report is not None:
+        extra.update(_report_files(captures, report, read_blob))
 
     stamps: list[dict[str, Any]] = []
     notes = {cp.size: cp.note for cp in proofs.checkpoints}
@@ -159,7 +176,7 @@ def export_bundle(
     }
     extra["postproof/proof.json"] = _json(proof_json)
     extra["postproof/key.pem"] = key.public_key_pem().encode("ascii")
-    extra["postproof/README.txt"] = _readme(proofs, stamps).encode("utf-8")
+    extra["postproof/README.txt"] = _readme(proofs, stamps, report is not None).encode("utf-8")
     info = write_wacz(
         out,
         warcs,
@@ -179,6 +196,27 @@ def export_bundle(
         timestamps=len(stamps),
         files=len(info.resources),
     )
+
+
+def _report_files(
+    captures: Sequence[CaptureRecord], report: Mapping[str, bytes], read_blob: Any
+) -> dict[str, bytes]:
+    files = {f"{REPORT_FOLDER}/{name}": data for name, data in report.items()}
+    for capture in captures:
+        for kind, name in REPORT_IMAGES:
+            artifact = capture.artifact(kind)
+            if artifact is None or artifact.media_type != "image/png":
+                continue
+            data = read_blob(artifact.sha256)
+            if hashlib.sha256(data).hexdigest() != artifact.sha256:
+                raise IntegrityError(
+                    f"the {kind} of capture {capture.id} in the blob store no longer matches its "
+                    "hash",
+                    hint="run `postproof verify --all` to see what was altered; nothing was "
+                    "exported",
+                )
+            files[f"{REPORT_FOLDER}/{capture.id}-{name}"] = data
+    return files
 
 
 def _page_url(warc: bytes, capture: CaptureRecord) -> str:
@@ -212,7 +250,7 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _readme(proofs: LedgerProofs, stamps: list[dict[str, Any]]) -> str:
+def _readme(proofs: LedgerProofs, stamps: list[dict[str, Any]], with_report: bool) -> str:
     lines = [
         "Evidence bundle written by postproof (WACZ 1.1.1).",
         "",
@@ -227,6 +265,13 @@ def _readme(proofs: LedgerProofs, stamps: list[dict[str, Any]]) -> str:
         "Signing key (compare with the one the newsroom publishes): " + proofs.verifier,
         "Log: " + proofs.origin + f", checkpoint at size {proofs.head.size}.",
     ]
+    if with_report:
+        lines += [
+            "",
+            f"{REPORT_FOLDER}/ holds a report of this evidence (report.html, one self-contained",
+            "page to open in a browser) and each capture's screenshots as PNG files, the very",
+            "bytes whose SHA-256 the signed manifests name.",
+        ]
     if stamps:
         lines += [
             "",

@@ -163,15 +163,25 @@ def export(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The .wacz file to write.", show_default=False)
     ] = Path("evidence.wacz"),
+    with_report: Annotated[
+        bool,
+        typer.Option(
+            "--with-report",
+            help="Also put in the bundle, under report/, an HTML report of the evidence (the "
+            "article's claims report, or the captures' certificates) and the screenshots as PNG "
+            "files.",
+        ),
+    ] = False,
     force: ForceOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Export captures as one WACZ evidence bundle: their WARCs, signed manifests, log proofs
-    and timestamps, for anyone to check offline with `postproof verify FILE.wacz`.
+    and timestamps, for anyone to check offline with `postproof verify FILE.wacz`. Default
+    file: evidence.wacz in the current folder; an existing file is only replaced with --force.
 
     Example: postproof export 7k2m9x4q -o evidence.wacz
-    Example: postproof export --article 3f8a -o article-evidence.wacz
+    Example: postproof export --article 3f8a --with-report -o article-evidence.wacz
     """
     import claims
 
@@ -181,9 +191,11 @@ def export(
         raise UsageError(f"{output} does not end in .wacz", hint="name the bundle FILE.wacz")
     check_output(output, force=force)
     settings = Settings.load(home)
+    article_id = None
     with opened_archive(settings.home) as archive:
         if article:
             record = archive.articles.get(article)
+            article_id = record.id
             ids = claims.article_capture_ids(archive, record.id)
             if not ids:
                 raise UsageError(
@@ -193,11 +205,15 @@ def export(
                 )
             title = f"Evidence for: {record.title or record.id}"
         else:
-            ids = [archive.resolve_capture_id(c) for c in capture_ids or []]
+            ids = list(dict.fromkeys(archive.resolve_capture_id(c) for c in capture_ids or []))
             title = f"postproof evidence: {len(ids)} capture(s)"
         sealed = seal_log(archive, settings)
         software = f"postproof {postproof.version()}"
-        exported = archive.export(ids, output, title=title, software=software)
+        # Written after sealing, so that the report names the bundle's own checkpoint and tokens.
+        report = None
+        if with_report:
+            report = {"report.html": bundle_report(archive, article_id, ids, output)}
+        exported = archive.export(ids, output, title=title, software=software, report=report)
     if as_json:
         emit_json({"ok": True, "export": exported.to_json(), "log": sealed.to_json()})
         return
@@ -206,8 +222,76 @@ def export(
         f"Wrote {esc(str(output))}: {len(exported.captures)} capture(s), {exported.files} files, "
         f"checkpoint at size {exported.checkpoint_size}, {exported.timestamps} timestamp(s)."
     )
+    if with_report:
+        out.print("With report/report.html and the screenshots as PNG files.")
     out.print(f"SHA-256 {exported.sha256}")
     out.print(f"Anyone can check it with: postproof verify {esc(str(output))}")
+
+
+def bundle_report(
+    archive: storage.Archive, article_id: str | None, capture_ids: list[str], bundle: Path
+) -> bytes:
+    """The HTML report a bundle carries: the article's claims report, or the certificates of
+    the captures, their verification steps naming this very bundle."""
+    import claims
+
+    if article_id is not None:
+        html = claims.render_report(claims.build_report(archive, article_id), "html")
+    else:
+        certificates = claims.build_certificates(
+            archive, capture_ids, bundle=capture_ids, bundle_file=bundle.name
+        )
+        html = claims.render_certificates(certificates)
+    return html.encode("utf-8")
+
+
+@handles_errors
+def certificate(
+    capture_ids: Annotated[
+        list[str], typer.Argument(help="The captures, one page each.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The PDF file to write.", show_default=False),
+    ] = None,
+    force: ForceOpt = False,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a certificate of capture, one PDF page per capture, for a lawyer or a court: the
+    full-page screenshot, the URL, when it was captured and timestamped (RFC 3161), the SHA-256
+    of every file, the archive's public key, the capture's place in the signed log, and the
+    commands that check it all. Default file: postproof-certificate-CAPTURE.pdf in the current
+    folder; an existing file is only replaced with --force.
+
+    Example: postproof certificate 7k2m9x4q -o certificate.pdf
+    Example: postproof certificate 7k2m9x4q 3f8a2b1c -o certificates.pdf
+    """
+    import claims
+    from archiver import isoformat_z
+
+    if output is not None:
+        if output.suffix.lower() != ".pdf":
+            raise UsageError(f"{output} does not end in .pdf", hint="name the file FILE.pdf")
+        check_output(output, force=force)
+    with opened_archive(resolve_home(home)) as archive:
+        ids = list(dict.fromkeys(archive.resolve_capture_id(c) for c in capture_ids))
+        path = output or check_output(Path(f"postproof-certificate-{ids[0]}.pdf"), force=force)
+        written = claims.write_certificates(archive, ids, path)
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "path": str(path.resolve()),
+                "certificates": [c.to_json() for c in written],
+            }
+        )
+        return
+    out.print(f"Wrote {esc(str(path.resolve()))}: {len(written)} certificate(s), one page each.")
+    for c in written:
+        stamp = c.proof.timestamp if c.proof else None
+        when = f"timestamped {isoformat_z(stamp.time)}" if stamp else "no trusted timestamp yet"
+        out.print(f"  {c.capture_id} {esc(c.url)} — captured {isoformat_z(c.captured_at)}; {when}")
 
 
 @handles_errors
