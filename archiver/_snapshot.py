@@ -1,0 +1,197 @@
+"""What the page shows, kept: its HTML, visible text and metadata, the post's fields as the
+adapter reads them, the capture's status, and the screenshots (the whole page and the post
+alone). A logged-in session's secret values are replaced in the live page first."""
+
+from __future__ import annotations
+
+import asyncio
+
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+
+from archiver import _pagejs
+from archiver._options import CaptureOptions
+from archiver._secrets import MARKER
+from archiver._state import Seen, image_artifact, json_artifact
+from archiver._timing import Deadline, bounded, ms
+from archiver.models import Artifact, ArtifactKind, Status
+from archiver.platforms import Adapter, PageSnapshot
+
+SETTLE_RECORDING = 2.0  # seconds to finish reading bodies before the post is read from them
+
+
+async def scrub_page(page: Page, seen: Seen, deadline: Deadline) -> bool:
+    """Replace the session's secret values in the live page before it is recorded or
+    photographed. False when the page could not be asked (then it is not photographed)."""
+    if not seen.scrubber:
+        return True
+    count = await bounded(
+        page.evaluate(_pagejs.SCRUB_JS, [list(seen.scrubber.secrets), MARKER]), deadline, 5
+    )
+    if count is None:
+        return False
+    seen.scrubber.replaced += int(count)
+    return True
+
+
+async def snapshot(
+    page: Page, adapter: Adapter, seen: Seen, deadline: Deadline, opts: CaptureOptions
+) -> None:
+    outcome = seen.outcome
+    await scrub_page(page, seen, deadline)
+    html = await _keep_html(page, seen, deadline, opts.max_html_chars)
+    text = await bounded(page.evaluate(_pagejs.VISIBLE_TEXT_JS, opts.max_text_chars), deadline, 10)
+    if text is not None:
+        outcome.add(
+            Artifact.from_bytes(
+                ArtifactKind.TEXT, text.encode("utf-8"), "text/plain; charset=utf-8"
+            )
+        )
+    metadata = await bounded(page.evaluate(_pagejs.METADATA_JS), deadline, 10)
+    if metadata is not None:
+        outcome.add(json_artifact(ArtifactKind.METADATA, metadata))
+    raw = await bounded(
+        page.evaluate(adapter.script(), adapter.js_args(seen.ref, page.url)), deadline, 15
+    )
+    await seen.traffic.settle(deadline.left(SETTLE_RECORDING))
+    served = seen.traffic.served(page.url, html or "")
+    post, reading_notes = adapter.read(served, seen.ref, raw)
+    if outcome.status is not None:
+        return  # navigation already failed: keep what is visible, but no post fields
+    snap = PageSnapshot(
+        requested_url=seen.requested_url,
+        final_url=page.url,
+        http_status=seen.landing.http_status,
+        title=(metadata or {}).get("title") or "",
+        text=text or "",
+        post_found=post is not None,
+        metadata=metadata or {},
+        verdict=adapter.verdict(served, seen.ref),
+        from_metadata=post is not None and adapter.read_from_metadata,
+    )
+    status, reason = classify(adapter, snap, opts.ready_timeout)
+    outcome.fail(status, reason or "")
+    if status is Status.OK:
+        outcome.post = post
+        outcome.notes.extend(reading_notes)
+        for artifact in adapter.extras(raw):
+            outcome.add(artifact)
+        if post is not None:
+            outcome.add(json_artifact(ArtifactKind.POST, post.to_json()))
+    if outcome.status is Status.OK:
+        outcome.reason = None
+
+
+async def _keep_html(page: Page, seen: Seen, deadline: Deadline, max_chars: int) -> str | None:
+    """The rendered HTML, kept unless it is over the budget (asked for its length first, so
+    that a huge page is never copied out of the browser)."""
+    html_chars = await bounded(page.evaluate(_pagejs.HTML_LENGTH_JS), deadline, 10)
+    if html_chars is not None and html_chars > max_chars:
+        seen.outcome.notes.append(
+            f"the rendered HTML ({html_chars} characters) exceeds the budget; not kept"
+        )
+    html = None
+    if html_chars is None or html_chars <= max_chars:
+        html = await bounded(page.content(), deadline, 20)
+        if html is not None:
+            seen.outcome.add(
+                Artifact.from_bytes(
+                    ArtifactKind.HTML, html.encode("utf-8"), "text/html; charset=utf-8"
+                )
+            )
+    return html
+
+
+def classify(
+    adapter: Adapter, snap: PageSnapshot, ready_timeout: float
+) -> tuple[Status, str | None]:
+    verdict = adapter.classify(snap)
+    if verdict is not None:
+        return verdict
+    code = snap.http_status or 0
+    if code >= 500:
+        return Status.UNAVAILABLE, f"the server answered HTTP {code}"
+    if code in (404, 410):
+        return Status.NOT_FOUND, f"the server answered HTTP {code}"
+    if code == 401:
+        return Status.LOGIN_WALL, "the server asks for a login (HTTP 401)"
+    if code == 451:
+        return Status.UNAVAILABLE, "the server withholds the page for legal reasons (HTTP 451)"
+    if code == 429:
+        return Status.UNAVAILABLE, "the server is rate limiting us (HTTP 429); try again later"
+    if code >= 400:
+        return Status.UNAVAILABLE, f"the server refused the page (HTTP {code})"
+    if not snap.post_found:
+        return Status.UNAVAILABLE, (
+            f"the page loaded but no {adapter.NAME} post appeared on it within {ready_timeout:g} s"
+        )
+    return Status.OK, None
+
+
+async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions) -> None:
+    height = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 5)
+    height = max(1, int(height or opts.viewport[1]))
+    capped = min(height, opts.max_screenshot_height)
+    if capped < height:
+        seen.outcome.notes.append(
+            f"the page is {height} px tall; the screenshot keeps the top {capped} px"
+        )
+    shot = await bounded(
+        page.screenshot(
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": opts.viewport[0], "height": capped},
+            animations="disabled",
+            caret="hide",
+            timeout=ms(deadline.left(30)),
+        ),
+        deadline,
+        30,
+    )
+    if shot is not None:
+        seen.outcome.add(await asyncio.to_thread(image_artifact, ArtifactKind.SCREENSHOT, shot))
+    if seen.outcome.post is None:
+        return
+    await _post_screenshot(page, seen, deadline)
+
+
+async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline) -> None:
+    """The post alone: the element the adapter's script marked as the post."""
+    element = page.locator("[data-postproof-post]").first
+    try:
+        count = await page.locator("[data-postproof-post]").count()
+    except PlaywrightError:
+        count = 0
+    outcome = seen.outcome
+    if count:
+        post_shot = await bounded(
+            element.screenshot(animations="disabled", caret="hide", timeout=ms(deadline.left(15))),
+            deadline,
+            15,
+        )
+        if post_shot is not None:
+            outcome.add(
+                await asyncio.to_thread(image_artifact, ArtifactKind.POST_SCREENSHOT, post_shot)
+            )
+    elif outcome.post is not None and not any("screenshot of the post" in n for n in outcome.notes):
+        outcome.notes.append(
+            "no element of the page was identified as the post; no screenshot of the post "
+            "alone was taken (the full-page screenshot shows what the page showed)"
+        )
+
+
+async def salvage(context: BrowserContext, seen: Seen) -> None:
+    """After a timeout, keep a picture of what the page showed, if it can still be taken."""
+    if seen.outcome.has(ArtifactKind.SCREENSHOT) or not context.pages:
+        return
+    if not await scrub_page(context.pages[0], seen, Deadline(6)):
+        seen.outcome.notes.append(
+            "no screenshot was kept: the page stopped answering before the logged-in "
+            "session's secret values could be removed from it"
+        )
+        return
+    try:
+        shot = await asyncio.wait_for(context.pages[0].screenshot(timeout=5000), 6)
+    except (PlaywrightError, TimeoutError):
+        seen.outcome.notes.append("no screenshot could be taken: the page stopped responding")
+        return
+    seen.outcome.add(image_artifact(ArtifactKind.SCREENSHOT, shot))
