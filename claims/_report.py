@@ -187,6 +187,7 @@ class ReportSummary:
     quotes_not_found: int  # … and was not found there
     evidence_deleted_or_edited: int  # distinct captures whose post is gone or changed since
     claims_misquoted: int  # claims with a quote found in none of their evidence
+    retracted_links_left_out: int = 0  # links to retracted captures, not in the report
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -197,6 +198,7 @@ class ReportSummary:
             "quotes_not_found": self.quotes_not_found,
             "evidence_deleted_or_edited": self.evidence_deleted_or_edited,
             "claims_misquoted": self.claims_misquoted,
+            "retracted_links_left_out": self.retracted_links_left_out,
         }
 
 
@@ -212,6 +214,7 @@ class ReportData:
     tool_version: str
     claims: tuple[ReportClaim, ...]
     key: ArchiveKey | None = None  # the archive's public key
+    retracted_left_out: int = 0  # links to retracted captures left out of ``claims``
 
     @property
     def ordered_claims(self) -> tuple[ReportClaim, ...]:
@@ -232,6 +235,7 @@ class ReportData:
                 {link.capture_id for link in links if link.status in GONE | CHANGED}
             ),
             claims_misquoted=sum(1 for claim in self.claims if claim.missing_quotes),
+            retracted_links_left_out=self.retracted_left_out,
         )
 
     @property

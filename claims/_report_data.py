@@ -33,11 +33,19 @@ from claims.models import ClaimKind, MatchResult, QuoteMatch, Relation
 log = logging.getLogger("postproof.claims")
 
 
-def build_report(archive: storage.Archive, article_id: str) -> ReportData:
-    """Every claim of the article in order, each with its evidence and the proof behind it."""
+def build_report(
+    archive: storage.Archive, article_id: str, *, include_retracted: bool = False
+) -> ReportData:
+    """Every claim of the article in order, each with its evidence and the proof behind it.
+    Links to retracted captures are left out, and counted, unless ``include_retracted``."""
     book = archive.articles
     article = book.get(article_id)
     article_links = book.links(article.id)
+    left_out = 0
+    if not include_retracted:
+        retracted = archive.retractions.of("capture", [link.capture_id for link in article_links])
+        left_out = sum(1 for link in article_links if link.capture_id in retracted)
+        article_links = [link for link in article_links if link.capture_id not in retracted]
     links_by_claim: dict[int, list[storage.LinkRecord]] = {}
     for link in article_links:
         links_by_claim.setdefault(link.claim_id, []).append(link)
@@ -80,6 +88,7 @@ def build_report(archive: storage.Archive, article_id: str) -> ReportData:
         tool_version=tool_version(),
         claims=tuple(claims),
         key=archive_key(archive),
+        retracted_left_out=left_out,
     )
 
 
@@ -203,10 +212,18 @@ def _image_bytes(artifact: storage.ArtifactRecord | None) -> bytes | None:
         return None
 
 
-def write_report(archive: storage.Archive, article_id: str, fmt: str, output: Path) -> ReportData:
+def write_report(
+    archive: storage.Archive,
+    article_id: str,
+    fmt: str,
+    output: Path,
+    *,
+    include_retracted: bool = False,
+) -> ReportData:
     """Write the article's report to ``output`` as ``html``, ``md``, ``json`` or ``pdf`` (the
-    HTML report printed by the capture browser)."""
-    data = build_report(archive, article_id)
+    HTML report printed by the capture browser). Links to retracted captures are left out
+    (and counted) unless ``include_retracted``."""
+    data = build_report(archive, article_id, include_retracted=include_retracted)
     content = report_bytes(data, fmt)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

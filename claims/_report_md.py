@@ -45,6 +45,11 @@ def markdown(data: ReportData) -> str:
         f"- Quotes checked: {summary.quotes_checked}",
         f"- **Quotes not found in their evidence: {summary.quotes_not_found}**",
         f"- **Evidence since deleted or edited: {summary.evidence_deleted_or_edited}**",
+        *(
+            [f"- Links to retracted captures, left out: {summary.retracted_links_left_out}"]
+            if summary.retracted_links_left_out
+            else []
+        ),
         "",
         "## Claims",
     ]

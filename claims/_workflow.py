@@ -433,9 +433,11 @@ def _refreshed(archive: storage.Archive, link: storage.LinkRecord) -> storage.Li
 
 
 def suggest_links(
-    archive: storage.Archive, article_id: str, *, limit: int = 3
+    archive: storage.Archive, article_id: str, *, limit: int = 3, include_retracted: bool = False
 ) -> list[tuple[storage.ClaimRecord, Suggestion]]:
-    """Posts of the archive that could support the article's unlinked claims, best first."""
+    """Posts of the archive that could support the article's unlinked claims, best first. A
+    retracted capture is never proposed (unless ``include_retracted``): a post's newest good
+    capture that is not retracted stands for it."""
     book = archive.articles
     claims = book.claims(article_id)
     linked = {link.claim_id for link in book.links(article_id)}
@@ -443,7 +445,7 @@ def suggest_links(
     article = book.get(article_id)
     candidates = [
         _candidate(archive, c)
-        for c in archive.latest_good_captures()
+        for c in archive.latest_good_captures(include_retracted=include_retracted)
         if not own_evidence(article, c)
     ]
     by_number = {c.number: c for c in open_claims}

@@ -4,12 +4,17 @@ record what changed as events, and schedule the next check.
 Every decision is derived from the post's capture history and its recorded events, never
 from counters kept on the side: a run killed at any point and run again reaches the same
 events (an event is unique per post, kind and capture), and nothing is counted twice.
+
+A retracted capture is not part of that history (unless ``include_retracted``): it is never the
+baseline a change is measured against, nor a check that confirms one; a post whose every capture
+is retracted is not re-checked at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +53,8 @@ GONE = {
 TRANSIENT = {Status.UNAVAILABLE.value, Status.BLOCKED.value}
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
+log = logging.getLogger("postproof.recheck")
+
 
 class AlreadyRunning(PostproofError):
     """Another re-check holds the lock: this one has nothing to do (exit 0)."""
@@ -61,6 +68,7 @@ class RecheckOptions:
     confirmations: int = 2  # consecutive checks that must agree a post is gone
     unavailable_confirmations: int = 3
     clock: Callable[[], datetime] = utcnow
+    include_retracted: bool = False  # count retracted captures as any other
 
 
 @dataclass
@@ -68,6 +76,39 @@ class RecheckReport:
     checked: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     events: list[storage.EventRecord] = field(default_factory=list)
+    skipped_retracted: int = 0  # posts not re-checked: every capture of them is retracted
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A change a post's checks have seen but not yet confirmed: ``seen`` consecutive checks
+    of the ``needed`` that must agree before it is recorded as an event."""
+
+    kind: str  # deleted, suspended, login_wall or unavailable
+    seen: int
+    needed: int
+    since: datetime  # the first check that saw it
+    captures: tuple[str, ...]  # those checks
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "seen": self.seen,
+            "needed": self.needed,
+            "since": isoformat_z(self.since),
+            "captures": list(self.captures),
+        }
+
+
+@dataclass(frozen=True)
+class WatchedPost:
+    """Where a watched post stands: its last check (its newest capture), when the next is due
+    (``None``: at the next run), and what awaits confirmation."""
+
+    post: storage.PostRecord
+    last_checked_at: datetime | None
+    status: str | None  # what the last check saw: ok, not_found, login_wall…
+    pending: tuple[PendingChange, ...]
 
 
 def parse_intervals(text: str) -> tuple[timedelta, ...]:
@@ -133,8 +174,16 @@ def recheck(
     on_capture: Callable[[str, CaptureResult], None] | None = None,
 ) -> RecheckReport:
     """Capture each post again and record what changed. Assessment happens as each capture
-    is stored, so a run cut short keeps the work it finished."""
+    is stored, so a run cut short keeps the work it finished. A post whose every capture is
+    retracted is skipped, unless ``options.include_retracted``."""
     report = RecheckReport()
+    if not options.include_retracted and posts:
+        retracted = archive.retractions.fully_retracted_posts([post.id for post in posts])
+        for post in posts:
+            if post.id in retracted:
+                log.info("skipped %s: every capture of it is retracted", post.canonical_url)
+        posts = [post for post in posts if post.id not in retracted]
+        report.skipped_retracted = len(retracted)
     by_url = {post.canonical_url: post for post in posts}
 
     def assess_one(capture_id: str, result: CaptureResult) -> None:
@@ -159,8 +208,9 @@ def recheck(
 def assess(
     archive: storage.Archive, post_id: int, capture_id: str, options: RecheckOptions
 ) -> list[storage.NewEvent]:
-    """The events that the capture ``capture_id`` of a post shows, given its history."""
-    history = archive.history(post_id)
+    """The events that the capture ``capture_id`` of a post shows, given its history (its
+    retracted captures left out, unless ``options.include_retracted``)."""
+    history = _usable(archive.history(post_id), options, keep=capture_id)
     index = next(i for i, c in enumerate(history) if c.id == capture_id)
     current, earlier = history[index], history[:index]
     last_ok = next((c for c in reversed(earlier) if c.status == Status.OK.value), None)
@@ -231,6 +281,69 @@ def assess(
             )
         ]
     return []
+
+
+def watched_posts(archive: storage.Archive, options: RecheckOptions) -> list[WatchedPost]:
+    """Every watched post with its last check, its next and the changes awaiting confirmation,
+    read from its capture history and events as :func:`assess` reads them."""
+    found = []
+    for post in archive.watchlist.watched():
+        history = _usable(archive.history(post.id), options)
+        last = history[-1] if history else None
+        found.append(
+            WatchedPost(
+                post=post,
+                last_checked_at=None if last is None else last.started_at,
+                status=None if last is None else str(last.status),
+                pending=pending_changes(archive, post.id, history, options),
+            )
+        )
+    return found
+
+
+def pending_changes(
+    archive: storage.Archive,
+    post_id: int,
+    history: Sequence[storage.CaptureRecord],
+    options: RecheckOptions,
+) -> tuple[PendingChange, ...]:
+    """What the checks since the post's last good capture have seen and :func:`assess` has not
+    yet recorded, for want of the confirming checks: a post gone, or unreachable."""
+    ok = [i for i, c in enumerate(history) if c.status == Status.OK.value]
+    last_ok = ok[-1] if ok else None
+    if last_ok is None or last_ok == len(history) - 1:
+        return ()
+    baseline, since_ok = history[last_ok], list(history[last_ok + 1 :])
+    recorded = [
+        e for e in archive.watchlist.events(post_id) if _started(archive, e) > baseline.started_at
+    ]
+    found = []
+    decisive = [c for c in since_ok if c.status not in TRANSIENT]
+    if decisive and decisive[-1].status in GONE:
+        kind = GONE[decisive[-1].status]
+        run = _trailing(decisive, decisive[-1].status)
+        if len(run) < options.confirmations and not any(e.kind == kind.value for e in recorded):
+            found.append(_pending(kind.value, run, options.confirmations))
+    transient = _trailing(since_ok, since_ok[-1].status, statuses=TRANSIENT)
+    if transient and len(transient) < options.unavailable_confirmations and not recorded:
+        found.append(
+            _pending(EventKind.UNAVAILABLE.value, transient, options.unavailable_confirmations)
+        )
+    return tuple(found)
+
+
+def _pending(kind: str, run: Sequence[storage.CaptureRecord], needed: int) -> PendingChange:
+    return PendingChange(kind, len(run), needed, run[0].started_at, tuple(c.id for c in run))
+
+
+def _usable(
+    history: Sequence[storage.CaptureRecord], options: RecheckOptions, *, keep: str | None = None
+) -> list[storage.CaptureRecord]:
+    """The captures a re-check counts: all of them with ``include_retracted``, otherwise those
+    not retracted (and ``keep``, the capture being assessed)."""
+    if options.include_retracted:
+        return list(history)
+    return [c for c in history if c.retracted is None or c.id == keep]
 
 
 def _trailing(
