@@ -26,22 +26,28 @@ import tempfile
 import time
 from pathlib import Path
 
-import storage
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from similar_bench import capture_result
-
 ROOT = Path(__file__).resolve().parents[1]
 # The command as its entry point runs it, from the checkout given (--repo: another checkout
 # of postproof, e.g. an older commit in a git worktree, to compare against).
 ENTRY = "import sys; sys.argv[0] = 'postproof'; from cli import main; main()"
 
 
-def fill(home: Path, captures: int) -> float:
+FILL = """
+import sys
+sys.path.insert(0, "bench")
+import storage
+from similar_bench import capture_result
+with storage.open_archive(sys.argv[1]) as archive:
+    for number in range(int(sys.argv[2])):
+        archive.store(capture_result(number))
+"""
+
+
+def fill(home: Path, captures: int, repo: Path) -> float:
+    """Stored by the checkout being measured, so that its own schema is the archive's."""
     started = time.perf_counter()
-    with storage.open_archive(home) as archive:
-        for number in range(captures):
-            archive.store(capture_result(number))
+    command = [sys.executable, "-c", FILL, str(home), str(captures)]
+    subprocess.run(command, cwd=repo, check=True)
     return time.perf_counter() - started
 
 
@@ -63,7 +69,7 @@ def main() -> None:
     postproof = [sys.executable, "-c", ENTRY]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
-        filled = fill(home, args.captures)
+        filled = fill(home, args.captures, args.repo)
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
         env["POSTPROOF_HOME"] = str(home)
         commands = {
