@@ -18,7 +18,16 @@ import typer
 from rich.logging import RichHandler
 
 import postproof
-from postproof.commands import articles, auth, capture, demo, proofs, similar, watching
+from postproof.commands import (
+    articles,
+    auth,
+    capture,
+    demo,
+    proofs,
+    retractions,
+    similar,
+    watching,
+)
 from postproof.output import ExitCode, err, out
 
 app = typer.Typer(
@@ -83,6 +92,7 @@ app.command()(articles.link)
 app.command()(articles.unlink)
 app.command()(articles.cite)
 app.command()(articles.report)
+app.command()(retractions.retract)
 app.command()(watching.recheck)
 app.command("watch")(watching.watch_)
 app.command()(watching.unwatch)

@@ -97,3 +97,15 @@ def render_claims(claims: list[storage.ClaimRecord], links: list[storage.LinkRec
 def report_figures(summary: dict[str, Any]) -> str:
     """The figures of an evidence report, on one line."""
     return "  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items())
+
+
+def retracted_line(retraction: storage.RetractionRecord) -> str:
+    """``retracted: <reason> (<time>)``, marked, for Rich markup (the reason is escaped)."""
+    return f"[magenta]{esc(retraction.describe())}[/]"
+
+
+def render_retractions(records: list[storage.CaptureRecord]) -> None:
+    """Under a table of captures: the retracted ones, each with why and when."""
+    for r in records:
+        if r.retracted is not None:
+            out.print(f"{r.id}: {retracted_line(r.retracted)}")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from archiver import ContextCapture
     from claims.models import Suggestion
     from proof import InstallationKey
-    from watch import CronEntry
+    from watch import CronEntry, WatchedPost
 
 JsonDict = dict[str, Any]
 
@@ -43,6 +43,7 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> Js
         "server_date": record.server_date,
         "server_ip": record.server_ip,
         "insecure": record.insecure,
+        "retracted": retraction_json(record.retracted),
         "post": {
             "author": record.author,
             "handle": record.handle,
@@ -182,6 +183,7 @@ def article_json(
         "added_at": _time(article.added_at),
         "claim_count": article.claim_count,
         "finished": article.finished_at is not None,
+        "retracted": retraction_json(article.retracted),
     }
     if claims is not None:
         data["claims"] = [claim_json(c, links) for c in claims]
@@ -238,6 +240,7 @@ def verify_json(report: storage.VerifyReport) -> JsonDict:
         "bytes_hashed": report.bytes_hashed,
         "problems": problems,
         "log": report.ledger or {},
+        "retracted": retraction_json(report.retracted),
         **({} if report.ok else {"error": f"{len(problems)} integrity problem(s) found"}),
     }
 
@@ -246,8 +249,12 @@ def ledger_summary(ledger: dict[str, Any]) -> str:
     """One sentence on the log's check, from the ``log`` object of ``verify --json``."""
     if not ledger:
         return ""
+    retractions = ledger.get("retractions") or 0
+    manifests = f"{ledger['log_size']} signed manifests" + (
+        f" ({retractions} of them retractions)" if retractions else ""
+    )
     text = (
-        f"Log: {ledger['log_size']} signed manifests, {ledger['checkpoints']} checkpoints "
+        f"Log: {manifests}, {ledger['checkpoints']} checkpoints "
         f"(newest at size {ledger['checkpoint_size']}), {ledger['consistency_checked']} "
         f"consistency proofs, {ledger['signatures_checked']} signatures checked"
     )
@@ -268,3 +275,36 @@ def event_json(archive: storage.Archive, event: storage.EventRecord) -> JsonDict
     from watch import event_json as watch_event_json
 
     return dict(watch_event_json(archive, event))
+
+
+def retraction_json(retraction: storage.RetractionRecord | None) -> JsonDict | None:
+    """The ``retracted`` field of a capture or an article: ``null``, or why and when it was
+    taken back from the record."""
+    return None if retraction is None else retraction.to_json()
+
+
+def retraction_record_json(retraction: storage.RetractionRecord) -> JsonDict:
+    """A retraction as ``retract`` made it: its target, why, when, and its log entry."""
+    return {
+        "id": retraction.id,
+        "target": {"kind": retraction.target_kind, "id": retraction.target_id},
+        "reason": retraction.reason,
+        "at": _time(retraction.retracted_at),
+        "log_index": retraction.log_index,
+    }
+
+
+def watched_json(watched: WatchedPost) -> JsonDict:
+    """A watched post: its last check, when the next is due (``null``: at the next run), the
+    back-off interval it is at, and the changes awaiting their confirming checks."""
+    post = watched.post
+    return {
+        "post_id": post.platform_post_id,
+        "url": post.canonical_url,
+        "platform": post.platform,
+        "last_checked_at": _time(watched.last_checked_at),
+        "next_check_at": _time(post.next_check_at),
+        "check_interval_s": post.check_interval_s,
+        "pending": [p.to_json() for p in watched.pending],
+        "status": watched.status,
+    }

@@ -30,6 +30,7 @@ from archiver.urls import canonical_generic
 
 if TYPE_CHECKING:
     from archiver.platforms._page import ServedPage
+    from archiver.platforms._reading import Reading
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ class Adapter:
         """The post, each field from the first source that has it: structured data, then what
         ``EXTRACT_JS`` fetched from the platform's endpoints, then metadata, then the DOM.
         Returns the post (None when no source holds one) and the provenance notes to keep."""
-        from archiver.platforms._reading import FIELDS, Reading
+        from archiver.platforms._reading import Reading
 
         self.read_from_metadata = False
         reading = Reading()
@@ -252,12 +253,7 @@ class Adapter:
         for source, values in self.endpoints(raw, ref):
             reading.offer(source, values)
         dom = self.fields(raw, ref)
-        script_sources = (raw or {}).get("sources") or {}
-        by_source: dict[str, dict[str, Any]] = {}
-        if dom is not None:
-            for name in FIELDS:
-                source = str(script_sources.get(name) or "dom")
-                by_source.setdefault(source, {})[name] = getattr(dom, name)
+        by_source = _by_script_source(dom, raw)
         for source, values in by_source.items():
             if source != "dom":
                 reading.offer(source, values)
@@ -270,18 +266,40 @@ class Adapter:
         if dom is None and not reading.has_post():
             return None, []
         post = reading.post(self.NAME, ref.post_id, self.EXPECTED_FIELDS)
-        notes = [conflict.note() for conflict in reading.conflicts]
-        used = {s.removesuffix(" (shortened)") for s in post.sources.values()}
         text_from = post.sources.get("text", "").removesuffix(" (shortened)")
         self.read_from_metadata = not text_from or text_from in metadata_sources
-        if used and used <= metadata_sources:
-            notes.append(
-                "only the page's metadata described the post (the post itself was not found on "
-                "the page); its fields are as the platform summarised them"
-            )
-        if post.missing:
-            notes.append("no source on the page gave the post's " + ", ".join(post.missing))
-        return post, notes
+        return post, _reading_notes(reading, post, metadata_sources)
+
+
+def _by_script_source(
+    dom: PostFields | None, raw: Mapping[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """The fields ``EXTRACT_JS`` read, grouped by where the script says each came from
+    (``raw["sources"]``); a field it says nothing of came from the DOM."""
+    from archiver.platforms._reading import FIELDS
+
+    script_sources = (raw or {}).get("sources") or {}
+    by_source: dict[str, dict[str, Any]] = {}
+    if dom is not None:
+        for name in FIELDS:
+            source = str(script_sources.get(name) or "dom")
+            by_source.setdefault(source, {})[name] = getattr(dom, name)
+    return by_source
+
+
+def _reading_notes(reading: Reading, post: PostFields, metadata_sources: set[str]) -> list[str]:
+    """The provenance notes of a reading: its sources' disagreements, a post described only by
+    the page's metadata, and the fields no source gave."""
+    notes = [conflict.note() for conflict in reading.conflicts]
+    used = {s.removesuffix(" (shortened)") for s in post.sources.values()}
+    if used and used <= metadata_sources:
+        notes.append(
+            "only the page's metadata described the post (the post itself was not found on "
+            "the page); its fields are as the platform summarised them"
+        )
+    if post.missing:
+        notes.append("no source on the page gave the post's " + ", ".join(post.missing))
+    return notes
 
 
 def clean(value: Any) -> str | None:

@@ -280,6 +280,18 @@ _ERRORS = {
 
 def _head(page: ServedPage) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
     title = page.meta_first("og:title") or ""
+    yield from _og_title(title)
+    canonical = _PERMALINK.match(page.link_href("canonical") or page.meta_first("og:url") or "")
+    if canonical and canonical.group("user").lower() != "i":
+        yield "canonical URL", {"handle": "@" + canonical.group("user")}, True
+    description = page.meta_first("og:description") or ""
+    if title.endswith(" on Twitter") and description[:1] == "“" and description[-1:] == "”":
+        yield "og:description", {"text": description[1:-1]}, True
+    yield from _og_media(page)
+
+
+def _og_title(title: str) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """The author, and in a browser's title the text, that og:title names."""
     found = next((m for p in _OG_TITLES if (m := p.fullmatch(title))), None)
     named = found.groupdict() if found else {}
     if named.get("name"):
@@ -287,12 +299,10 @@ def _head(page: ServedPage) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
         yield "og:title", author, False
     if named.get("text"):
         yield "og:title", {"text": named["text"]}, True
-    canonical = _PERMALINK.match(page.link_href("canonical") or page.meta_first("og:url") or "")
-    if canonical and canonical.group("user").lower() != "i":
-        yield "canonical URL", {"handle": "@" + canonical.group("user")}, True
-    description = page.meta_first("og:description") or ""
-    if title.endswith(" on Twitter") and description[:1] == "“" and description[-1:] == "”":
-        yield "og:description", {"text": description[1:-1]}, True
+
+
+def _og_media(page: ServedPage) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """The post's first medium, as og:video or og:image show it."""
     video = page.meta_first("og:video:secure_url", "og:video:url", "og:video")
     image = page.meta_first("og:image") or ""
     kind = next((k for p, k in _OG_MEDIA if p.match(image)), None)

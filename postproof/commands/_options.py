@@ -65,6 +65,13 @@ PostsArg = Annotated[
     list[str] | None,
     typer.Argument(help="Posts: capture ids or URLs of captured posts.", show_default=False),
 ]
+IncludeRetractedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-retracted",
+        help="Count retracted captures and articles too (left out by default).",
+    ),
+]
 
 
 def capture_flags(

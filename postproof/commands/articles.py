@@ -21,6 +21,7 @@ from postproof.commands._options import (
     ForceOpt,
     HomeOpt,
     HostMapOpt,
+    IncludeRetractedOpt,
     InsecureOpt,
     JsonOpt,
     TimeoutOpt,
@@ -28,7 +29,13 @@ from postproof.commands._options import (
     check_output,
 )
 from postproof.output import emit_json, err, esc, handles_errors, out, progress_wanted
-from postproof.render import render_article_summary, render_claims, render_seal, report_figures
+from postproof.render import (
+    render_article_summary,
+    render_claims,
+    render_seal,
+    report_figures,
+    retracted_line,
+)
 from postproof.runs import Run, opened_archive
 from postproof.settings import Settings, resolve_home
 from postproof.views import article_json, capture_json, claim_json, link_json, suggestion_json
@@ -119,13 +126,19 @@ def article_add(
 
 @article_app.command("list")
 @handles_errors
-def article_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+def article_list(
+    include_retracted: IncludeRetractedOpt = False,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """List the articles, newest first.
+
+    Retracted articles are left out, unless --include-retracted (each is then marked).
 
     Example: postproof article list
     """
     with opened_archive(resolve_home(home)) as archive:
-        articles = archive.articles.all()
+        articles = archive.articles.all(include_retracted=include_retracted)
     if as_json:
         emit_json({"ok": True, "articles": [article_json(a) for a in articles]})
         return
@@ -141,7 +154,8 @@ def article_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
             a.added_at.strftime("%Y-%m-%d %H:%M"),
             str(a.claim_count),
             esc(a.title or "—")
-            + ("" if a.finished_at else " [yellow](unfinished: add it again to finish)[/]"),
+            + ("" if a.finished_at else " [yellow](unfinished: add it again to finish)[/]")
+            + (f" {retracted_line(a.retracted)}" if a.retracted else ""),
             esc(a.byline or "—"),
             esc(a.source_url or a.source_name or "—"),
         )
@@ -167,6 +181,8 @@ def article_show(article: ArticleArg, home: HomeOpt = None, as_json: JsonOpt = F
         emit_json({"ok": True, "article": article_json(record, claims, links, refs)})
         return
     render_article_summary(record, claims, links, refs)
+    if record.retracted is not None:
+        out.print(f"  {retracted_line(record.retracted)}")
     render_claims(claims, links)
 
 
@@ -240,6 +256,7 @@ def link(
     min_score: Annotated[
         float, typer.Option("--min-score", help="With --accept: the lowest score accepted.")
     ] = 0.5,
+    include_retracted: IncludeRetractedOpt = False,
     concurrency: ConcurrencyOpt = None,
     timeout: TimeoutOpt = None,
     allow_private: AllowPrivateOpt = False,
@@ -251,6 +268,8 @@ def link(
 ) -> None:
     """Link a claim to the capture that supports it (a URL is captured first), or --suggest.
 
+    --suggest never proposes a retracted capture, unless --include-retracted.
+
     Example: postproof link 7hq3#4 k3m9q2xa --quote "Je ne peux pas travailler pour lui"
     Example: postproof link --suggest 7hq3 --accept
     """
@@ -260,7 +279,14 @@ def link(
     if suggest is not None:
         if claim or target:
             raise UsageError("--suggest takes an article id and no claim or target.")
-        suggest_links(suggest, accept=accept, min_score=min_score, home=home, as_json=as_json)
+        suggest_links(
+            suggest,
+            accept=accept,
+            min_score=min_score,
+            include_retracted=include_retracted,
+            home=home,
+            as_json=as_json,
+        )
         return
     if not claim or not target:
         raise UsageError(
@@ -305,14 +331,20 @@ def parse_relation(relation: str) -> Relation:
 
 
 def suggest_links(
-    article: str, *, accept: bool, min_score: float, home: Path | None, as_json: bool
+    article: str,
+    *,
+    accept: bool,
+    min_score: float,
+    include_retracted: bool,
+    home: Path | None,
+    as_json: bool,
 ) -> None:
     """`link --suggest`: evidence the archive may hold for an article's unlinked claims."""
     import claims
 
     with opened_archive(resolve_home(home)) as archive:
         article_id = archive.articles.resolve(article)
-        found = claims.suggest_links(archive, article_id)
+        found = claims.suggest_links(archive, article_id, include_retracted=include_retracted)
         accepted: list[storage.LinkRecord] = []
         if accept:
             best: dict[int, tuple[storage.ClaimRecord, Suggestion]] = {}
@@ -396,6 +428,7 @@ def report(
         Path | None, typer.Option("--output", "-o", help="Where to write the report.")
     ] = None,
     force: ForceOpt = False,
+    include_retracted: IncludeRetractedOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -405,6 +438,7 @@ def report(
     postproof-report-ARTICLE.FORMAT in the current folder; an existing file is only replaced
     with --force.
 
+    Links to retracted captures are left out, and counted, unless --include-retracted.
     Example: postproof report 7hq3 --format html -o report.html
     Example: postproof report 7hq3 --format pdf -o report.pdf
     """
@@ -417,7 +451,7 @@ def report(
     with opened_archive(resolve_home(home)) as archive:
         article_id = archive.articles.resolve(article)
         path = check_output(output or Path(f"postproof-report-{article_id}.{fmt}"), force=force)
-        data = write_report(archive, article_id, fmt, path)
+        data = write_report(archive, article_id, fmt, path, include_retracted=include_retracted)
     summary = data.summary.to_json()
     if as_json:
         emit_json({"ok": True, "path": str(path.resolve()), "summary": summary})

@@ -15,6 +15,7 @@ from postproof.commands._options import (
     ConcurrencyOpt,
     HomeOpt,
     HostMapOpt,
+    IncludeRetractedOpt,
     InsecureOpt,
     JsonOpt,
     TimeoutOpt,
@@ -22,7 +23,12 @@ from postproof.commands._options import (
     require_positive,
 )
 from postproof.output import ExitCode, emit_json, err, esc, handles_errors, out, progress_wanted
-from postproof.render import render_capture_table, render_seal
+from postproof.render import (
+    render_capture_table,
+    render_retractions,
+    render_seal,
+    retracted_line,
+)
 from postproof.runs import Captured, Run, opened_archive
 from postproof.settings import Settings, resolve_home
 from postproof.views import capture_json, context_json
@@ -151,10 +157,14 @@ def list_(
         str | None, typer.Option("--status", help="ok, not_found, login_wall…")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 100,
+    include_retracted: IncludeRetractedOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List captures, newest first.
+
+    Retracted captures are left out, unless --include-retracted (each is then marked with why
+    and when it was retracted).
 
     Example: postproof list --platform x --status not_found
     """
@@ -168,7 +178,11 @@ def list_(
     wanted_url = adapter_for(parse_url(url)).post_ref(parse_url(url)).canonical_url if url else None
     with opened_archive(resolve_home(home)) as archive:
         records = archive.list_captures(
-            url=wanted_url, platform=platform, status=status, limit=limit
+            url=wanted_url,
+            platform=platform,
+            status=status,
+            limit=limit,
+            include_retracted=include_retracted,
         )
     if as_json:
         emit_json({"ok": True, "captures": [capture_json(r, artifacts=False) for r in records]})
@@ -176,6 +190,8 @@ def list_(
         render_capture_table(records)
     else:
         err.print("No captures match.")
+    if not as_json:
+        render_retractions(records)
 
 
 SHOWN_FIELDS = (
@@ -217,6 +233,8 @@ def show(
             out.print(f"  {key:14} {data[key]}", markup=False)
     if record.insecure:
         out.print("  [yellow]captured with --insecure: TLS certificate errors were accepted[/]")
+    if record.retracted is not None:
+        out.print(f"  {retracted_line(record.retracted)}")
     render_signature(data.get("author_signature"))
     post = data["post"]
     if any(post.values()):

@@ -11,7 +11,7 @@ import postproof
 from archiver.errors import UsageError
 from postproof.commands._options import ForceOpt, HomeOpt, JsonOpt, check_output
 from postproof.output import ExitCode, emit_json, err, esc, handles_errors, out
-from postproof.render import render_seal
+from postproof.render import render_seal, retracted_line
 from postproof.runs import opened_archive, seal_log
 from postproof.settings import Settings, resolve_home
 from postproof.views import key_json, ledger_summary, verify_json
@@ -97,6 +97,8 @@ def render_verify(report: storage.VerifyReport) -> None:
     else:
         out.print(f"[bold red]FAILED[/]: {len(problems)} problem(s) in {summary}.")
     out.print(esc(ledger_summary(report.ledger or {})))
+    if report.retracted is not None:
+        out.print(f"{report.capture_id}: {retracted_line(report.retracted)}")
 
 
 def verify_bundle(

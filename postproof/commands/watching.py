@@ -6,10 +6,12 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.table import Table
 
 from archiver.errors import UsageError
 from postproof.commands._options import (
@@ -18,6 +20,7 @@ from postproof.commands._options import (
     ConcurrencyOpt,
     HomeOpt,
     HostMapOpt,
+    IncludeRetractedOpt,
     InsecureOpt,
     JsonOpt,
     PostsArg,
@@ -26,9 +29,10 @@ from postproof.commands._options import (
     check_output,
 )
 from postproof.output import ExitCode, emit_json, emit_line, err, esc, handles_errors, out
+from postproof.render import retracted_line
 from postproof.runs import RecheckOutcome, Run, opened_archive
 from postproof.settings import Settings, resolve_home
-from postproof.views import capture_json, cron_json, event_json, post_json
+from postproof.views import capture_json, cron_json, event_json, post_json, watched_json
 
 if TYPE_CHECKING:
     import storage
@@ -71,6 +75,7 @@ def recheck(
     allow_private_host: AllowPrivateHostOpt = None,
     insecure: InsecureOpt = False,
     host_map: HostMapOpt = None,
+    include_retracted: IncludeRetractedOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -78,7 +83,9 @@ def recheck(
 
     Safe under cron: never prompts, one run at a time (an overlapping run exits 0), logs to
     logs/recheck.log in the data home. --json prints one JSON object per line per event, then
-    a summary object ("summary": true) as the last line.
+    a summary object ("summary": true) as the last line. A retracted capture is never the
+    baseline nor a confirming check, and a post whose every capture is retracted is skipped,
+    unless --include-retracted.
     Example: postproof recheck --due --json
     """
     from watch import AlreadyRunning
@@ -96,7 +103,10 @@ def recheck(
             host_map=host_map,
         )
     )
-    ladder = settings.recheck_options(intervals, confirmations)
+    ladder = replace(
+        settings.recheck_options(intervals, confirmations),
+        include_retracted=include_retracted,
+    )
     with Run.open(settings, options) as run, logging_to(run.archive, "recheck.log"):
         on_event = event_printer(run.archive, as_json)
         try:
@@ -119,6 +129,12 @@ def recheck(
             f"Re-checked {done.report.checked} post(s)"
             + (f" ({statuses})" if statuses else "")
             + f"; {len(done.report.events)} change(s)."
+            + (
+                f" {done.report.skipped_retracted} post(s) skipped: every capture of them is "
+                "retracted."
+                if done.report.skipped_retracted
+                else ""
+            )
         )
     if fail_on_change and (done.report.events or done.earlier):
         raise typer.Exit(ExitCode.CHANGED)
@@ -163,6 +179,7 @@ def recheck_summary(done: RecheckOutcome) -> dict[str, Any]:
         "statuses": dict(done.report.statuses),
         "events": len(done.report.events),
         "earlier_events": len(done.earlier),
+        "skipped_retracted": done.report.skipped_retracted,
     }
 
 
@@ -188,13 +205,65 @@ def render_events(archive: storage.Archive, events: list[storage.EventRecord]) -
 
 
 @handles_errors
-def watch_(posts: PostsArg = None, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """Watch posts again: they are re-checked by `postproof recheck --due`.
+def watch_(
+    posts: PostsArg = None,
+    list_: Annotated[
+        bool,
+        typer.Option(
+            "--list",
+            help="List the watched posts: last check, next check, changes awaiting confirmation.",
+        ),
+    ] = False,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch posts again: they are re-checked by `postproof recheck --due`; or --list them.
 
-    Every captured post is watched unless captured with --no-watch.
+    Every captured post is watched unless captured with --no-watch. --list shows every watched
+    post with its last check, its next, and the changes its checks have seen but not yet
+    confirmed (a deletion seen once, awaiting its second check).
     Example: postproof watch k3m9q2xa
+    Example: postproof watch --list --json
     """
+    if list_:
+        if posts:
+            raise UsageError("Give posts to watch, or --list, not both.")
+        list_watched(home, as_json)
+        return
     set_watched(posts, True, home, as_json)
+
+
+def list_watched(home: Path | None, as_json: bool) -> None:
+    """`watch --list`: where every watched post stands, as the re-checks see it."""
+    import watch
+
+    settings = Settings.load(home)
+    options = settings.recheck_options(None, None)
+    with opened_archive(settings.home) as archive:
+        watched = watch.watched_posts(archive, options)
+    if as_json:
+        emit_json({"ok": True, "watched": [watched_json(w) for w in watched]})
+        return
+    if not watched:
+        err.print("No post is watched: every captured post is, unless captured with --no-watch.")
+        return
+    table = Table(pad_edge=False)
+    for column in ("url", "platform", "last check (UTC)", "status", "next check (UTC)", "pending"):
+        table.add_column(column, overflow="fold")
+    for row in map(watched_json, watched):
+        table.add_row(
+            esc(row["url"]),
+            row["platform"],
+            row["last_checked_at"] or "—",
+            row["status"] or "—",
+            row["next_check_at"] or "next run",
+            "; ".join(
+                f"{p['kind']}: seen by {p['seen']} of {p['needed']} checks since {p['since']}"
+                for p in row["pending"]
+            )
+            or "—",
+        )
+    out.print(table)
 
 
 @handles_errors
@@ -274,7 +343,9 @@ def render_history(
     timeline: list[tuple[str, str]] = [
         (
             isoformat_z(c.started_at) or "",
-            f"capture {c.id}  {c.status}" + (f" — {c.reason}" if c.reason else ""),
+            f"capture {c.id}  {c.status}"
+            + (f" — {c.reason}" if c.reason else "")
+            + (f"  {retracted_line(c.retracted)}" if c.retracted else ""),
         )
         for c in captures
     ] + [
