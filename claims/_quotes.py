@@ -448,6 +448,13 @@ def _name(tokens: list[str], *, keep_article: bool = False) -> str | None:
     roles = [at for at, token in enumerate(tokens) if token.lower() in _ROLES]
     if roles:
         tokens = tokens[roles[-1] + 1 :]
+    _drop_leading_non_names(tokens, keep_article=keep_article)
+    return " ".join(tokens) if _is_name(tokens) else None
+
+
+def _drop_leading_non_names(tokens: list[str], *, keep_article: bool) -> None:
+    """Drop the titles, articles, particles and sentence starters ``tokens`` opens with (in
+    place); with ``keep_article``, an article opening a name ("selon Le Monde") is kept."""
     while tokens:
         low = tokens[0].lower().replace("’", "'")
         if low in _TITLES or low + "." in _TITLES:
@@ -460,15 +467,18 @@ def _name(tokens: list[str], *, keep_article: bool = False) -> str | None:
             tokens.pop(0)
         else:
             break
+
+
+def _is_name(tokens: list[str]) -> bool:
+    """Whether ``tokens`` read as a proper name: one to five capitalised words (particles
+    allowed inside), no abbreviation or possessive, not a lone letter."""
     if not tokens or len(tokens) > 5 or not tokens[0][0].isupper() or not _is_cap(tokens[-1]):
-        return None
+        return False
     if not all(_is_cap(token) or token in _FORWARD_PARTICLES for token in tokens):
-        return None
+        return False
     if any(token.endswith((".", "'s", "’s")) for token in tokens):
-        return None  # an abbreviation or a possessive ("Smith's claims"): not a speaker
-    if len(tokens) == 1 and len(tokens[0]) < 2:
-        return None
-    return " ".join(tokens)
+        return False  # an abbreviation or a possessive ("Smith's claims"): not a speaker
+    return not (len(tokens) == 1 and len(tokens[0]) < 2)
 
 
 def _subject_name(masked: str) -> str | None:
