@@ -166,8 +166,10 @@ class Archive:
             raise UsageError(
                 f"{text!r} could be {shown}", hint="give more characters of the id you mean"
             )
-        if any("ambiguous" in e.message for e in errors):
-            raise next(e for e in errors if "ambiguous" in e.message)
+        # Neither matched. Say so for both at once, unless one said more (too short, ambiguous).
+        telling = [e for e in errors if not e.message.startswith("no ")]
+        if telling:
+            raise telling[0]
         raise UsageError(
             f"no capture or article with id {text!r}",
             hint="`postproof list` and `postproof article list` show the ids",

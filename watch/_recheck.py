@@ -107,7 +107,9 @@ class WatchedPost:
 
     post: storage.PostRecord
     last_checked_at: datetime | None
-    status: str | None  # what the last check saw: ok, not_found, login_wall…
+    # What the last check saw (ok, not_found, login_wall…); "retracted" when every capture of
+    # the post is, which re-checks then skip.
+    status: str | None
     pending: tuple[PendingChange, ...]
 
 
@@ -288,13 +290,16 @@ def watched_posts(archive: storage.Archive, options: RecheckOptions) -> list[Wat
     read from its capture history and events as :func:`assess` reads them."""
     found = []
     for post in archive.watchlist.watched():
-        history = _usable(archive.history(post.id), options)
+        captures = archive.history(post.id)
+        history = _usable(captures, options)
         last = history[-1] if history else None
+        # Every capture retracted: the post is not re-checked (see :func:`recheck`).
+        status = str(last.status) if last is not None else "retracted" if captures else None
         found.append(
             WatchedPost(
                 post=post,
                 last_checked_at=None if last is None else last.started_at,
-                status=None if last is None else str(last.status),
+                status=status,
                 pending=pending_changes(archive, post.id, history, options),
             )
         )

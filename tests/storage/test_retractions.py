@@ -172,6 +172,8 @@ def test_retracting_twice_or_something_unknown_is_refused(archive: Archive) -> N
     with pytest.raises(UsageError, match="no capture or article") as unknown:
         archive.retract("zzzzzzzz", "no such thing")
     assert unknown.value.exit_code == 2
+    with pytest.raises(UsageError, match="too short"):
+        archive.retract(capture_id[:2], "too little of an id")
     with pytest.raises(UsageError, match="needs a reason"):
         archive.retract(capture_id, "   ")
     assert len(archive.retractions.all()) == 1

@@ -87,3 +87,5 @@ def test_a_post_whose_every_capture_is_retracted_is_not_rechecked(
     report = watch.recheck(archive, posts, capture_options=CaptureOptions(), options=OPTIONS)
     assert (report.checked, report.skipped_retracted) == (0, 1)
     assert archive.count_captures() == 1  # nothing was captured
+    [listed] = watch.watched_posts(archive, OPTIONS)
+    assert (listed.status, listed.last_checked_at, listed.pending) == ("retracted", None, ())
