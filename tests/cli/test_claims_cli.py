@@ -163,6 +163,7 @@ def test_pdf_report_is_printed_with_its_evidence_and_full_pages(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["path"] == str(report.resolve())
+    assert "refused a request" not in done.stderr  # the report asks for nothing outside it
     assert report.read_bytes().startswith(b"%PDF-")
     pages = PdfReader(report).pages
     assert len(pages) >= 1
