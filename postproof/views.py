@@ -93,6 +93,57 @@ def author_signature(record: storage.CaptureRecord) -> JsonDict | None:
     return {key: proof_json.get(key) for key in keys}
 
 
+def provenance_notes(record: storage.CaptureRecord) -> list[str]:
+    """What the capture's provenance noted about the page and the run (dismissed dialogs, a
+    logged-in session, refused connections, secrets removed…), as recorded."""
+    from archiver import ArtifactKind
+
+    artifact = record.artifact(ArtifactKind.PROVENANCE)
+    if artifact is None:
+        return []
+    try:
+        provenance = json.loads(artifact.path.read_bytes())
+    except (OSError, ValueError):
+        return ["the stored provenance cannot be read; run verify"]
+    notes = provenance.get("notes") if isinstance(provenance, dict) else None
+    return [str(note) for note in notes] if isinstance(notes, list) else []
+
+
+def watch_json(post: storage.PostRecord, events: int, latest_event: JsonDict | None) -> JsonDict:
+    """Where a capture's post stands in the watch list: watched or not, its last capture (a
+    re-check is one), its next check, how many changes re-checks found and the newest one (as
+    ``event_json`` shapes it)."""
+    return {
+        "watched": post.watched,
+        "post_url": post.canonical_url,
+        "last_captured_at": _time(post.last_captured_at),
+        "last_status": post.last_status,
+        "next_check_at": _time(post.next_check_at) if post.watched else None,
+        "events": events,
+        "latest_event": latest_event,
+    }
+
+
+def capture_claims_json(
+    found: list[tuple[storage.ArticleRecord, storage.ClaimRecord, storage.LinkRecord]],
+) -> list[JsonDict]:
+    """The claims a capture is evidence for: the article, the claim and the link's relation."""
+    return [
+        {
+            "article": article.id,
+            "article_title": article.title,
+            "claim": claim.ref,
+            "number": claim.number,
+            "text": claim.text,
+            "relation": link.relation,
+            "quote": link.quote,
+            "note": link.note,
+            "checks": [check_json(c) for c in link.checks],
+        }
+        for article, claim, link in found
+    ]
+
+
 def context_json(context: ContextCapture, record: storage.CaptureRecord) -> JsonDict:
     """A post captured because another one of the run replies to or quotes it."""
     return {

@@ -464,6 +464,33 @@ class ArticleBook:
     def links_of_claim(self, claim: ClaimRecord) -> list[LinkRecord]:
         return [link for link in self.links(claim.article_id) if link.claim_id == claim.id]
 
+    def links_to_capture(
+        self, capture_id: str
+    ) -> list[tuple[ArticleRecord, ClaimRecord, LinkRecord]]:
+        """The active links that cite a capture as evidence, each with its claim and the
+        claim's article; oldest article first, then in claim order."""
+        with storage_errors(self._home), read_session(self._engine) as session:
+            rows = session.exec(
+                select(EvidenceLink, Claim, Article)
+                .join(Claim, col(Claim.id) == col(EvidenceLink.claim_id))
+                .join(Article, col(Article.id) == col(Claim.article_id))
+                .where(
+                    col(EvidenceLink.capture_id) == capture_id,
+                    col(EvidenceLink.removed_at).is_(None),
+                )
+                .order_by(col(Article.added_at), col(Claim.number), col(EvidenceLink.id))
+            ).all()
+            articles: dict[str, ArticleRecord] = {}
+            found = []
+            for link, claim, article in rows:
+                if article.id not in articles:
+                    articles[article.id] = self._article_record(session, article)
+                record = _claim_record(claim)
+                found.append(
+                    (articles[article.id], record, self._link_record(session, link, record.ref))
+                )
+            return found
+
     def record_check(
         self,
         link_id: int,

@@ -31,7 +31,14 @@ from postproof.render import (
 )
 from postproof.runs import Captured, Run, opened_archive
 from postproof.settings import Settings, resolve_home
-from postproof.views import capture_json, context_json
+from postproof.views import (
+    capture_claims_json,
+    capture_json,
+    context_json,
+    event_json,
+    provenance_notes,
+    watch_json,
+)
 
 if TYPE_CHECKING:
     import storage
@@ -214,19 +221,24 @@ def show(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one capture: its post, provenance and every artifact with its SHA-256.
+    """Show one capture: its post, provenance and notes, whether its post is watched, the claims
+    it is evidence for, and every artifact with its SHA-256.
 
     Example: postproof show k3m9q2xa
     """
     with opened_archive(resolve_home(home)) as archive:
         record = archive.get_capture(archive.resolve_capture_id(capture_id))
+        data = capture_json(record) | {
+            "notes": provenance_notes(record),
+            "watch": post_watch(archive, record),
+            "claims": capture_claims_json(archive.articles.links_to_capture(record.id)),
+        }
     if as_json:
-        emit_json({"ok": True, "capture": capture_json(record)})
+        emit_json({"ok": True, "capture": data})
         return
-    data = capture_json(record)
     out.print(
         f"[bold]Capture {record.id}[/]  {record.status}"
-        + (f" — {record.reason}" if record.reason else "")
+        + (f" — {esc(record.reason)}" if record.reason else "")
     )
     for key in SHOWN_FIELDS:
         if data.get(key) not in (None, ""):
@@ -236,12 +248,60 @@ def show(
     if record.retracted is not None:
         out.print(f"  {retracted_line(record.retracted)}")
     render_signature(data.get("author_signature"))
+    render_notes(data["notes"])
     post = data["post"]
     if any(post.values()):
         out.print("[bold]Post[/]")
         render_post_fields(post)
+    render_watch(data["watch"], record.id)
+    render_linked_claims(data["claims"])
     out.print("[bold]Artifacts[/]")
     render_artifacts(record)
+
+
+def post_watch(archive: storage.Archive, record: storage.CaptureRecord) -> dict[str, Any]:
+    watchlist = archive.watchlist
+    events = watchlist.events(record.post_id)
+    latest = event_json(archive, events[-1]) if events else None
+    return watch_json(watchlist.post(record.post_id), len(events), latest)
+
+
+def render_notes(notes: list[str]) -> None:
+    """The provenance's notes: page-controlled text (a dialog's message), printed as written."""
+    if not notes:
+        return
+    out.print("[bold]Provenance notes[/]")
+    for note in notes:
+        out.print(f"  · {note}", markup=False)
+
+
+def render_watch(watch: dict[str, Any], capture_id: str) -> None:
+    if watch["watched"]:
+        state = "[green]watched[/]: next check " + (watch["next_check_at"] or "at the next run")
+    else:
+        state = f"not watched (`postproof watch {capture_id}` has it re-checked)"
+    out.print(f"[bold]Watch[/]  {state}")
+    out.print(f"  post last captured {watch['last_captured_at']} ({watch['last_status']})")
+    event = watch["latest_event"]
+    if event is None:
+        out.print("  no change found by re-checks")
+        return
+    out.print(
+        f"  latest change  {event['when']} [bold]{esc(str(event['kind']))}[/] "
+        f"{esc(str(event['summary']))} ({event['before'] or '—'} → {event['after']})"
+        + (f"; {watch['events']} changes in all" if watch["events"] > 1 else "")
+    )
+
+
+def render_linked_claims(claims: list[dict[str, Any]]) -> None:
+    if not claims:
+        out.print("[bold]Claims[/]  none: no claim is linked to this capture")
+        return
+    out.print("[bold]Claims[/]")
+    for claim in claims:
+        title = claim["article_title"] or "(untitled)"
+        out.print(f"  [cyan]{claim['relation']}[/] [bold]{claim['claim']}[/] of {esc(title)}")
+        out.print(f"    {claim['text']}", markup=False)
 
 
 def render_signature(signature: dict[str, Any] | None) -> None:
