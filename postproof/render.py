@@ -22,25 +22,49 @@ STATUS_STYLE = {
 }
 
 
-def render_capture_table(records: list[storage.CaptureRecord]) -> None:
+SHOWN_IDS = 6  # capture ids printed beside a failure reason; the rest are counted
+
+
+def render_capture_table(records: list[storage.CaptureRecord], *, captured: bool = False) -> None:
+    """The captures, one row each (with ``captured``, the time each capture started), then
+    each distinct failure reason once, with the captures that share it."""
     table = Table(show_lines=False, pad_edge=False)
-    for column in ("id", "status", "platform", "author", "posted (UTC)", "url"):
+    columns = ["id", "status", "platform", "author", "posted (UTC)", "url"]
+    if captured:
+        columns.insert(1, "captured (UTC)")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for r in records:
         style = STATUS_STYLE.get(r.status, "")
         who = " ".join(x for x in (r.author, f"({r.handle})" if r.handle else None) if x)
-        table.add_row(
+        row = [
             r.id,
             f"[{style}]{r.status}[/]" if style else r.status,
             r.platform,
             esc(who) or "—",
             r.posted_at.strftime("%Y-%m-%d %H:%M") if r.posted_at else "—",
             esc(r.canonical_url),
-        )
+        ]
+        if captured:
+            row.insert(1, r.started_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(*row)
     out.print(table)
+    render_reasons(records)
+
+
+def render_reasons(records: list[storage.CaptureRecord]) -> None:
+    """Why captures failed: each reason once, with the ids of the captures it stopped (counted
+    beyond a few), in the order the table first shows it."""
+    sharing: dict[str, list[str]] = {}
     for r in records:
         if r.reason:
-            out.print(f"[dim]{r.id}: {esc(r.reason)}[/]")
+            sharing.setdefault(r.reason, []).append(r.id)
+    for reason, ids in sharing.items():
+        shown = ", ".join(ids[:SHOWN_IDS])
+        if len(ids) > SHOWN_IDS:
+            shown += f" and {len(ids) - SHOWN_IDS} more"
+        who = shown if len(ids) == 1 else f"{len(ids)} captures: {shown}"
+        out.print(f"[dim]{esc(reason)} — {who}[/]")
 
 
 def render_seal(report: storage.SealReport) -> None:

@@ -194,7 +194,7 @@ def list_(
     if as_json:
         emit_json({"ok": True, "captures": [capture_json(r, artifacts=False) for r in records]})
     elif records:
-        render_capture_table(records)
+        render_capture_table(records, captured=True)
     else:
         err.print("No captures match.")
     if not as_json:
