@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import storage
 from archiver import (
@@ -57,6 +58,28 @@ SOURCE_KINDS = {
 }
 
 
+class Steps(Protocol):
+    """Where a long command tells a person what it is doing (``postproof.output.Steps`` is
+    one): a step of ``total`` items begins, an item is done. Captures made through
+    ``on_capture`` are its caller's to count."""
+
+    def step(self, name: str, total: int, doing: str = "") -> None: ...
+
+    def advance(self, description: str) -> None: ...
+
+
+class _Quiet:
+    def step(self, name: str, total: int, doing: str = "") -> None:
+        pass
+
+    def advance(self, description: str) -> None:
+        pass
+
+
+def _loading(pages: int) -> str:
+    return "launching the browser, loading " + ("the page" if pages == 1 else f"{pages} pages")
+
+
 @dataclass(frozen=True)
 class AddedArticle:
     article: storage.ArticleRecord
@@ -76,13 +99,16 @@ def add_article(
     capture_references: bool = True,
     on_capture: OnCapture | None = None,
     again: bool = False,
+    steps: Steps | None = None,
 ) -> AddedArticle:
     """Read an article (a URL, an HTML, Markdown or text file), store its claims and
     references, capture the social posts it cites, link each claim to the evidence in its own
     sentence (or, for an embedded post, in the paragraph before it) and check its quotes.
+    ``steps`` hears of each step as it begins, and of each quote check.
 
     Adding it again finishes an earlier run that was stopped half-way instead of adding a copy;
     an article already added in full is refused unless ``again``."""
+    steps = steps or _Quiet()
     made: list[storage.CaptureRecord] = []
     book = archive.articles
     path = Path(source).expanduser()
@@ -105,16 +131,23 @@ def add_article(
             "pass --again.",
         )
     else:
+        if path.is_file():
+            steps.step("reading the article", 0, path.name)
+        else:
+            steps.step("reading the article", 1, _loading(1))
         article_id, page = _record_article(archive, source, options, lang, title, on_capture)
         if page is not None:
             made.append(page)
     references = book.references(article_id)
     if capture_references:
-        made += _capture_references(archive, references, options, on_capture)
+        made += _capture_references(archive, references, options, on_capture, steps)
         references = book.references(article_id)
     links = _auto_link(archive, article_id, references)
+    if links:
+        steps.step("checking quotes", len(links), "in the posts' text and images")
     for link in links:
-        check_link(archive, link)
+        checked = check_link(archive, link)
+        steps.advance(f"{link.claim_ref} " + (" ".join(m.result.value for m in checked) or "—"))
     book.mark_finished(article_id)  # everything this run was asked to do is done
     return AddedArticle(
         article=book.get(article_id),
@@ -268,6 +301,7 @@ def _capture_references(
     references: Sequence[storage.ReferenceRecord],
     options: CaptureOptions,
     on_capture: OnCapture | None,
+    steps: Steps,
 ) -> list[storage.CaptureRecord]:
     """Capture every social post the article cites, once each, concurrently."""
     wanted: dict[str, list[storage.ReferenceRecord]] = {}
@@ -282,6 +316,8 @@ def _capture_references(
         canonical = adapter_for(url).post_ref(url).canonical_url
         wanted.setdefault(canonical, []).append(ref)
     urls = [refs[0].url for refs in wanted.values()]
+    if urls:
+        steps.step("capturing references", len(urls), _loading(len(urls)))
     records = _capture_all(urls, archive, options, on_capture)
     book = archive.articles
     for record, refs in zip(records, wanted.values(), strict=True):

@@ -12,8 +12,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -27,7 +26,14 @@ from rich.console import (
     RichCast,
 )
 from rich.markup import escape as esc
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.segment import Segment
 
 from archiver.display import json_escapes, visible
@@ -35,13 +41,13 @@ from archiver.errors import PostproofError
 
 __all__ = [
     "ExitCode",
+    "Steps",
     "emit_json",
     "emit_line",
     "err",
     "esc",
     "handles_errors",
     "out",
-    "progress",
     "progress_wanted",
 ]
 
@@ -142,22 +148,49 @@ def progress_wanted(as_json: bool) -> bool:
     return not as_json and err.is_terminal
 
 
-@contextmanager
-def progress(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A bar on stderr for ``total`` steps; yields the function that marks one step done (with
-    a word on it). When not ``enabled``, nothing is shown and marking does nothing."""
-    if not enabled:
-        yield lambda _description: None
-        return
-    bar = Progress(
-        TextColumn("[bold]capturing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("", total=total)
-        yield lambda description: bar.update(task, advance=1, description=description)
+class Steps:
+    """The progress of a run made of steps (reading an article, capturing its references,
+    checking quotes…), on stderr for a person at a terminal: the step's name, a bar over its
+    items and what the last item did. Not ``enabled``, it shows nothing and costs nothing.
+
+    Use it as a context manager; nothing is drawn before the first :meth:`step`, and the bar
+    goes away when the run ends."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = self._task = None
+
+    def step(self, name: str, total: int, doing: str = "") -> None:
+        """Begin a step of ``total`` items (0: the step is not counted); ``doing`` says what
+        happens until the first item is done."""
+        if not self.enabled:
+            return
+        if self._bar is None:
+            self._bar = Progress(
+                TextColumn("[bold]{task.fields[step]}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=err,
+                transient=True,
+            )
+            self._bar.start()
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        self._task = self._bar.add_task(esc(doing), total=total or None, step=esc(name))
+        self._bar.refresh()  # a short step is seen too
+
+    def advance(self, description: str) -> None:
+        """One item of the current step is done; ``description`` says how it went."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=1, description=esc(description))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postproof.output import progress
+from postproof.output import Steps
 
 if TYPE_CHECKING:
     import storage
@@ -89,6 +89,9 @@ class Run:
         self.settings = settings
         self.options = options
         self.show_progress = show_progress
+        # What the run is doing, for a person at a terminal; every step of every command
+        # (capturing, reading an article, checking quotes) is shown through it.
+        self.steps = Steps(enabled=show_progress)
         self.stored: list[str] = []  # ids of the captures this run stored, in order
 
     @classmethod
@@ -96,12 +99,15 @@ class Run:
     def open(
         cls, settings: Settings, options: CaptureOptions, *, show_progress: bool = False
     ) -> Iterator[Run]:
-        """A run in the archive of ``settings.home``, closed on exit."""
+        """A run in the archive of ``settings.home``, closed (its progress gone) on exit."""
         with opened_archive(settings.home) as archive:
-            yield cls(archive, settings, options, show_progress=show_progress)
+            run = cls(archive, settings, options, show_progress=show_progress)
+            with run.steps:
+                yield run
 
-    def _count(self, capture_id: str, _result: CaptureResult) -> None:
+    def _count(self, capture_id: str, result: CaptureResult) -> None:
         self.stored.append(capture_id)
+        self.steps.advance(f"{capture_id} {result.status.value}")
 
     def capture(self, urls: Sequence[str], *, context_depth: int = 0) -> Captured:
         """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote)."""
@@ -113,22 +119,18 @@ class Run:
             self.stored.append(context.capture_id)
             found.append(context)
 
-        with progress(len(urls), enabled=self.show_progress) as advance:
-
-            def on_result(capture_id: str, result: CaptureResult) -> None:
-                self._count(capture_id, result)
-                advance(f"{capture_id} {result.status.value}")
-
-            results = asyncio.run(
-                capture_many(
-                    urls,
-                    self.options,
-                    self.archive,
-                    on_result=on_result,
-                    context_depth=context_depth,
-                    on_context=on_context,
-                )
+        pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
+        self.steps.step("capturing", len(urls), f"launching the browser, loading {pages}")
+        results = asyncio.run(
+            capture_many(
+                urls,
+                self.options,
+                self.archive,
+                on_result=self._count,
+                context_depth=context_depth,
+                on_context=on_context,
             )
+        )
         get = self.archive.get_capture
         return Captured(
             records=[get(capture_id) for capture_id, _ in results],
@@ -156,6 +158,7 @@ class Run:
             capture_references=capture_references,
             on_capture=self._count,
             again=again,
+            steps=self.steps,
         )
 
     def link(
@@ -254,6 +257,8 @@ class Run:
 
     def seal(self) -> storage.SealReport:
         """End the run: a signed (and, with TSAs, timestamped) checkpoint of the log."""
+        stamping = ", asking for a timestamp" if self.settings.tsa_urls() else ""
+        self.steps.step("sealing the log", 0, f"signing a checkpoint{stamping}")
         return seal_log(self.archive, self.settings)
 
     def seal_if_stored(self) -> storage.SealReport | None:

@@ -4,6 +4,8 @@ under a signed checkpoint as soon as the command that made it returns."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,47 @@ def test_link_to_a_url_seals_the_capture_it_makes(cli_env: dict[str, str], tmp_p
     assert human.returncode == 0, human.stderr
     assert "checkpoint at size 2" in " ".join(human.stderr.split())
     assert _log_check(cli_env)["unsealed_entries"] == 0
+
+
+ARTICLE = """<!doctype html><html lang="en"><head><title>Budget row</title></head><body><article>
+<h1>Budget row</h1>
+<p>Alice Dupont wrote that “le conseil municipal a voté ce soir le budget 2025”,
+<a href="{url}">in a post on X</a>.</p>
+</article></body></html>
+"""
+
+
+def run_at_terminal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, whose stderr Rich takes for a terminal (a console
+    decides how it draws when the process starts)."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("postproof")), *args],
+        env=env | {"TTY_COMPATIBLE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    draft = tmp_path / "draft.html"
+    draft.write_text(ARTICLE.format(url=FIXTURE_URLS["x_live"]), encoding="utf-8")
+    steps = ("reading the article", "capturing references", "checking quotes")
+
+    as_json = run_at_terminal("article", "add", str(draft), "--json", env=cli_env)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["ok"] is True  # one JSON object, and nothing else
+    assert not any(step in as_json.stderr for step in steps)
+
+    human = run_at_terminal("article", "add", str(draft), "--again", env=cli_env)
+    assert human.returncode == 0, human.stderr
+    for step in steps:
+        assert step in human.stderr, human.stderr
+    assert not any(step in human.stdout for step in steps)
+
+    piped = run_cli("article", "add", str(draft), "--again", env=cli_env)
+    assert piped.returncode == 0, piped.stderr
+    assert not any(step in piped.stderr for step in steps)  # no bar when nobody watches
