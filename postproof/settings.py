@@ -225,7 +225,10 @@ class Settings:
             allow_private=flags.allow_private or conf.allow_private,
             allow_private_hosts=frozenset(h.strip().lower() for h in hosts),
             insecure=flags.insecure or conf.insecure,
-            host_map=parse_host_map([*conf.host_map, *flags.host_map]),
+            # --host-map takes one entry or several separated by commas, as the variable does.
+            host_map=parse_host_map(
+                [*conf.host_map, *(e for given in flags.host_map for e in given.split(","))]
+            ),
             cookies=AuthStore(self.home / "auth").cookies(),
         )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shlex
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,7 +22,23 @@ from postproof.runs import Run
 from postproof.settings import CaptureFlags, Settings, demo_home
 from postproof.views import article_json, capture_json
 
+if TYPE_CHECKING:
+    import storage
+    from claims import AddedArticle
+    from demo import FakeWeb, Story
+
 GIVEN_HOME = "postproof.given_home"  # ctx.meta key: a --home given before the command
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What one run of the demo made: its captures, the article, the sealed log, the report."""
+
+    records: list[storage.CaptureRecord]
+    added: AddedArticle
+    sealed: storage.SealReport
+    report: Path
+    summary: dict[str, Any]
 
 
 @handles_errors
@@ -43,72 +61,160 @@ def demo(
             "--output", "-o", help="Where to write the report (default: in the data home)."
         ),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="After the demo, keep the demo site running until Ctrl-C, and print the "
+            "command that captures from it by hand.",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole flow on the bundled demo story, served on 127.0.0.1.
 
     The demo site imitates X, Mastodon, Bluesky and a French news site on a loopback port;
     postproof reaches it through --host-map, so the captures carry the platforms' real URLs.
     It adds the demo article, captures the posts it cites (and the story's other posts),
-    links claims to evidence, checks quotes (one lives inside an e-mail screenshot) and
-    writes the HTML report.
+    links claims to evidence, checks quotes (one lives inside an e-mail screenshot), seals
+    the log and writes the HTML report. With --serve, the demo site stays up afterwards for
+    `postproof capture` by hand; Ctrl-C stops it (exit 0).
     Example: postproof demo
+    Example: postproof demo --serve
     """
-    from archiver import Status, adapter_for
-    from claims import write_report
+
+    def say(text: str) -> None:  # what the demo is doing, before any bar shows it
+        if not as_json:
+            err.print(esc(text))
+
+    say("Starting the demo site on 127.0.0.1…")
     from demo import build_demo_web, demo_story
 
     # The demo's posts are imitations with real-looking URLs: they never go into the reporter's
     # own append-only archive, only into a demo home beside it (or the one --home names).
-    home = home or ctx.meta.get(GIVEN_HOME) or demo_home()
-    settings = Settings.load(home)
+    home = (home or ctx.meta.get(GIVEN_HOME) or demo_home()).resolve()
     story = demo_story()
     with build_demo_web() as web:
-        flags = CaptureFlags(
-            timeout=timeout, allow_private=True, insecure=True, host_map=tuple(web.host_map())
+        say(
+            f"Demo site serving on 127.0.0.1:{web.port}; opening the demo archive {home} "
+            "(your own archive is not touched)…"
         )
-        options = settings.capture_options(flags)
-        with Run.open(settings, options, show_progress=progress_wanted(as_json)) as run:
+        made = run_demo(web, story, home, timeout=timeout, output=output, as_json=as_json)
+        all_ok = all(r.status == "ok" for r in made.records)
+        hand = hand_capture(web, story, home) if serve else None
+        if as_json:
+            emit_json(demo_json(made, home, all_ok) | ({"serve": hand} if hand else {}))
+        else:
+            render_demo(made, home)
+        if hand is not None:
             if not as_json:
-                err.print(
-                    f"Demo site serving on 127.0.0.1:{web.port}; demo archive {run.archive.home} "
-                    "(your own archive is not touched)"
-                )
-            added = run.add_article(story.article_url, again=True)
-            seen = {c.canonical_url for c in added.captures}
-            rest = [
-                u for u in story.post_urls if adapter_for(u).post_ref(u).canonical_url not in seen
-            ]
-            records = added.captures + run.capture(rest).records
-            path = output or run.archive.home / "reports" / f"demo-{added.article.id}.html"
-            summary = write_report(run.archive, added.article.id, "html", path).summary.to_json()
-            sealed = run.seal()
-    all_ok = all(r.status == Status.OK.value for r in records)
-    report = {"path": str(path.resolve()), "summary": summary}
-    if as_json:
-        emit_json(
-            {
-                "ok": all_ok,
-                "captures": [capture_json(r) for r in records],
-                "article": article_json(added.article, added.claims, added.links, added.references),
-                "report": report,
-                "log": sealed.to_json(),
-                "home": str(home.resolve()),
-            }
-        )
-    else:
-        render_capture_table(records)
-        render_article_summary(added.article, added.claims, added.links, added.references)
-        render_seal(sealed)
-        render_demo_end(home, path, summary)
+                render_hand_capture(hand)
+            serve_until_interrupted(web)
     if not all_ok:
         raise typer.Exit(ExitCode.INCOMPLETE)
 
 
-def render_demo_end(home: Path, report: Path, summary: dict[str, Any]) -> None:
-    out.print(f"[bold]Report:[/] {esc(str(report.resolve()))}")
-    out.print(report_figures(summary))
-    out.print(f"Demo archive: {esc(str(home.resolve()))}")
-    flag = f"--home {esc(shlex.quote(str(home.resolve())))}"
+def run_demo(
+    web: FakeWeb,
+    story: Story,
+    home: Path,
+    *,
+    timeout: float | None,
+    output: Path | None,
+    as_json: bool,
+) -> DemoRun:
+    """Add the demo article, capture the story's posts, seal the log, then write the report:
+    sealed first, so the report shows each piece of evidence under a signed checkpoint."""
+    from archiver import adapter_for
+    from claims import write_report
+
+    settings = Settings.load(home)
+    flags = CaptureFlags(
+        timeout=timeout, allow_private=True, insecure=True, host_map=tuple(web.host_map())
+    )
+    with Run.open(
+        settings, settings.capture_options(flags), show_progress=progress_wanted(as_json)
+    ) as run:
+        if not as_json:
+            err.print("Launching the browser to capture the demo article…")
+        added = run.add_article(story.article_url, again=True)
+        seen = {c.canonical_url for c in added.captures}
+        rest = [u for u in story.post_urls if adapter_for(u).post_ref(u).canonical_url not in seen]
+        records = added.captures + run.capture(rest).records
+        sealed = run.seal()
+        path = output or run.archive.home / "reports" / f"demo-{added.article.id}.html"
+        summary = write_report(run.archive, added.article.id, "html", path).summary.to_json()
+    return DemoRun(records, added, sealed, path.resolve(), summary)
+
+
+def demo_json(made: DemoRun, home: Path, all_ok: bool) -> dict[str, Any]:
+    added = made.added
+    return {
+        "ok": all_ok,
+        "captures": [capture_json(r) for r in made.records],
+        "article": article_json(added.article, added.claims, added.links, added.references),
+        "report": {"path": str(made.report), "summary": made.summary},
+        "log": made.sealed.to_json(),
+        "home": str(home),
+    }
+
+
+def render_demo(made: DemoRun, home: Path) -> None:
+    added = made.added
+    render_capture_table(made.records)
+    render_article_summary(added.article, added.claims, added.links, added.references)
+    render_seal(made.sealed)
+    out.print(f"[bold]Report:[/] {esc(str(made.report))}")
+    out.print(report_figures(made.summary))
+    out.print(f"Demo archive: {esc(str(home))}")
+    flag = f"--home {esc(shlex.quote(str(home)))}"
     out.print(
         f"Browse it with: postproof list {flag}; check it with: postproof verify --all {flag}"
     )
+
+
+def hand_capture(web: FakeWeb, story: Story, home: Path) -> dict[str, Any]:
+    """How to reach the running demo site by hand: its port, its host map (every host it
+    imitates, all on its port, so no request leaves the machine) and a capture command."""
+    host_map = web.host_map()
+    command = [
+        "postproof",
+        "capture",
+        story.post_urls[0],
+        "--host-map",
+        ",".join(host_map),
+        "--allow-private",
+        "--insecure",
+        "--home",
+        str(home),
+    ]
+    return {
+        "port": web.port,
+        "host_map": host_map,
+        "urls": [story.article_url, *story.post_urls],
+        "home": str(home),
+        "command": command,
+    }
+
+
+def render_hand_capture(hand: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]Demo site serving on 127.0.0.1:{hand['port']}[/] until Ctrl-C; "
+        f"demo archive {esc(hand['home'])}"
+    )
+    out.print("Its pages:")
+    for url in hand["urls"]:
+        out.print(f"  {url}", markup=False)
+    out.print(
+        "Capture one by hand (--host-map sends every host the demo imitates to it; "
+        "--allow-private and --insecure accept its loopback address and test certificate):"
+    )
+    out.print("  " + shlex.join(hand["command"]), markup=False)
+
+
+def serve_until_interrupted(web: FakeWeb) -> None:
+    """Wait for Ctrl-C, then let the caller stop the site: an expected end, not an error."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        err.print(f"Stopping the demo site on 127.0.0.1:{web.port}.")
