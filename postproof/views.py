@@ -132,6 +132,7 @@ def capture_claims_json(
         {
             "article": article.id,
             "article_title": article.title,
+            "article_retracted": retraction_json(article.retracted),
             "claim": claim.ref,
             "number": claim.number,
             "text": claim.text,

@@ -300,7 +300,11 @@ def render_linked_claims(claims: list[dict[str, Any]]) -> None:
     out.print("[bold]Claims[/]")
     for claim in claims:
         title = claim["article_title"] or "(untitled)"
-        out.print(f"  [cyan]{claim['relation']}[/] [bold]{claim['claim']}[/] of {esc(title)}")
+        retracted = claim["article_retracted"]
+        out.print(
+            f"  [cyan]{claim['relation']}[/] [bold]{claim['claim']}[/] of {esc(title)}"
+            + (f" [magenta](article retracted: {esc(retracted['reason'])})[/]" if retracted else "")
+        )
         out.print(f"    {claim['text']}", markup=False)
 
 

@@ -133,6 +133,14 @@ def test_show_prints_watch_state_and_linked_claims(
     text = " ".join(run_cli("show", capture["id"], env=env).stdout.split())
     assert f"latest change {event['when']} {event['kind']}" in text
 
+    # A retracted article stays linked, and show says it was retracted.
+    retracted = run_cli("retract", article["id"], "--reason", "wrong draft", env=env)
+    assert retracted.returncode == 0, retracted.stderr
+    [linked] = show_json(env, capture["id"])["claims"]
+    assert linked["article_retracted"]["reason"] == "wrong draft"
+    text = " ".join(run_cli("show", capture["id"], env=env).stdout.split())
+    assert f"of {article['title']} (article retracted: wrong draft)" in text
+
     assert run_cli("unwatch", capture["id"], env=env).returncode == 0
     watch = show_json(env, capture["id"])["watch"]
     assert (watch["watched"], watch["next_check_at"]) == (False, None)
