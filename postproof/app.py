@@ -28,7 +28,7 @@ from postproof.commands import (
     similar,
     watching,
 )
-from postproof.output import ExitCode, err, out
+from postproof.output import ExitCode, err, new_command, out
 
 app = typer.Typer(
     name="postproof",
@@ -109,6 +109,7 @@ app.add_typer(proofs.key_app, name="key")
 
 
 def main() -> None:
+    new_command()
     try:
         app()
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ __all__ = [
     "err",
     "esc",
     "handles_errors",
+    "new_command",
     "out",
     "progress_wanted",
 ]
@@ -100,11 +101,27 @@ def _console(**kwargs: Any) -> Console:
     return console
 
 
-out = _console(soft_wrap=True)
-err = _console(stderr=True)
-if not out.is_terminal and "COLUMNS" not in os.environ:
-    # Piped into a file or a mail from cron: tables get room instead of 80-column folding.
-    out = _console(soft_wrap=True, width=160)
+def _set_up(console: Console, *, stderr: bool) -> Console:
+    """(Re)make ``console`` from the streams and environment in force now: a terminal or a pipe,
+    COLUMNS, FORCE_COLOR. Piped into a file or a mail from cron, tables get room (160 columns)
+    instead of 80-column folding."""
+    kwargs: dict[str, Any] = {"stderr": True} if stderr else {"soft_wrap": True}
+    Console.__init__(console, highlight=False, emoji=False, **kwargs)
+    if not stderr and not console.is_terminal and "COLUMNS" not in os.environ:
+        Console.__init__(console, highlight=False, emoji=False, soft_wrap=True, width=160)
+    console.push_render_hook(_InertHook())
+    return console
+
+
+out = _set_up(Console.__new__(Console), stderr=False)
+err = _set_up(Console.__new__(Console), stderr=True)
+
+
+def new_command() -> None:
+    """A command starts: its consoles look at its own streams and environment, not at those of
+    whoever imported this module first (the same objects, made again in place)."""
+    _set_up(out, stderr=False)
+    _set_up(err, stderr=True)
 
 
 def _write_json(value: object, *, indent: int | None) -> None:

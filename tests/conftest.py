@@ -23,8 +23,15 @@ from archiver import CaptureOptions, CaptureResult, capture_many, parse_host_map
 from demo import FakeWeb
 from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
 
-# Long enough for the slow page (3 s), short enough that hanging pages do not drag the suite.
-FIXTURE_TIMEOUT = 12.0
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Worker processes are started with COLUMNS=80 and LINES=24 of their own; the commands the
+    # tests run must see the environment a plain run (and a user's script) gives them.
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+# Long enough for the slow page (3 s) and the 16000 px screenshot on a machine busy with the
+# other worker, short enough that hanging pages do not drag the suite.
+FIXTURE_TIMEOUT = 20.0
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from PIL import Image
 
 from archiver import ADAPTERS, ArtifactKind, Status
 from archiver.platforms.mastodon import html_to_text
-from tests.conftest import ALONE, Batch
+from tests.conftest import ALONE, FIXTURE_TIMEOUT, Batch
 from tests.fixtureweb import EXPECTED, FIXTURE_URLS, TALL_PX
 
 pytestmark = pytest.mark.browser
@@ -190,7 +190,7 @@ def test_hostile_pages_do_not_stall_the_batch(batch: Batch) -> None:
         record = batch.record(name)
         assert record.status == Status.UNAVAILABLE
         assert "within" in (record.reason or ""), record.reason
-        assert (record.finished_at - record.started_at).total_seconds() < 12 + 25
+        assert (record.finished_at - record.started_at).total_seconds() < FIXTURE_TIMEOUT + 25
     assert "did not deliver the page" in (batch.record("odd_hang").reason or "")
     assert "froze the browser's renderer" in (batch.record("odd_spin").reason or "")
 
