@@ -306,7 +306,7 @@ FIXTURE_URLS: dict[str, str] = {
 
 SLOW_SECONDS = 3.0
 TALL_PX = 60_000
-HUGE_BYTES = 12_000_000
+HUGE_BYTES = 6_000_000
 
 
 def _x_expected(

@@ -186,13 +186,12 @@ def test_tall_page_screenshot_is_capped(batch: Batch) -> None:
 
 
 def test_hostile_pages_do_not_stall_the_batch(batch: Batch) -> None:
-    for name in ("odd_hang", "odd_spin"):
-        record = batch.record(name)
-        assert record.status == Status.UNAVAILABLE
-        assert "within" in (record.reason or ""), record.reason
-        assert (record.finished_at - record.started_at).total_seconds() < FIXTURE_TIMEOUT + 25
-    assert "did not deliver the page" in (batch.record("odd_hang").reason or "")
-    assert "froze the browser's renderer" in (batch.record("odd_spin").reason or "")
+    # A spinning renderer is tested on its own (test_engine, the hostile batch).
+    record = batch.record("odd_hang")
+    assert record.status == Status.UNAVAILABLE
+    assert "within" in (record.reason or ""), record.reason
+    assert (record.finished_at - record.started_at).total_seconds() < FIXTURE_TIMEOUT + 25
+    assert "did not deliver the page" in (record.reason or "")
 
 
 def test_screenshots_of_the_same_post_are_perceptually_close(batch: Batch) -> None:

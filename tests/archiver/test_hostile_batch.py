@@ -44,6 +44,9 @@ def test_a_hostile_batch_ends_in_time_with_bounded_memory() -> None:
             assert capture["screenshot"] and capture["post_screenshot"], capture
     bombs = [c for c in report["captures"] if "/bombs" in c["url"]]
     assert bombs and all(c["status"] == "ok" and c["screenshot"] for c in bombs), bombs
+    [spin] = [c for c in report["captures"] if c["url"].endswith("/spin")]
+    assert spin["status"] == "unavailable"
+    assert "froze the browser's renderer" in spin["reason"], spin["reason"]
 
 
 def _png_header(width: int, height: int) -> bytes:
