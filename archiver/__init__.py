@@ -44,11 +44,11 @@ if TYPE_CHECKING:
 # What each name is imported from, on first use (PEP 562): importing the package costs
 # nothing until a name is asked for.
 _EXPORTS = {
-    "CaptureOptions": "archiver.capture",
+    "CaptureOptions": "archiver._options",
     "Capturer": "archiver.capture",
     "ContextCapture": "archiver.capture",
     "capture_many": "archiver.capture",
-    "default_concurrency": "archiver.capture",
+    "default_concurrency": "archiver._options",
     "tool_version": "archiver.capture",
     "BrowserCrashed": "archiver.errors",
     "BrowserNotFound": "archiver.errors",

@@ -32,3 +32,21 @@ def test_importing_the_packages_loads_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from archiver import CaptureOptions, default_concurrency",
+        "from archiver import UsageError, parse_url",
+        "import archiver.errors",
+    ],
+)
+def test_the_options_and_errors_of_a_capture_do_not_load_the_browser_library(
+    statement: str,
+) -> None:
+    # A web request or a queue worker builds options and reports errors long before (or
+    # without ever) starting a browser.
+    code = f"import sys; {statement}; print('playwright' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
