@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         render_certificates,
         write_certificates,
     )
+    from claims._cite import render_citation
     from claims._report import render_report
     from claims._report_data import article_capture_ids, build_report, write_report
     from claims._workflow import (
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         accept_suggestion,
         add_article,
         check_link,
+        citation_sources,
         cite,
         link_claim,
         manual_claim,
@@ -44,11 +46,13 @@ _EXPORTS = {
     "build_certificates": "claims._certificate",
     "build_report": "claims._report_data",
     "check_link": "claims._workflow",
+    "citation_sources": "claims._workflow",
     "cite": "claims._workflow",
     "link_claim": "claims._workflow",
     "manual_claim": "claims._workflow",
     "post_status": "claims._workflow",
     "render_certificates": "claims._certificate",
+    "render_citation": "claims._cite",
     "render_report": "claims._report",
     "suggest_links": "claims._workflow",
     "write_certificates": "claims._certificate",
@@ -65,11 +69,13 @@ __all__ = [
     "build_certificates",
     "build_report",
     "check_link",
+    "citation_sources",
     "cite",
     "link_claim",
     "manual_claim",
     "post_status",
     "render_certificates",
+    "render_citation",
     "render_report",
     "suggest_links",
     "write_certificates",

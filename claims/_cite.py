@@ -1,8 +1,9 @@
 """Citations of an archived post, for a footnote, a web page, a reference manager or LaTeX.
 
 Every format carries the same facts: author, handle, platform, post date, URL, capture id,
-capture time (UTC, ISO 8601 with ``Z``), the screenshot's SHA-256, and the post's status as of
-the latest check ("live as of 2026-11-27", "deleted since 2026-03-02 (last checked 2026-11-27)").
+capture time (UTC, ISO 8601 with ``Z``), "captured while logged in" when the capture ran with
+imported login cookies, the screenshot's SHA-256, and the post's status as of the latest check
+("live as of 2026-11-27", "deleted since 2026-03-02 (last checked 2026-11-27)").
 Each format escapes captured text its own way: HTML entities, Markdown backslashes, LaTeX
 commands; CSL-JSON is JSON. Control and bidi-steering characters of a post are shown as visible
 escapes (JSON escapes in CSL-JSON): a citation cannot clear a screen or reverse a quote.
@@ -90,6 +91,7 @@ class CitationSource:
     archive_name: str = ARCHIVE_NAME
     lang: str | None = None  # BCP 47 language of the post, when known
     quotes: tuple[QuotedWords, ...] = ()  # every quote of the claim with its check
+    logged_in: bool = False  # the capture ran with imported login cookies
 
     def quoted(self) -> tuple[QuotedWords, ...]:
         if self.quotes:
@@ -156,13 +158,19 @@ def _status(source: CitationSource) -> str:
     return status_phrase(source.status, source.status_since, source.checked_at, source.captured_at)
 
 
+LOGGED_IN_MARK = "captured while logged in"
+
+
 def _facts(source: CitationSource) -> list[tuple[str, str]]:
-    """The archive's part of every citation, as (label, value) pairs."""
+    """The archive's part of every citation, as (label, value) pairs; a mark has no value."""
     facts = [
         ("Archived by", source.archive_name),
         ("capture", source.capture_id),
         ("captured", utc_iso(source.captured_at)),
     ]
+    if source.logged_in:
+        # What a logged-in reader saw may not be what the public sees.
+        facts.append((LOGGED_IN_MARK, ""))
     if source.screenshot_sha256:
         facts.append(("screenshot SHA-256", source.screenshot_sha256))
     facts.append(("status", _status(source)))
@@ -228,8 +236,13 @@ def _text(source: CitationSource) -> str:
         f"{_posted(source)}. {source.url}.",
     ]
     parts += [quote_sentence(words) for words in source.quoted()]
-    parts.append("; ".join(f"{label} {value}" for label, value in _facts(source)) + ".")
+    parts.append(_joined(_facts(source)) + ".")
     return " ".join(parts)
+
+
+def _joined(facts: list[tuple[str, str]], between: str = " ") -> str:
+    """``label value; label value; mark``."""
+    return "; ".join(f"{label}{between}{value}" if value else label for label, value in facts)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#+|~&])")
@@ -253,7 +266,7 @@ def _markdown(source: CitationSource) -> str:
     facts = [
         f"{esc(label)} `{value.replace('`', '')}`"
         if label in _CODE_FACTS
-        else f"{esc(label)} {esc(value)}"
+        else f"{esc(label)} {esc(value)}".rstrip()
         for label, value in _facts(source)
     ]
     parts.append("; ".join(facts) + ".")
@@ -277,7 +290,7 @@ def _html(source: CitationSource) -> str:
     facts = "; ".join(
         f"{esc(label)} <code>{esc(value)}</code>"
         if label in _CODE_FACTS
-        else f"{esc(label)} {esc(value)}"
+        else f"{esc(label)} {esc(value)}".rstrip()
         for label, value in _facts(source)
     )
     return (
@@ -312,7 +325,7 @@ def _csl_json(source: CitationSource) -> str:
         "accessed": _date_parts(source.captured_at),
         "archive": source.archive_name,
         "archive_location": source.capture_id,
-        "note": "; ".join(f"{label}: {value}" for label, value in _facts(source)[1:]),
+        "note": _joined(_facts(source)[1:], ": "),
     }
     if source.quoted():
         item["note"] += ". " + _quote_note(source)
@@ -324,7 +337,7 @@ def _csl_json(source: CitationSource) -> str:
         item["issued"] = _date_parts(source.posted_at)
     if source.lang:
         item["language"] = source.lang
-    custom = {
+    custom: dict[str, Any] = {
         key: value
         for key, value in (
             ("handle", _handle(source)),
@@ -339,6 +352,7 @@ def _csl_json(source: CitationSource) -> str:
         )
         if value
     }
+    custom["logged_in"] = source.logged_in
     if source.quoted():
         custom["quotes"] = [w.to_json() for w in source.quoted()]
     item["custom"] = custom
@@ -392,7 +406,7 @@ def _bibtex(source: CitationSource) -> str:
     note = f"Post on {platform_name(source.platform)}"
     if source.handle:
         note += f" by {_handle(source)}"
-    note += ". " + "; ".join(f"{label} {value}" for label, value in _facts(source)) + "."
+    note += ". " + _joined(_facts(source)) + "."
     if source.quoted():
         note += " " + _quote_note(source)
     fields += [("note", latex_escape(note)), ("urldate", utc_date(source.captured_at))]

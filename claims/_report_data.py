@@ -27,7 +27,7 @@ from claims._proofs import (
     StampFact,
 )
 from claims._report import ReportClaim, ReportData, ReportLink, render_report
-from claims._workflow import PostStatus, evidence_texts, post_status
+from claims._workflow import PostStatus, captured_logged_in, evidence_texts, post_status
 from claims.models import ClaimKind, MatchResult, QuoteMatch, Relation
 
 log = logging.getLogger("postproof.claims")
@@ -244,7 +244,6 @@ def report_bytes(data: ReportData, fmt: str) -> bytes:
 
 # -- what the archive says of one capture ---------------------------------------------------------
 
-LOGGED_IN_NOTE = "captured logged in"  # how a capture's provenance says cookies were used
 CHANGE_EVENTS = ("edited", "media_changed")
 
 
@@ -320,16 +319,6 @@ def author_signature(capture: storage.CaptureRecord) -> AuthorSignature | None:
         signing_key=_text(checked.get("signing_key")),
         reason=_text(checked.get("reason")),
     )
-
-
-def captured_logged_in(capture: storage.CaptureRecord) -> bool:
-    """Whether the capture ran with a session's cookies, as its provenance records."""
-    artifact = capture.artifact(ArtifactKind.PROVENANCE)
-    provenance = None if artifact is None else _json_artifact(artifact)
-    notes = provenance.get("notes") if provenance else None
-    if not isinstance(notes, list):
-        return False
-    return any(isinstance(note, str) and LOGGED_IN_NOTE in note for note in notes)
 
 
 def changes_since(

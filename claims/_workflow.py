@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -602,6 +603,24 @@ def post_status(archive: storage.Archive, capture: storage.CaptureRecord) -> Pos
 
 
 TRANSITIONS = ("deleted", "suspended", "login_wall", "restored")
+LOGGED_IN_NOTE = "captured logged in"  # how a capture's provenance says cookies were used
+
+
+def captured_logged_in(capture: storage.CaptureRecord) -> bool:
+    """Whether the capture ran with a session's cookies, as its provenance records (``show``
+    prints that note as it is): the one answer the report and every citation give."""
+    artifact = capture.artifact(ArtifactKind.PROVENANCE)
+    if artifact is None:
+        return False
+    try:
+        provenance = json.loads(artifact.path.read_bytes())
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read the provenance %s: %s", artifact.sha256, exc)
+        return False
+    notes = provenance.get("notes") if isinstance(provenance, dict) else None
+    if not isinstance(notes, list):
+        return False
+    return any(isinstance(note, str) and LOGGED_IN_NOTE in note for note in notes)
 
 
 def citation_source(
@@ -633,11 +652,17 @@ def citation_source(
         archive_name="postproof",
         lang=capture.lang,
         quotes=tuple(quotes),
+        logged_in=captured_logged_in(capture),
     )
 
 
 def cite(archive: storage.Archive, target: str, fmt: str) -> list[str]:
     """Citations for a claim (``ARTICLE#N``: one per piece of evidence) or a capture id."""
+    return [render_citation(source, fmt) for source in citation_sources(archive, target)]
+
+
+def citation_sources(archive: storage.Archive, target: str) -> list[CitationSource]:
+    """What the citations of a claim (one per piece of evidence) or a capture id say."""
     if "#" in target or ":" in target:
         claim = archive.articles.claim(target)
         links = archive.articles.links_of_claim(claim)
@@ -657,7 +682,7 @@ def cite(archive: storage.Archive, target: str, fmt: str) -> list[str]:
         ]
     else:
         sources = [citation_source(archive, archive.get_capture(target))]
-    return [render_citation(source, fmt) for source in sources]
+    return sources
 
 
 def quoted_words(link: storage.LinkRecord, claim: storage.ClaimRecord) -> list[QuotedWords]:

@@ -398,6 +398,7 @@ def cite(
 ) -> None:
     """Print a citation of a claim's evidence or of a capture, ready to paste.
 
+    Evidence captured with imported login cookies is marked "captured while logged in".
     Example: postproof cite 7hq3#4 --format csl-json > evidence.json
     """
     import claims
@@ -405,13 +406,16 @@ def cite(
     if fmt not in CITE_FORMATS:
         raise UsageError(f"Unknown format {fmt!r}.", hint="Use one of: " + ", ".join(CITE_FORMATS))
     with opened_archive(resolve_home(home)) as archive:
-        citations = claims.cite(archive, target, fmt)
+        sources = claims.citation_sources(archive, target)
+        citations = [claims.render_citation(source, fmt) for source in sources]
     if as_json:
         # CSL-JSON is JSON: its items go in as objects, not as a string to parse again.
         listed: list[Any] = (
             [item for c in citations for item in json.loads(c)] if fmt == "csl-json" else citations
         )
-        emit_json({"ok": True, "format": fmt, "citations": listed})
+        # One entry per citation, in the same order: what each citation's capture was.
+        evidence = [{"capture_id": s.capture_id, "logged_in": s.logged_in} for s in sources]
+        emit_json({"ok": True, "format": fmt, "citations": listed, "evidence": evidence})
         return
     if fmt == "csl-json" and len(citations) > 1:
         # One CSL-JSON document holding every item, as reference managers import it.

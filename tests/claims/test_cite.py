@@ -88,6 +88,25 @@ def test_live_post_says_as_of_the_latest_check(fmt: str) -> None:
     assert "Mastodon" in text
 
 
+@pytest.mark.parametrize("fmt", CITATION_FORMATS)
+def test_a_capture_made_logged_in_is_marked_in_every_format(fmt: str) -> None:
+    marked = render_citation(replace(SOURCE, logged_in=True), fmt)
+    assert "captured while logged in" in " ".join(html.unescape(marked).split())
+    assert "logged in" not in render_citation(SOURCE, fmt)
+    if fmt == "csl-json":
+        [item] = json.loads(marked)
+        assert "captured while logged in" in item["note"] and item["custom"]["logged_in"] is True
+        [public] = json.loads(render_citation(SOURCE, fmt))
+        assert public["custom"]["logged_in"] is False
+    if fmt == "bibtex":
+        assert "captured while logged in" in parse_bibtex(marked)["note"]
+
+
+def test_the_logged_in_mark_follows_the_capture_time_in_a_text_citation() -> None:
+    text = render_citation(replace(SOURCE, logged_in=True), "text")
+    assert "captured 2025-02-25T09:00:05Z; captured while logged in; screenshot SHA-256" in text
+
+
 def test_unknown_format_lists_the_formats() -> None:
     with pytest.raises(UsageError) as caught:
         render_citation(SOURCE, "ris")

@@ -146,6 +146,18 @@ def test_capture_runs_logged_in_for_that_domain_only(
     ).read_text()
     assert "cookies: none" in echo_text  # the other site got nothing
 
+    # Every citation of the logged-in capture says so; the other capture's never does.
+    for fmt in ("text", "markdown", "html", "csl-json", "bibtex"):
+        cited = run_cli("cite", capture["id"], "--format", fmt, env=env)
+        assert cited.returncode == 0, cited.stderr
+        assert "captured while logged in" in cited.stdout, fmt
+        assert "logged in" not in run_cli("cite", other["id"], "--format", fmt, env=env).stdout
+    as_json = json.loads(run_cli("cite", capture["id"], "--json", env=env).stdout)
+    assert as_json["evidence"] == [{"capture_id": capture["id"], "logged_in": True}]
+    as_json = json.loads(run_cli("cite", other["id"], "-F", "csl-json", "--json", env=env).stdout)
+    assert as_json["evidence"] == [{"capture_id": other["id"], "logged_in": False}]
+    assert as_json["citations"][0]["custom"]["logged_in"] is False
+
     removed = run_cli("auth", "remove", "members.example", env=env)
     assert removed.returncode == 0 and not stored.exists()
 
