@@ -360,6 +360,17 @@ def _point_at_changed_records(
         fail("warc_mismatch", f"capture {capture_id}: the WARC cannot be read: {exc}", capture_id)
 
 
+@dataclass(frozen=True)
+class _Stamp:
+    """A timestamp whose token verifies, over a checkpoint whose signature verifies."""
+
+    where: str  # how messages name it
+    tsa_url: Any  # as the proof file gives it
+    size: int
+    root: bytes
+    gen_time: datetime
+
+
 def _check_timestamp(
     bundle: WaczBundle,
     stamp: Any,
@@ -374,13 +385,31 @@ def _check_timestamp(
     if not isinstance(stamp, Mapping):
         fail("proof_unreadable", f"{PROOF_PATH} has a malformed timestamp entry")
         return
+    verified = _verified_stamp(bundle, stamp, proof, verifier, roots, fail)
+    if verified is None or head_size is None or head_root is None:
+        return
+    if not _stamp_reaches_head(verified, proof, head_size, head_root, fail):
+        return
+    for entry in proof.get("entries") or []:
+        _check_stamped_entry(bundle, verified, entry, captures, fail)
+
+
+def _verified_stamp(
+    bundle: WaczBundle,
+    stamp: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    verifier: NoteVerifier,
+    roots: Sequence[bytes],
+    fail: Any,
+) -> _Stamp | None:
+    """The timestamp ``stamp`` names, if its checkpoint and its token both verify."""
     where = f"the timestamp {stamp.get('token')} from {stamp.get('tsa_url')}"
     try:
         token = bundle.read(str(stamp.get("token")))
         stamped = bundle.read(str(stamp.get("checkpoint")))
     except WaczError as exc:
         fail("timestamp_invalid", f"{where}: {exc.message}")
-        return
+        return None
     size, stamped_root = _checkpoint(
         stamped.decode("utf-8", "replace"),
         verifier,
@@ -389,50 +418,69 @@ def _check_timestamp(
         f"timestamped (size {stamp.get('checkpoint_size')})",
     )
     if size is None or stamped_root is None:
-        return
+        return None
     if not roots:
         fail("timestamp_untrusted", f"{where}: no TSA root is trusted; pass --tsa-ca")
-        return
+        return None
     try:
         gen_time = verify_timestamp(token, stamped, roots=roots)
     except TimestampUntrusted as exc:
         fail("timestamp_untrusted", f"{where}: {exc.message}; {exc.hint}")
-        return
+        return None
     except TimestampError as exc:
         fail("timestamp_invalid", f"{where}: {exc.message}")
+        return None
+    return _Stamp(where, stamp.get("tsa_url"), size, stamped_root, gen_time)
+
+
+def _stamp_reaches_head(
+    stamp: _Stamp, proof: Mapping[str, Any], head_size: int, head_root: bytes, fail: Any
+) -> bool:
+    """Whether the newest checkpoint is the timestamped one or an append-only extension of it."""
+    if stamp.size == head_size:
+        return True
+    consistency = _path((proof.get("consistency") or {}).get(str(stamp.size)))
+    if consistency is None or not verify_consistency(
+        stamp.size, head_size, stamp.root, head_root, consistency
+    ):
+        fail(
+            "consistency_failed",
+            f"{stamp.where}: the newest checkpoint (size {head_size}) is not an append-only "
+            f"extension of the timestamped one (size {stamp.size}): the log was rewritten",
+        )
+        return False
+    return True
+
+
+def _check_stamped_entry(
+    bundle: WaczBundle,
+    stamp: _Stamp,
+    entry: Any,
+    captures: Mapping[str, BundleCapture],
+    fail: Any,
+) -> None:
+    """A capture the timestamped checkpoint holds is timestamped by it (the earliest such
+    stamp is kept) if its inclusion proof in that checkpoint verifies."""
+    capture = captures.get(str(entry.get("capture_id")))
+    if capture is None or not capture.signed or capture.log_index is None:
         return
-    if head_size is None or head_root is None:
+    if capture.log_index >= stamp.size:
         return
-    if size != head_size:
-        consistency = _path((proof.get("consistency") or {}).get(str(size)))
-        if consistency is None or not verify_consistency(
-            size, head_size, stamped_root, head_root, consistency
-        ):
-            fail(
-                "consistency_failed",
-                f"{where}: the newest checkpoint (size {head_size}) is not an append-only "
-                f"extension of the timestamped one (size {size}): the log was rewritten",
-            )
-            return
-    for entry in proof.get("entries") or []:
-        capture = captures.get(str(entry.get("capture_id")))
-        if capture is None or not capture.signed or capture.log_index is None:
-            continue
-        if capture.log_index >= size:
-            continue
-        path = _path((entry.get("inclusion") or {}).get(str(size)))
-        manifest_leaf = _leaf_of(bundle, capture.capture_id)
-        if path is None or manifest_leaf is None:
-            continue
-        if verify_inclusion(manifest_leaf, capture.log_index, size, path, stamped_root):
-            if capture.timestamped_at is None or _iso(gen_time) < capture.timestamped_at:
-                capture.timestamped_at, capture.timestamp_tsa = _iso(gen_time), stamp.get("tsa_url")
-        else:
-            fail(
-                "inclusion_failed",
-                f"capture {capture.capture_id} is not in the timestamped checkpoint (size {size})",
-                capture.capture_id,
-            )
+    path = _path((entry.get("inclusion") or {}).get(str(stamp.size)))
+    manifest_leaf = _leaf_of(bundle, capture.capture_id)
+    if path is None or manifest_leaf is None:
+        return
+    if not verify_inclusion(manifest_leaf, capture.log_index, stamp.size, path, stamp.root):
+        fail(
+            "inclusion_failed",
+            f"capture {capture.capture_id} is not in the timestamped checkpoint "
+            f"(size {stamp.size})",
+            capture.capture_id,
+        )
+        return
+    stamped_at = _iso(stamp.gen_time)
+    if capture.timestamped_at is None or stamped_at < capture.timestamped_at:
+        capture.timestamped_at, capture.timestamp_tsa = stamped_at, stamp.tsa_url
 
 
 def _leaf_of(bundle: WaczBundle, capture_id: str) -> bytes | None:

@@ -99,9 +99,7 @@ def verify_consistency(
     Size 0 follows the RFC (see the module docstring): the empty tree is consistent with every
     tree, given an empty proof and ``old_root == EMPTY_ROOT``.
     """
-    if not (_is_hash(old_root) and _is_hash(new_root) and all(_is_hash(p) for p in proof)):
-        return False
-    if not (_is_size(old_size) and _is_size(new_size)) or old_size > new_size:
+    if not _consistency_arguments_valid(old_size, new_size, old_root, new_root, proof):
         return False
     if old_size == new_size:
         return not proof and old_root == new_root
@@ -113,6 +111,23 @@ def verify_consistency(
     if old_size & (old_size - 1) == 0:
         # The old tree is a complete subtree of the new one, so the proof omits its root.
         path.insert(0, old_root)
+    return _consistency_roots(path, old_size, new_size) == (old_root, new_root)
+
+
+def _consistency_arguments_valid(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    if not (_is_hash(old_root) and _is_hash(new_root) and all(_is_hash(p) for p in proof)):
+        return False
+    return _is_size(old_size) and _is_size(new_size) and old_size <= new_size
+
+
+def _consistency_roots(
+    path: Sequence[bytes], old_size: int, new_size: int
+) -> tuple[bytes, bytes] | None:
+    """The old and the new root that the consistency ``path`` (its first node the old tree's
+    start, 0 < old_size < new_size) leads to, steps 4 to 7 of RFC 9162 §2.1.4.2; None when the
+    path is longer or shorter than the sizes need."""
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -120,7 +135,7 @@ def verify_consistency(
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -131,7 +146,7 @@ def verify_consistency(
             sr = node_hash(sr, c)
         fn >>= 1
         sn >>= 1
-    return sn == 0 and fr == old_root and sr == new_root
+    return (fr, sr) if sn == 0 else None
 
 
 class MerkleLog:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import storage
 from archiver import (
@@ -219,70 +220,117 @@ def assess(
     if last_ok is None:
         return []  # never seen alive: nothing to compare with
     since_ok = [c for c in earlier if c.started_at > last_ok.started_at] + [current]
-    recorded = [
-        e for e in archive.watchlist.events(post_id) if _started(archive, e) > last_ok.started_at
-    ]
-    now = options.clock()
-
-    def event(kind: EventKind, summary: str, **extra: object) -> storage.NewEvent:
-        fields: dict[str, object] = {
-            "post_id": post_id,
-            "kind": kind.value,
-            "detected_at": now,
-            "after_capture_id": current.id,
-            "before_capture_id": last_ok.id,
-            "summary": summary,
-        }
-        return storage.NewEvent(**(fields | extra))  # type: ignore[arg-type]
-
+    recorded = _recorded_since(archive, post_id, last_ok.started_at)
+    check = _Check(post_id, current, last_ok, since_ok, recorded, options.clock())
     if current.status == Status.OK.value:
-        found = []
-        gone = [e for e in recorded if e.kind != EventKind.RESTORED.value]
-        if gone:
-            last_gone = gone[-1]
-            found.append(
-                event(
-                    EventKind.RESTORED,
-                    f"the post is back (it was {last_gone.kind} since "
-                    f"{_day(last_gone.since or last_gone.detected_at)})",
-                    before_capture_id=last_gone.after_capture_id,
-                )
-            )
-        for change in compare(snapshot(last_ok), snapshot(current)):
-            found.append(event(change.kind, change.summary, details=dict(change.details)))
-        return found
+        return _changes(check)
     if current.status in GONE:
-        kind = GONE[current.status]
-        decisive = [c for c in since_ok if c.status not in TRANSIENT]
-        run = _trailing(decisive, current.status)
-        if (
-            run
-            and len(run) >= options.confirmations
-            and not any(e.kind == kind.value for e in recorded)
-        ):
-            return [
-                event(
-                    kind,
-                    f"{kind.value.replace('_', ' ')}: {len(run)} consecutive checks agree "
-                    f"(first seen {_day(run[0].started_at)})",
-                    since=run[0].started_at,
-                    confirmations=len(run),
-                    details={"captures": [c.id for c in run], "reason": current.reason},
-                )
-            ]
-        return []
-    run = _trailing(since_ok, current.status, statuses=TRANSIENT)
-    if len(run) >= options.unavailable_confirmations and not recorded:
-        return [
-            event(
-                EventKind.UNAVAILABLE,
-                f"unavailable for {len(run)} consecutive checks: {current.reason}",
-                since=run[0].started_at,
-                confirmations=len(run),
-                details={"captures": [c.id for c in run], "reason": current.reason},
+        return _gone(check, GONE[current.status], options)
+    return _unavailable(check, options)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One capture being assessed, against the post's last good capture before it."""
+
+    post_id: int
+    current: storage.CaptureRecord
+    last_ok: storage.CaptureRecord
+    since_ok: list[storage.CaptureRecord]  # the captures after ``last_ok``, ``current`` last
+    recorded: list[storage.EventRecord]  # the events recorded since ``last_ok``
+    now: datetime
+
+    def event(
+        self,
+        kind: EventKind,
+        summary: str,
+        *,
+        before_capture_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> storage.NewEvent:
+        """An event of this capture, measured against ``before_capture_id`` (by default the
+        last good capture)."""
+        return storage.NewEvent(
+            post_id=self.post_id,
+            kind=kind.value,
+            detected_at=self.now,
+            after_capture_id=self.current.id,
+            before_capture_id=self.last_ok.id if before_capture_id is None else before_capture_id,
+            summary=summary,
+            details=details,
+        )
+
+    def confirmed(
+        self, kind: EventKind, summary: str, run: Sequence[storage.CaptureRecord]
+    ) -> storage.NewEvent:
+        """An event that the consecutive checks ``run`` agree on."""
+        return storage.NewEvent(
+            post_id=self.post_id,
+            kind=kind.value,
+            detected_at=self.now,
+            after_capture_id=self.current.id,
+            before_capture_id=self.last_ok.id,
+            summary=summary,
+            since=run[0].started_at,
+            confirmations=len(run),
+            details={"captures": [c.id for c in run], "reason": self.current.reason},
+        )
+
+
+def _changes(check: _Check) -> list[storage.NewEvent]:
+    """A good capture: the post is back if it was gone, and whatever changed since the last
+    good capture."""
+    found = []
+    gone = [e for e in check.recorded if e.kind != EventKind.RESTORED.value]
+    if gone:
+        last_gone = gone[-1]
+        found.append(
+            check.event(
+                EventKind.RESTORED,
+                f"the post is back (it was {last_gone.kind} since "
+                f"{_day(last_gone.since or last_gone.detected_at)})",
+                before_capture_id=last_gone.after_capture_id,
             )
-        ]
-    return []
+        )
+    for change in compare(snapshot(check.last_ok), snapshot(check.current)):
+        found.append(check.event(change.kind, change.summary, details=dict(change.details)))
+    return found
+
+
+def _gone(check: _Check, kind: EventKind, options: RecheckOptions) -> list[storage.NewEvent]:
+    """A capture that finds the post gone: an event once enough consecutive checks agree,
+    transient failures between them aside."""
+    decisive = [c for c in check.since_ok if c.status not in TRANSIENT]
+    run = _trailing(decisive, check.current.status)
+    if (
+        not run
+        or len(run) < options.confirmations
+        or any(e.kind == kind.value for e in check.recorded)
+    ):
+        return []
+    return [
+        check.confirmed(
+            kind,
+            f"{kind.value.replace('_', ' ')}: {len(run)} consecutive checks agree "
+            f"(first seen {_day(run[0].started_at)})",
+            run,
+        )
+    ]
+
+
+def _unavailable(check: _Check, options: RecheckOptions) -> list[storage.NewEvent]:
+    """A capture that could not reach the post: an event once enough consecutive checks
+    failed so, and nothing else was recorded since the last good capture."""
+    run = _trailing(check.since_ok, check.current.status, statuses=TRANSIENT)
+    if len(run) < options.unavailable_confirmations or check.recorded:
+        return []
+    return [
+        check.confirmed(
+            EventKind.UNAVAILABLE,
+            f"unavailable for {len(run)} consecutive checks: {check.current.reason}",
+            run,
+        )
+    ]
 
 
 def watched_posts(archive: storage.Archive, options: RecheckOptions) -> list[WatchedPost]:
@@ -319,9 +367,7 @@ def pending_changes(
     if last_ok is None or last_ok == len(history) - 1:
         return ()
     baseline, since_ok = history[last_ok], list(history[last_ok + 1 :])
-    recorded = [
-        e for e in archive.watchlist.events(post_id) if _started(archive, e) > baseline.started_at
-    ]
+    recorded = _recorded_since(archive, post_id, baseline.started_at)
     found = []
     decisive = [c for c in since_ok if c.status not in TRANSIENT]
     if decisive and decisive[-1].status in GONE:
@@ -361,6 +407,13 @@ def _trailing(
             break
         run.append(capture)
     return list(reversed(run))
+
+
+def _recorded_since(
+    archive: storage.Archive, post_id: int, moment: datetime
+) -> list[storage.EventRecord]:
+    """The events of the post recorded by captures started after ``moment``."""
+    return [e for e in archive.watchlist.events(post_id) if _started(archive, e) > moment]
 
 
 def _started(archive: storage.Archive, event: storage.EventRecord) -> datetime:
