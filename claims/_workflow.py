@@ -438,14 +438,22 @@ def link_claim(
     relation: Relation = Relation.SUPPORTS,
     note: str | None = None,
     on_capture: OnCapture | None = None,
+    include_retracted: bool = False,
 ) -> tuple[storage.LinkRecord, list[QuoteMatch]]:
-    """Link a claim to a capture (by id) or to a URL, which is captured first."""
+    """Link a claim to a capture (by id) or to a URL, which is captured first. A retracted
+    capture, or a claim of a retracted article, is refused unless ``include_retracted``."""
     claim = archive.articles.claim(claim_ref)
+    article = archive.articles.get(claim.article_id)
+    if article.retracted is not None and not include_retracted:
+        raise _retracted_link(
+            f"Claim {claim.ref} is of article {article.id}, which is", article.retracted
+        )
     if "/" in target or "." in target:
         capture = _capture_all([parse_url(target)], archive, options, on_capture)[0]
     else:
         capture = archive.get_capture(target)
-    article = archive.articles.get(claim.article_id)
+        if capture.retracted is not None and not include_retracted:
+            raise _retracted_link(f"Capture {capture.id} is", capture.retracted)
     if relation is not Relation.CONTEXT and (why := own_evidence(article, capture)):
         raise UsageError(
             f"{capture.id} is {why}: an article cannot be evidence for its own claims.",
@@ -462,6 +470,14 @@ def link_claim(
     )
     matches = check_link(archive, link)
     return _refreshed(archive, link), matches
+
+
+def _retracted_link(what: str, retraction: storage.RetractionRecord) -> UsageError:
+    return UsageError(
+        f"{what} {retraction.describe()}; a retracted record takes no new links.",
+        hint="Link a capture that is not retracted, or pass --include-retracted to link it "
+        "anyway (to show what was corrected, for instance).",
+    )
 
 
 def _refreshed(archive: storage.Archive, link: storage.LinkRecord) -> storage.LinkRecord:

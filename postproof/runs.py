@@ -169,8 +169,10 @@ class Run:
         quote: str | None,
         relation: Relation,
         note: str | None,
+        include_retracted: bool = False,
     ) -> storage.LinkRecord:
-        """Link a claim to a capture (a URL is captured first) and check its quote."""
+        """Link a claim to a capture (a URL is captured first) and check its quote; a retracted
+        capture or article is refused unless ``include_retracted``."""
         from claims import link_claim
 
         made, _matches = link_claim(
@@ -182,6 +184,7 @@ class Run:
             relation=relation,
             note=note,
             on_capture=self._count,
+            include_retracted=include_retracted,
         )
         return made
 

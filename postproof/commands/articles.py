@@ -268,7 +268,8 @@ def link(
 ) -> None:
     """Link a claim to the capture that supports it (a URL is captured first), or --suggest.
 
-    --suggest never proposes a retracted capture, unless --include-retracted.
+    A retracted capture, or a claim of a retracted article, is refused (exit 2) and --suggest
+    never proposes a retracted capture, unless --include-retracted.
 
     Example: postproof link 7hq3#4 k3m9q2xa --quote "Je ne peux pas travailler pour lui"
     Example: postproof link --suggest 7hq3 --accept
@@ -305,7 +306,14 @@ def link(
         )
     )
     with Run.open(settings, options) as run:
-        made = run.link(claim, target, quote=quote, relation=chosen, note=note)
+        made = run.link(
+            claim,
+            target,
+            quote=quote,
+            relation=chosen,
+            note=note,
+            include_retracted=include_retracted,
+        )
         # A URL was captured: its entry in the log is sealed now, as any capture run's is.
         sealed = run.seal_if_stored()
     if as_json:

@@ -6,12 +6,15 @@ entry of the log that `verify --all` checks."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+import storage
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS
+from tests.storage.factories import T0, make_result
 
 pytestmark = pytest.mark.browser
 
@@ -138,3 +141,51 @@ def test_a_retracted_article_leaves_the_article_list(
     shown = run_cli("article", "show", article["id"], env=cli_env)
     assert "retracted: published by mistake" in shown.stdout
     assert cli_json(cli_env, "verify", "--all")["log"]["retractions"] == 1
+
+
+def _stored(home: Path, count: int) -> list[str]:
+    """``count`` stored captures of posts of their own, oldest first (no browser needed)."""
+    with storage.open_archive(home) as archive:
+        return [
+            archive.store(
+                make_result(
+                    f"https://social.example/@alice/{n}",
+                    post_id=str(n),
+                    started_at=T0 + timedelta(minutes=n),
+                    text="The council voted the budget.",
+                )
+            )
+            for n in range(count)
+        ]
+
+
+def test_link_refuses_a_retracted_capture_or_article_unless_asked(
+    cli_env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
+    gone, kept, other = _stored(home, 3)
+    draft = tmp_path / "draft.txt"
+    draft.write_text("A headline\n\nThe council voted the budget.\n", encoding="utf-8")
+    article = cli_json(cli_env, "article", "add", str(draft), "--no-capture")["article"]
+    claim = article["claims"][-1]["id"]
+    cli_json(cli_env, "retract", gone, "--reason", REASON)
+
+    refused = cli_json(cli_env, "link", claim, gone, code=2)
+    assert f"Capture {gone} is retracted: {REASON}" in refused["error"]
+    assert "--include-retracted" in refused["hint"]
+    human = run_cli("link", claim, gone, env=cli_env)
+    assert human.returncode == 2 and "retracted" in human.stderr
+    assert all(
+        c["links"] == [] for c in cli_json(cli_env, "claim", "list", article["id"])["claims"]
+    )
+    made = cli_json(cli_env, "link", claim, gone, "--include-retracted")["link"]
+    assert made["capture_id"] == gone
+    assert cli_json(cli_env, "link", claim, kept)["link"]["capture_id"] == kept
+
+    cli_json(cli_env, "retract", article["id"], "--reason", "published by mistake")
+    refused = cli_json(cli_env, "link", claim, other, code=2)
+    assert (
+        f"is of article {article['id']}, which is retracted: published by mistake"
+        in (refused["error"])
+    )
+    made = cli_json(cli_env, "link", claim, other, "--include-retracted")["link"]
+    assert made["capture_id"] == other
