@@ -11,7 +11,7 @@ import pytest
 from archiver import ArtifactKind
 from tests.conftest import Batch
 from tests.fixtureweb import EXPECTED
-from tests.platformweb import PLATFORM_URLS
+from tests.fixtureweb.platforms import PLATFORM_URLS
 
 pytestmark = pytest.mark.browser
 

@@ -1,9 +1,9 @@
 """Capture against the platforms' own saved answers (tests/realpages), served as they were served.
 
-The corpus is captured once per mode in a real browser (see :mod:`tests.realweb`): as served, and
-with the page payloads' scripts refused by CSP. The harness is checked first, without a browser:
-the sources are complete, every body extracts, and the fake web answers with exactly the saved
-bytes. Then each capture's status, and every field of the ground truth, is checked.
+The corpus is captured once per mode in a real browser (see :mod:`tests.fixtureweb.real`): as
+served, and with the page payloads' scripts refused by CSP. The harness is checked first, without
+a browser: the sources are complete, every body extracts, and the fake web answers with exactly
+the saved bytes. Then each capture's status, and every field of the ground truth, is checked.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 import storage
 from archiver import ArtifactKind
 from demo import FakeWeb
-from tests.realweb import (
+from tests.fixtureweb.real import (
     CORPUS_DIR,
     KINDS,
     LICENCES,

@@ -12,7 +12,7 @@ import pytest
 from demo import FakeWeb
 from tests.demo.test_web import fetch
 from tests.fixtureweb import FIXTURE_URLS
-from tests.platformweb import facebook, reddit, telegram, tiktok, truthsocial, youtube
+from tests.fixtureweb.platforms import facebook, reddit, telegram, tiktok, truthsocial, youtube
 
 
 @pytest.mark.parametrize(

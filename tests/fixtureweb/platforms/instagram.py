@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from demo import MediaItem, Platform, Post, PostState, post_url
-from tests.platformweb._common import at, finding, ok
+from tests.fixtureweb.platforms._common import at, finding, ok
 
 if TYPE_CHECKING:
     from tests.fixtureweb import Expected

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from demo import FakeWeb, Post
 from demo.images import placeholder_photo
-from tests.platformweb import (
+from tests.fixtureweb.platforms import (
     facebook,
     instagram,
     linkedin,

@@ -3,6 +3,10 @@
 ``build_fixture_web()`` returns a :class:`demo.FakeWeb` (not started). ``FIXTURE_URLS`` names every
 URL a test may capture and ``EXPECTED`` says, under the same name, what a capture must find there.
 
+The package holds every fake web of the suite: this module (X, Mastodon, Bluesky, news and hostile
+pages), :mod:`tests.fixtureweb.platforms` (one module per other platform, merged in here) and
+:mod:`tests.fixtureweb.real` (the platforms' own saved answers of ``tests/realpages``).
+
 Conventions of ``EXPECTED``:
 
 * ``status`` is a value of ``archiver.models.Status`` (plain strings, so this table does not
@@ -27,7 +31,7 @@ from demo import Article, FakeWeb, MediaItem, Platform, Post, PostState, Request
 from demo import html as html_response
 from demo.images import placeholder_photo
 from demo.platforms.x import blockquote
-from tests.platformweb import PLATFORM_URLS, add_platform_fixtures, platform_expected
+from tests.fixtureweb.platforms import PLATFORM_URLS, add_platform_fixtures, platform_expected
 
 ODD = "odd.example"
 NEWS = "news.example"
@@ -290,7 +294,7 @@ FIXTURE_URLS: dict[str, str] = {
     "bsky_suspended": _b(B_SUSPENDED),
     "bsky_login_wall": _b(B_LOGIN_WALL),
     "news_article": f"https://{NEWS}{NEWS_ARTICLE.path}",
-    **PLATFORM_URLS,  # Reddit, Telegram and the others: see tests/platformweb
+    **PLATFORM_URLS,  # Reddit, Telegram and the others: see tests/fixtureweb/platforms
     "odd_consent": f"https://{ODD}/consent",
     "odd_slow": f"https://{ODD}/slow",
     "odd_hang": f"https://{ODD}/hang",

@@ -24,8 +24,8 @@ with the same post id: :func:`plan_rounds` splits the corpus into rounds that ca
 together, and :func:`capture_corpus` captures them round by round with one web each.
 
 :func:`compare` checks a capture against a payload's ground truth, field by field. Run
-``python -m tests.realweb [FILTER ...]`` to capture the corpus (as served, and once more with
-page scripts refused by CSP) and print the score of every field.
+``python -m tests.fixtureweb.real [FILTER ...]`` to capture the corpus (as served, and once more
+with page scripts refused by CSP) and print the score of every field.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ from archiver import CaptureOptions, CaptureResult, CaptureSink, capture_many, p
 from demo import FakeWeb, LoggedRequest, Request, Response
 from demo import html as html_response
 
-CORPUS_DIR = Path(__file__).resolve().parent / "realpages"
-ADAPTERS_DIR = Path(__file__).resolve().parents[1] / "archiver" / "platforms"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "realpages"
+ADAPTERS_DIR = Path(__file__).resolve().parents[2] / "archiver" / "platforms"
 KINDS = ("page", "app-json", "endpoint")
 STATUSES = ("ok", "not_found", "login_wall", "suspended", "unavailable")
 LICENCES = frozenset(
@@ -282,7 +282,8 @@ def _api_url(payload: Payload) -> str:
             )
     raise CorpusError(
         f"{payload.id}: served_at is the post URL and no API URL is known for this {payload.kind} "
-        "payload: give the real request URL in served_at, or teach tests/realweb.py's _api_url"
+        "payload: give the real request URL in served_at, or teach tests/fixtureweb/real.py's "
+        "_api_url"
     )
 
 
@@ -615,7 +616,7 @@ def accuracy(checks: Iterable[FieldCheck]) -> tuple[int, int]:
     return sum(c.right for c in done), len(done)
 
 
-# -- the report: python -m tests.realweb [FILTER ...] -------------------------------------------
+# -- the report: python -m tests.fixtureweb.real [FILTER ...] ---------------------------------
 
 _COLUMNS = (
     ("status", "status"),
