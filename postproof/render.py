@@ -128,6 +128,20 @@ def retracted_line(retraction: storage.RetractionRecord) -> str:
     return f"[magenta]{esc(retraction.describe())}[/]"
 
 
+def render_left_out(count: int, noun: str, *, shown: bool) -> None:
+    """On stderr, under a listing that leaves retracted things out: how many, and how to see
+    them, so that an empty or short listing never suggests there is nothing more."""
+    if count == 0:
+        return
+    things = noun if count == 1 else f"{noun}s"
+    lead = "" if shown else "Nothing to show: "
+    err.print(
+        f"{lead}{count} retracted {things} left out; "
+        f"add --include-retracted to show {'it' if count == 1 else 'them'}, marked.",
+        soft_wrap=True,  # one line, whatever the width: a script may look for it
+    )
+
+
 def render_retractions(records: list[storage.CaptureRecord]) -> None:
     """Under a table of captures: the retracted ones, each with why and when."""
     for r in records:

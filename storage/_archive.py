@@ -9,10 +9,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from archiver.errors import StorageError, UsageError
 from archiver.models import CaptureResult, Status, utcnow
@@ -39,7 +41,7 @@ from storage._records import (
     RetractionRecord,
     VerifyReport,
 )
-from storage._retractions import Retractions, TargetKind, not_retracted, of_targets
+from storage._retractions import Retractions, TargetKind, not_retracted, of_targets, retracted
 from storage._rows import (
     artifact_record,
     artifact_rows,
@@ -433,21 +435,9 @@ class Archive:
     ) -> list[CaptureRecord]:
         """Captures, newest first. ``url`` matches the requested, canonical or final URL;
         without ``include_retracted``, retracted captures are left out."""
-        query = select(Capture)
+        query = _matching(select(Capture), url, platform, status)
         if not include_retracted:
             query = query.where(not_retracted("capture", col(Capture.id)))
-        if url is not None:
-            query = query.where(
-                or_(
-                    col(Capture.requested_url) == url,
-                    col(Capture.canonical_url) == url,
-                    col(Capture.final_url) == url,
-                )
-            )
-        if platform is not None:
-            query = query.where(col(Capture.platform) == platform)
-        if status is not None:
-            query = query.where(col(Capture.status) == _parse_status(status).value)
         query = query.order_by(
             col(Capture.started_at).desc(), col(Capture.stored_at).desc(), col(Capture.id)
         )
@@ -510,6 +500,17 @@ class Archive:
         engine, _journal = self._open_parts()
         with storage_errors(self.home), read_session(engine) as session:
             return session.exec(select(func.count()).select_from(Capture)).one()
+
+    def count_retracted_captures(
+        self, url: str | None = None, platform: str | None = None, status: str | None = None
+    ) -> int:
+        """How many retracted captures match, as :meth:`list_captures` matches: what a listing
+        without ``include_retracted`` leaves out."""
+        query = _matching(select(func.count()).select_from(Capture), url, platform, status)
+        query = query.where(retracted("capture", col(Capture.id)))
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            return session.exec(query).one()
 
     def verify(
         self, capture_id: str | None = None, *, tsa_roots: Sequence[bytes] = ()
@@ -582,6 +583,29 @@ class Archive:
         return [
             capture_record(row, tuple(artifacts[row.id]), retracted.get(row.id)) for row in rows
         ]
+
+
+_Row = TypeVar("_Row")
+
+
+def _matching(
+    query: SelectOfScalar[_Row], url: str | None, platform: str | None, status: str | None
+) -> SelectOfScalar[_Row]:
+    """``query`` narrowed to the captures of ``url`` (requested, canonical or final), of
+    ``platform`` and in ``status``, each when given."""
+    if url is not None:
+        query = query.where(
+            or_(
+                col(Capture.requested_url) == url,
+                col(Capture.canonical_url) == url,
+                col(Capture.final_url) == url,
+            )
+        )
+    if platform is not None:
+        query = query.where(col(Capture.platform) == platform)
+    if status is not None:
+        query = query.where(col(Capture.status) == _parse_status(status).value)
+    return query
 
 
 def _parse_status(status: str) -> Status:

@@ -21,7 +21,7 @@ from storage._blobs import BlobStore
 from storage._database import read_session, storage_errors, write_session
 from storage._journal import Journal
 from storage._records import RetractionRecord
-from storage._retractions import not_retracted, of_targets
+from storage._retractions import not_retracted, of_targets, retracted
 from storage._tables import Article, ArticleReference, Claim, EvidenceLink, OcrText, QuoteCheck
 
 _CLAIM_REF = re.compile(r"^\s*(?P<article>[0-9A-Za-z]{4,8})\s*[#:]\s*(?P<number>\d{1,6})\s*$")
@@ -300,6 +300,14 @@ class ArticleBook:
         with storage_errors(self._home), read_session(self._engine) as session:
             rows = session.exec(query).all()
             return [self._article_record(session, row) for row in rows]
+
+    def count_retracted(self) -> int:
+        """How many articles are retracted: what :meth:`all` without ``include_retracted``
+        leaves out."""
+        query = select(func.count()).select_from(Article)
+        query = query.where(retracted("article", col(Article.id)))
+        with storage_errors(self._home), read_session(self._engine) as session:
+            return session.exec(query).one()
 
     def _article_record(self, session: Session, row: Article) -> ArticleRecord:
         count = session.exec(

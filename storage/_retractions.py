@@ -123,6 +123,11 @@ def not_retracted(kind: TargetKind, column: Mapped[str]) -> sa.ColumnElement[boo
     return ~column.in_(_retracted_ids(kind))
 
 
+def retracted(kind: TargetKind, column: Mapped[str]) -> sa.ColumnElement[bool]:
+    """A WHERE clause that keeps the rows whose ``column`` names something retracted."""
+    return column.in_(_retracted_ids(kind))
+
+
 def _retracted_ids(kind: TargetKind) -> SelectOfScalar[str]:
     # target_id is NOT NULL, so NOT IN over this list is safe.
     return select(Retraction.target_id).where(col(Retraction.target_kind) == kind)

@@ -32,6 +32,7 @@ from postproof.output import emit_json, err, esc, handles_errors, out, progress_
 from postproof.render import (
     render_article_summary,
     render_claims,
+    render_left_out,
     render_seal,
     report_figures,
     retracted_line,
@@ -133,17 +134,28 @@ def article_list(
 ) -> None:
     """List the articles, newest first.
 
-    Retracted articles are left out, unless --include-retracted (each is then marked).
+    Retracted articles are left out, and counted, unless --include-retracted (each is then
+    marked).
 
     Example: postproof article list
     """
     with opened_archive(resolve_home(home)) as archive:
         articles = archive.articles.all(include_retracted=include_retracted)
+        left_out = 0 if include_retracted else archive.articles.count_retracted()
     if as_json:
-        emit_json({"ok": True, "articles": [article_json(a) for a in articles]})
+        emit_json(
+            {
+                "ok": True,
+                "articles": [article_json(a) for a in articles],
+                "retracted_left_out": left_out,
+            }
+        )
         return
     if not articles:
-        err.print("No articles yet: postproof article add URL_OR_FILE")
+        if left_out:
+            render_left_out(left_out, "article", shown=False)
+        else:
+            err.print("No articles yet: postproof article add URL_OR_FILE")
         return
     table = Table(pad_edge=False)
     for column in ("id", "added (UTC)", "claims", "title", "byline", "source"):
@@ -160,6 +172,7 @@ def article_list(
             esc(a.source_url or a.source_name or "—"),
         )
     out.print(table)
+    render_left_out(left_out, "article", shown=True)
 
 
 @article_app.command("show")

@@ -25,6 +25,7 @@ from postproof.commands._options import (
 from postproof.output import ExitCode, emit_json, err, esc, handles_errors, out, progress_wanted
 from postproof.render import (
     render_capture_table,
+    render_left_out,
     render_retractions,
     render_seal,
     retracted_line,
@@ -170,8 +171,8 @@ def list_(
 ) -> None:
     """List captures, newest first.
 
-    Retracted captures are left out, unless --include-retracted (each is then marked with why
-    and when it was retracted).
+    Retracted captures are left out, and counted, unless --include-retracted (each is then
+    marked with why and when it was retracted).
 
     Example: postproof list --platform x --status not_found
     """
@@ -191,14 +192,26 @@ def list_(
             limit=limit,
             include_retracted=include_retracted,
         )
+        left_out = (
+            0
+            if include_retracted
+            else archive.count_retracted_captures(url=wanted_url, platform=platform, status=status)
+        )
     if as_json:
-        emit_json({"ok": True, "captures": [capture_json(r, artifacts=False) for r in records]})
-    elif records:
+        emit_json(
+            {
+                "ok": True,
+                "captures": [capture_json(r, artifacts=False) for r in records],
+                "retracted_left_out": left_out,
+            }
+        )
+        return
+    if records:
         render_capture_table(records, captured=True)
-    else:
+    elif not left_out:
         err.print("No captures match.")
-    if not as_json:
-        render_retractions(records)
+    render_retractions(records)
+    render_left_out(left_out, "capture", shown=bool(records))
 
 
 SHOWN_FIELDS = (

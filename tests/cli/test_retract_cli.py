@@ -189,3 +189,44 @@ def test_link_refuses_a_retracted_capture_or_article_unless_asked(
     )
     made = cli_json(cli_env, "link", claim, other, "--include-retracted")["link"]
     assert made["capture_id"] == other
+
+
+def test_listings_say_how_many_retracted_things_they_leave_out(
+    cli_env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
+    first, second = _stored(home, 2)
+    for capture_id in (first, second):
+        cli_json(cli_env, "retract", capture_id, "--reason", REASON)
+    empty = run_cli("list", env=cli_env)
+    assert empty.returncode == 0 and first not in empty.stdout
+    assert empty.stderr == (
+        "Nothing to show: 2 retracted captures left out; "
+        "add --include-retracted to show them, marked.\n"
+    )
+    assert cli_json(cli_env, "list")["retracted_left_out"] == 2
+    assert cli_json(cli_env, "list", "--include-retracted")["retracted_left_out"] == 0
+    assert "left out" not in run_cli("list", "--include-retracted", env=cli_env).stderr
+    # Only what the filters match is counted.
+    other = cli_json(cli_env, "list", "--platform", "x")
+    assert (other["captures"], other["retracted_left_out"]) == ([], 0)
+    [kept] = _stored(home, 1)  # an archive's ids never repeat: a third capture
+    some = run_cli("list", env=cli_env)
+    assert kept in some.stdout and "2 retracted captures left out" in some.stderr
+
+    drafts = []
+    for n in range(2):
+        draft = tmp_path / f"draft{n}.txt"
+        draft.write_text(f"Headline {n}\n\nThe council voted budget {n}.\n", encoding="utf-8")
+        drafts.append(cli_json(cli_env, "article", "add", str(draft), "--no-capture")["article"])
+    cli_json(cli_env, "retract", drafts[0]["id"], "--reason", "published by mistake")
+    shown = run_cli("article", "list", env=cli_env)
+    assert drafts[1]["id"] in shown.stdout and drafts[0]["id"] not in shown.stdout
+    assert "1 retracted article left out; add --include-retracted to show it" in shown.stderr
+    cli_json(cli_env, "retract", drafts[1]["id"], "--reason", "published by mistake")
+    none = run_cli("article", "list", env=cli_env)
+    assert none.stderr == (
+        "Nothing to show: 2 retracted articles left out; "
+        "add --include-retracted to show them, marked.\n"
+    )
+    listed = cli_json(cli_env, "article", "list")
+    assert (listed["articles"], listed["retracted_left_out"]) == ([], 2)
