@@ -23,26 +23,11 @@ from urllib.parse import urlsplit
 
 from archiver.display import json_escapes, visible
 from archiver.errors import UsageError
+from archiver.platforms import PLATFORM_NAMES as PLATFORM_NAMES  # the adapters' labels
+from archiver.platforms import platform_name
 
 ARCHIVE_NAME = "postproof"
 TITLE_LENGTH = 100
-
-PLATFORM_NAMES = {
-    "x": "X",
-    "twitter": "X",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "threads": "Threads",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "tiktok": "TikTok",
-    "youtube": "YouTube",
-    "linkedin": "LinkedIn",
-    "reddit": "Reddit",
-    "telegram": "Telegram",
-    "truthsocial": "Truth Social",
-    "generic": "the web",
-}
 
 
 @dataclass(frozen=True)
@@ -100,10 +85,6 @@ class CitationSource:
 
 
 # -- shared wording -------------------------------------------------------------------------------
-
-
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform.lower(), platform[:1].upper() + platform[1:])
 
 
 def utc_iso(moment: datetime) -> str:

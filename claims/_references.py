@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 import lxml.html
 from rapidfuzz import fuzz
 
-from archiver.platforms import ADAPTERS
+from archiver.platforms import platform_of
 from archiver.urls import strip_tracking
 from claims._paragraphs import BLOCKS, CONTAINERS, SKIPPED, clean
 from claims.models import Paragraph, Reference, ReferenceKind
@@ -21,13 +21,6 @@ from claims.models import Paragraph, Reference, ReferenceKind
 _LINK_HOLDERS = BLOCKS | CONTAINERS | {"body"}
 _YOUTUBE_EMBED = re.compile(
     r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/(?P<id>[A-Za-z0-9_-]{6,})"
-)
-# Platforms the archiver has no adapter for, recognised here only to label references.
-_OTHER_PLATFORMS = (
-    ("youtube", re.compile(r"^https?://(?:(?:www|m)\.youtube\.com/(?:watch|shorts/)|youtu\.be/)")),
-    ("instagram", re.compile(r"^https?://(?:www\.)?instagram\.com/(?:p|reel|tv)/")),
-    ("threads", re.compile(r"^https?://(?:www\.)?threads\.(?:net|com)/@[^/]+/post/")),
-    ("tiktok", re.compile(r"^https?://(?:www\.)?tiktok\.com/@[^/]+/video/\d+")),
 )
 
 
@@ -42,17 +35,6 @@ class RawRef:
     text: str | None  # anchor text of a link, or the embed's own text
     context: tuple[str, ...]  # texts of the blocks holding it (link) or before it (embed)
     anchor_at: int = 0  # where the anchor starts in context[0]
-
-
-def platform_of(url: str) -> str | None:
-    """The platform a link points to when it is a post (x, mastodon, bluesky, youtube, …)."""
-    for adapter in ADAPTERS:
-        if adapter.NAME != "generic" and adapter.suitable(url):
-            return adapter.NAME
-    for name, pattern in _OTHER_PLATFORMS:
-        if pattern.match(url):
-            return name
-    return None
 
 
 def take_references(tree: lxml.html.HtmlElement, base: str | None) -> list[RawRef]:

@@ -25,6 +25,7 @@ from archiver import (
     capture_many,
     parse_url,
 )
+from archiver.platforms import platform_of
 from archiver.urls import canonical_generic, host_of
 from claims._article import parse_article
 from claims._cite import CitationSource, QuotedWords, render_citation
@@ -279,7 +280,7 @@ def _new_references(
                 kind=ref.kind.value,
                 url=ref.url,
                 paragraph=ref.paragraph,
-                platform=ref.platform or _platform_of(ref.url),
+                platform=ref.platform or platform_of(ref.url),
                 text=ref.text,
                 start=ref.start,
                 end=ref.end,
@@ -287,14 +288,6 @@ def _new_references(
             )
         )
     return tuple(refs)
-
-
-def _platform_of(url: str) -> str | None:
-    try:
-        name = adapter_for(parse_url(url)).NAME
-    except UsageError:
-        return None
-    return None if name == "generic" else name
 
 
 def _capture_references(

@@ -50,3 +50,13 @@ def test_the_options_and_errors_of_a_capture_do_not_load_the_browser_library(
     code = f"import sys; {statement}; print('playwright' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_platform_registry_names_the_platforms_without_loading_an_adapter() -> None:
+    # A command's --help lists the platforms (``list --platform``) from the names alone.
+    code = (
+        "import sys; from archiver.platforms import PLATFORMS; assert PLATFORMS; "
+        "print(sorted(m for m in sys.modules if m.startswith('archiver.platforms.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

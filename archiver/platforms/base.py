@@ -11,9 +11,15 @@ with the optional keys ``author``, ``handle``, ``posted_at`` (ISO 8601), ``text`
 post's element with the attribute ``data-postproof-post``). ``fields`` turns that object into
 :class:`~archiver.models.PostFields` at once, so no loose dictionary travels further.
 
-Adapters are registered in one ordered tuple in ``archiver.platforms``; the first whose
-``suitable`` accepts a URL wins and the generic adapter comes last. Each adapter declares its
-own test cases in ``TESTS`` (URLs of the local fixture web and what must be read from them).
+An adapter also carries what the rest of postproof and its tests need to know of its platform:
+``LABEL``, the platform's name as a reader knows it (in citations and reports); ``URL_CASES``, the
+URL forms it must (and must not) take, with the post id and canonical URL it must make of each,
+checked without a browser; ``TESTS``, URLs of the local fixture web and what a capture must read
+from them; and ``FIXTURES``, the names of the fixture web's pages of its platform.
+
+Adapters are registered in one ordered tuple, ``archiver.platforms.REGISTERED`` (each in a module
+named as its platform); the first whose ``suitable`` accepts a URL wins and the generic adapter
+comes last.
 """
 
 from __future__ import annotations
@@ -76,6 +82,27 @@ class AdapterCase:
 
 
 @dataclass(frozen=True)
+class UrlCase:
+    """One URL form an adapter carries, checked without a browser (yt-dlp's ``_TESTS``).
+
+    By default the adapter must take ``url`` as a post, with ``post_id`` and ``canonical`` (the
+    canonical URL, which it must take back as itself). ``only_matching``: the adapter must take
+    the URL, nothing more is checked. ``matches=False``: a page of the platform's site that is
+    not a post (a profile, a share link followed to its post at capture time) or a look-alike
+    host; no adapter but the generic one may take it."""
+
+    url: str
+    post_id: str | None = None
+    canonical: str | None = None
+    only_matching: bool = False
+    matches: bool = True
+
+    def __post_init__(self) -> None:
+        if self.matches and not self.only_matching and self.canonical is None:
+            raise ValueError(f"{self.url}: a case that matches says its canonical URL")
+
+
+@dataclass(frozen=True)
 class Phrases:
     not_found: tuple[str, ...] = ()
     suspended: tuple[str, ...] = ()
@@ -105,6 +132,9 @@ const abs = (href) => { try { return new URL(href, location.href).href; } catch 
 
 class Adapter:
     NAME: ClassVar[str] = "generic"
+    LABEL: ClassVar[str] = "the web"
+    # Other names older records may give the platform ("twitter").
+    ALIASES: ClassVar[tuple[str, ...]] = ()
     PATTERNS: ClassVar[tuple[re.Pattern[str], ...]] = ()
     READY_SELECTOR: ClassVar[str | None] = None
     POST_SELECTOR: ClassVar[str | None] = None
@@ -114,6 +144,8 @@ class Adapter:
     # page is searched for (see ``archiver._pagejs.SHOW_MORE_JS``).
     SHOW_MORE_SELECTOR: ClassVar[str | None] = None
     TESTS: ClassVar[tuple[AdapterCase, ...]] = ()
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = ()
+    FIXTURES: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def match(cls, url: str) -> re.Match[str] | None:

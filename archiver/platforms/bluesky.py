@@ -29,7 +29,15 @@ from urllib.parse import parse_qs, quote, urlsplit
 from archiver.models import Artifact, ArtifactKind, PostFields, Status
 from archiver.platforms._page import ServedPage, html_text
 from archiver.platforms._structured import dig
-from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, about_post, parse_time
+from archiver.platforms.base import (
+    Adapter,
+    AdapterCase,
+    Phrases,
+    PostRef,
+    UrlCase,
+    about_post,
+    parse_time,
+)
 
 APPVIEW = "https://public.api.bsky.app"
 PLC_DIRECTORY = "https://plc.directory"
@@ -39,6 +47,7 @@ MAX_RECORD_BYTES = 2_000_000
 
 class BlueskyAdapter(Adapter):
     NAME = "bluesky"
+    LABEL = "Bluesky"
     PATTERNS = (
         re.compile(
             r"^https?://(?:www\.)?(?:bsky\.app|main\.bsky\.dev)/profile/(?P<actor>[A-Za-z0-9._:%-]{3,253})"
@@ -200,6 +209,21 @@ class BlueskyAdapter(Adapter):
         AdapterCase(
             "https://bsky.app/profile/ghost.bsky.social/post/3lf2abcdxyz7d", Status.LOGIN_WALL
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        UrlCase(
+            "http://bsky.app/profile/Jane.bsky.social/post/3kabcxyz",
+            post_id="jane.bsky.social/3kabcxyz",
+            canonical="https://bsky.app/profile/jane.bsky.social/post/3kabcxyz",
+        ),
+    )
+    FIXTURES = (
+        "bsky_live",
+        "bsky_reply",
+        "bsky_deleted",
+        "bsky_deleted_200",
+        "bsky_suspended",
+        "bsky_login_wall",
     )
 
     @classmethod

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from archiver.models import Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._structured import oembed_answers, oembed_fields
-from archiver.platforms.base import GENERIC_PHRASES, Adapter, AdapterCase, Phrases, PostRef
+from archiver.platforms.base import GENERIC_PHRASES, Adapter, AdapterCase, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:(?:www|m|web|mbasic|touch)\.)?facebook\.com"
 _STORY = r"(?P<id>pfbid0[A-Za-z0-9]{20,80}|\d{5,25})"
@@ -32,6 +32,7 @@ SITE = "https://www.facebook.com"
 
 class FacebookAdapter(Adapter):
     NAME = "facebook"
+    LABEL = "Facebook"
     PATTERNS = (
         re.compile(
             rf"^https?://{_HOST}/(?P<user>[A-Za-z0-9.]{{1,80}})/posts/{_STORY}{_END}", re.IGNORECASE
@@ -171,6 +172,60 @@ class FacebookAdapter(Adapter):
         AdapterCase(
             "https://www.facebook.com/share/p/a7910ca4d2b98eb0/", Status.OK, handle="mairie.lyon8"
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Page posts, permalink.php, groups, videos, comments.
+        UrlCase(
+            "https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
+            post_id="pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
+            canonical="https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
+        ),
+        UrlCase(
+            "https://m.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF/?mibextid=x",
+            post_id="pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
+            canonical="https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
+        ),
+        UrlCase(
+            "https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
+            post_id="122134567890123456",
+            canonical="https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
+        ),
+        UrlCase(
+            "https://www.facebook.com/story.php?id=100064512345678&story_fbid=122134567890123456",
+            post_id="122134567890123456",
+            canonical="https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
+        ),
+        UrlCase(
+            "https://www.facebook.com/groups/velo.lyon/posts/2345678901234567/",
+            post_id="2345678901234567",
+            canonical="https://www.facebook.com/groups/velo.lyon/posts/2345678901234567",
+        ),
+        UrlCase(
+            "https://www.facebook.com/mairie.lyon8/videos/987654321098765/",
+            post_id="987654321098765",
+            canonical="https://www.facebook.com/watch/?v=987654321098765",
+        ),
+        UrlCase(
+            "https://www.facebook.com/reel/987654321098765",
+            post_id="987654321098765",
+            canonical="https://www.facebook.com/watch/?v=987654321098765",
+        ),
+        UrlCase(
+            "https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF?comment_id=1098765432109876",
+            post_id="pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF/1098765432109876",
+            canonical="https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF?comment_id=1098765432109876",
+        ),
+        UrlCase("https://www.facebook.com/mairie.lyon8", matches=False),
+        # A share link: not a post itself, it is followed to the post at capture time.
+        UrlCase("https://www.facebook.com/share/p/a7910ca4d2b98eb0/", matches=False),
+    )
+    FIXTURES = (
+        "facebook_live",
+        "facebook_photo_permalink",
+        "facebook_comment",
+        "facebook_deleted",
+        "facebook_login_wall",
+        "facebook_share_link",
     )
 
     @classmethod

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from archiver.models import Status
-from archiver.platforms.base import Adapter, AdapterCase, PageSnapshot, PostRef
+from archiver.platforms.base import Adapter, AdapterCase, PageSnapshot, PostRef, UrlCase
 from archiver.urls import canonical_generic
 
 
 class GenericAdapter(Adapter):
     NAME = "generic"
+    LABEL = "the web"
     READY_SELECTOR = None
     EXTRACT_JS = r"""
     (ctx) => {
@@ -66,6 +67,27 @@ class GenericAdapter(Adapter):
         ),
         AdapterCase("https://odd.example/missing", Status.NOT_FOUND),
         AdapterCase("https://odd.example/error-503", Status.UNAVAILABLE),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Any other page: its canonical URL drops tracking parameters; it has no post id.
+        UrlCase(
+            "https://news.example/story?utm_campaign=a",
+            post_id=None,
+            canonical="https://news.example/story",
+        ),
+    )
+    FIXTURES = (
+        "news_article",
+        "odd_consent",
+        "odd_slow",
+        "odd_hang",
+        "odd_500",
+        "odd_503",
+        "odd_404",
+        "odd_tall",
+        "odd_dialogs",
+        "odd_huge",
+        "odd_spin",
     )
 
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from archiver.models import Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._structured import StructuredAdapter, dig, oembed_answers, oembed_fields
-from archiver.platforms.base import GENERIC_PHRASES, AdapterCase, Phrases, PostRef
+from archiver.platforms.base import GENERIC_PHRASES, AdapterCase, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:(?:www|m)\.)?instagram\.com|instagr\.am"
 _CODE = r"[A-Za-z0-9_-]{5,48}"
@@ -28,6 +28,7 @@ SITE = "https://www.instagram.com"
 
 class InstagramAdapter(StructuredAdapter):
     NAME = "instagram"
+    LABEL = "Instagram"
     STRUCTURED_TYPE = "text/html"
     PATTERNS = (
         re.compile(
@@ -123,6 +124,46 @@ class InstagramAdapter(StructuredAdapter):
         AdapterCase("https://www.instagram.com/p/DFb00GoneZ9/", Status.NOT_FOUND),
         AdapterCase("https://www.instagram.com/p/DFb00LockW8/", Status.LOGIN_WALL),
         AdapterCase("https://www.instagram.com/reel/DFb00AgeV7/", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Posts, reels, the user-prefixed form, instagr.am, comments.
+        UrlCase(
+            "https://www.instagram.com/p/DFbA1cQsT9u/?igsh=abc",
+            post_id="DFbA1cQsT9u",
+            canonical="https://www.instagram.com/p/DFbA1cQsT9u/",
+        ),
+        UrlCase(
+            "https://instagram.com/reel/DFbA1cQsT9u",
+            post_id="DFbA1cQsT9u",
+            canonical="https://www.instagram.com/p/DFbA1cQsT9u/",
+        ),
+        UrlCase(
+            "https://www.instagram.com/atelier.soie/p/DFbA1cQsT9u/",
+            post_id="DFbA1cQsT9u",
+            canonical="https://www.instagram.com/p/DFbA1cQsT9u/",
+        ),
+        UrlCase(
+            "http://instagr.am/p/DFbA1cQsT9u/",
+            post_id="DFbA1cQsT9u",
+            canonical="https://www.instagram.com/p/DFbA1cQsT9u/",
+        ),
+        UrlCase(
+            "https://www.instagram.com/p/DFbA1cQsT9u/c/18050000000000001/",
+            post_id="DFbA1cQsT9u/18050000000000001",
+            canonical="https://www.instagram.com/p/DFbA1cQsT9u/c/18050000000000001/",
+        ),
+        UrlCase("https://www.instagram.com/atelier.soie/", matches=False),
+        UrlCase(
+            "https://www.instagram.com/stories/atelier.soie/3456789012345678901/", matches=False
+        ),
+    )
+    FIXTURES = (
+        "instagram_live",
+        "instagram_media_user_path",
+        "instagram_reply",
+        "instagram_deleted",
+        "instagram_login_wall",
+        "instagram_age_gate",
     )
 
     @classmethod

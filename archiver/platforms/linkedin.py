@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from archiver.models import PostFields, Status
-from archiver.platforms.base import GENERIC_PHRASES, Adapter, AdapterCase, Phrases, PostRef
+from archiver.platforms.base import GENERIC_PHRASES, Adapter, AdapterCase, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:(?:www|[a-z]{2})\.)?linkedin\.com"
 _COLON = r"(?::|%3A)"
@@ -27,6 +27,7 @@ _COMMENT = re.compile(r"urn:li:(?:fsd_)?comment:\((?:activity:\d+,)?(?P<id>\d{5,
 
 class LinkedInAdapter(Adapter):
     NAME = "linkedin"
+    LABEL = "LinkedIn"
     PATTERNS = (
         re.compile(
             rf"^https?://{_HOST}/posts/[^/?#]+-activity-(?P<id>\d{{15,25}})-[A-Za-z0-9_-]{{2,8}}{_END}",
@@ -138,6 +139,38 @@ class LinkedInAdapter(Adapter):
             "https://www.linkedin.com/feed/update/urn:li:activity:7289000000000000002/",
             Status.LOGIN_WALL,
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # The /posts/ slug and the feed URN fold together; share and ugcPost URNs differ.
+        UrlCase(
+            "https://www.linkedin.com/posts/claire-dubois_fiere-d-annoncer-activity-7289552712499204173-d0a8/?utm_source=share",
+            post_id="7289552712499204173",
+            canonical="https://www.linkedin.com/feed/update/urn:li:activity:7289552712499204173/",
+        ),
+        UrlCase(
+            "https://fr.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A7289552712499204173",
+            post_id="7289552712499204173",
+            canonical="https://www.linkedin.com/feed/update/urn:li:activity:7289552712499204173/",
+        ),
+        UrlCase(
+            "https://www.linkedin.com/embed/feed/update/urn:li:share:7289552712499204000",
+            post_id="share:7289552712499204000",
+            canonical="https://www.linkedin.com/feed/update/urn:li:share:7289552712499204000/",
+        ),
+        UrlCase(
+            "https://www.linkedin.com/feed/update/urn:li:activity:7289552712499204173/?commentUrn=urn%3Ali%3Acomment%3A%28activity%3A7289552712499204173%2C7289569070284804173%29",
+            post_id="7289552712499204173/7289569070284804173",
+            canonical="https://www.linkedin.com/feed/update/urn:li:activity:7289552712499204173/?commentUrn=urn%3Ali%3Acomment%3A%28activity%3A7289552712499204173%2C7289569070284804173%29",
+        ),
+        UrlCase("https://www.linkedin.com/in/claire-dubois/", matches=False),
+        UrlCase("https://www.linkedin.com/pulse/un-article-claire-dubois", matches=False),
+    )
+    FIXTURES = (
+        "linkedin_live",
+        "linkedin_media_feed",
+        "linkedin_comment",
+        "linkedin_deleted",
+        "linkedin_login_wall",
     )
 
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from archiver.models import Artifact, ArtifactKind, Status
 from archiver.platforms._page import ServedPage
-from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, UrlCase
 
 MAX_ACTIVITYPUB_BYTES = 2_000_000
 # An instance's host name, with a port when it has one (a development server: localhost:3000).
@@ -27,6 +27,7 @@ _API_STATUS = re.compile(r"/api/v1/statuses(?:/(?P<id>\d+))?/?(?:\?|$)")
 
 class MastodonAdapter(Adapter):
     NAME = "mastodon"
+    LABEL = "Mastodon"
     PATTERNS = (
         re.compile(
             rf"^https?://(?P<host>{_INSTANCE})/@(?P<user>[A-Za-z0-9_.]{{1,64}})"
@@ -104,6 +105,46 @@ class MastodonAdapter(Adapter):
         AdapterCase("https://mastodon.example/@ghost/113000000000000003", Status.NOT_FOUND),
         AdapterCase("https://mastodon.example/@ghost/113000000000000005", Status.SUSPENDED),
         AdapterCase("https://mastodon.example/@ghost/113000000000000006", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Ids of any length (an instance's first posts are 1, 23…), an instance on a port (a
+        # development server speaks plain HTTP on localhost), the ActivityPub form.
+        UrlCase(
+            "https://mastodon.example/@emile/23",
+            post_id="mastodon.example/23",
+            canonical="https://mastodon.example/@emile/23",
+        ),
+        UrlCase(
+            "http://localhost:3000/@mastodonpy_test/109440146049087385",
+            post_id="localhost:3000/109440146049087385",
+            canonical="http://localhost:3000/@mastodonpy_test/109440146049087385",
+        ),
+        UrlCase(
+            "https://social.example:8443/users/lea/statuses/113000000000000002",
+            post_id="social.example:8443/113000000000000002",
+            canonical="https://social.example:8443/@lea/113000000000000002",
+        ),
+        UrlCase(
+            "https://piaille.fr/@alice/113200000000000001?utm_medium=x",
+            post_id="piaille.fr/113200000000000001",
+            canonical="https://piaille.fr/@alice/113200000000000001",
+        ),
+        UrlCase(
+            "https://mastodon.example/users/alice/statuses/1132000000",
+            post_id="mastodon.example/1132000000",
+            canonical="https://mastodon.example/@alice/1132000000",
+        ),
+        # Any other instance's post is still taken.
+        UrlCase("https://mastodon.social/@someone/113200000000000001", only_matching=True),
+    )
+    FIXTURES = (
+        "mastodon_live",
+        "mastodon_ap_uri",
+        "mastodon_reply",
+        "mastodon_deleted",
+        "mastodon_deleted_200",
+        "mastodon_suspended",
+        "mastodon_login_wall",
     )
 
     @classmethod

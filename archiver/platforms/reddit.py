@@ -14,7 +14,7 @@ from archiver.models import Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._reading import shortened
 from archiver.platforms._structured import StructuredAdapter, dig
-from archiver.platforms.base import AdapterCase, Phrases, PostRef, about_post
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, UrlCase, about_post
 from archiver.platforms.mastodon import html_to_text
 
 _HOST = r"(?:(?:www|old|new|np|nm|m|sh|amp|i)\.)?reddit\.com"
@@ -27,6 +27,7 @@ DELETED_BODIES = frozenset({"[deleted]", "[removed]"})
 
 class RedditAdapter(StructuredAdapter):
     NAME = "reddit"
+    LABEL = "Reddit"
     PATTERNS = (
         # A comment: /r/SUB/comments/POST/comment/ID/ (current) or /r/SUB/comments/POST/SLUG/ID/.
         re.compile(
@@ -161,6 +162,64 @@ class RedditAdapter(StructuredAdapter):
         AdapterCase(
             "https://www.reddit.com/r/lyonnsfw/comments/1i5r9zz/soiree/", Status.LOGIN_WALL
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Every host and path form of one post folds to one id.
+        UrlCase(
+            "https://www.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/",
+            post_id="1i5m2qx",
+            canonical="https://www.reddit.com/r/lyon/comments/1i5m2qx/",
+        ),
+        UrlCase(
+            "https://old.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/?sort=new",
+            post_id="1i5m2qx",
+            canonical="https://www.reddit.com/r/lyon/comments/1i5m2qx/",
+        ),
+        UrlCase(
+            "http://np.reddit.com/r/lyon/comments/1i5m2qx",
+            post_id="1i5m2qx",
+            canonical="https://www.reddit.com/r/lyon/comments/1i5m2qx/",
+        ),
+        UrlCase(
+            "https://reddit.com/comments/1i5m2qx",
+            post_id="1i5m2qx",
+            canonical="https://www.reddit.com/comments/1i5m2qx/",
+        ),
+        UrlCase(
+            "https://redd.it/1i5m2qx",
+            post_id="1i5m2qx",
+            canonical="https://www.reddit.com/comments/1i5m2qx/",
+        ),
+        UrlCase(
+            "https://www.reddit.com/user/margot_lyon/comments/1i5abcd/mon_velo/",
+            post_id="1i5abcd",
+            canonical="https://www.reddit.com/user/margot_lyon/comments/1i5abcd/",
+        ),
+        UrlCase(
+            "https://www.reddit.com/r/lyon/comments/1i5m2qx/comment/m8a1b2c/",
+            post_id="1i5m2qx/m8a1b2c",
+            canonical="https://www.reddit.com/r/lyon/comments/1i5m2qx/comment/m8a1b2c/",
+        ),
+        UrlCase(
+            "https://old.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/m8a1b2c/?context=3",
+            post_id="1i5m2qx/m8a1b2c",
+            canonical="https://www.reddit.com/r/lyon/comments/1i5m2qx/comment/m8a1b2c/",
+        ),
+        UrlCase("https://www.reddit.com/r/lyon/", matches=False),
+        # A share link: not a post itself, it is followed to the post at capture time.
+        UrlCase("https://www.reddit.com/r/lyon/s/AbCdEf123", matches=False),
+        UrlCase("https://www.reddit.com/user/margot_lyon/", matches=False),
+        UrlCase("https://notreddit.com/r/lyon/comments/1i5m2qx/", matches=False),
+    )
+    FIXTURES = (
+        "reddit_live",
+        "reddit_media",
+        "reddit_reply",
+        "reddit_old",
+        "reddit_short",
+        "reddit_deleted",
+        "reddit_private",
+        "reddit_nsfw",
     )
 
     @classmethod

@@ -20,7 +20,7 @@ from archiver.models import PostFields, Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._reading import shortened
 from archiver.platforms._structured import StructuredAdapter
-from archiver.platforms.base import AdapterCase, PageSnapshot, Phrases, PostRef
+from archiver.platforms.base import AdapterCase, PageSnapshot, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)"
 _END = r"/?(?:[?#].*)?$"
@@ -28,6 +28,7 @@ _END = r"/?(?:[?#].*)?$"
 
 class TelegramAdapter(StructuredAdapter):
     NAME = "telegram"
+    LABEL = "Telegram"
     STRUCTURED_TYPE = "text/html"
     PATTERNS = (
         re.compile(
@@ -134,6 +135,44 @@ class TelegramAdapter(StructuredAdapter):
         AdapterCase("https://t.me/lyoninfo_direct/2839", Status.NOT_FOUND),
         AdapterCase("https://t.me/s/lyoninfo_direct/2839", Status.NOT_FOUND),
         AdapterCase("https://t.me/coulisses_prive/118", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # A post's page, the channel history, telegram.me, private chats.
+        UrlCase(
+            "https://t.me/lyoninfo_direct/2841",
+            post_id="lyoninfo_direct/2841",
+            canonical="https://t.me/lyoninfo_direct/2841",
+        ),
+        UrlCase(
+            "https://t.me/s/LyonInfo_Direct/2841?before=2900",
+            post_id="lyoninfo_direct/2841",
+            canonical="https://t.me/lyoninfo_direct/2841",
+        ),
+        UrlCase(
+            "https://telegram.me/lyoninfo_direct/2841?single",
+            post_id="lyoninfo_direct/2841",
+            canonical="https://t.me/lyoninfo_direct/2841",
+        ),
+        UrlCase(
+            "https://t.me/c/1234567890/118",
+            post_id="c/1234567890/118",
+            canonical="https://t.me/c/1234567890/118",
+        ),
+        UrlCase(
+            "https://t.me/c/1234567890/5/118",
+            post_id="c/1234567890/118",
+            canonical="https://t.me/c/1234567890/118",
+        ),
+        UrlCase("https://t.me/lyoninfo_direct", matches=False),
+        UrlCase("https://t.me/joinchat/AAAAAEabcdef", matches=False),
+    )
+    FIXTURES = (
+        "telegram_live",
+        "telegram_media_history",
+        "telegram_reply",
+        "telegram_deleted",
+        "telegram_deleted_history",
+        "telegram_login_wall",
     )
 
     def __init__(self) -> None:

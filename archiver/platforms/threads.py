@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from archiver.models import Status
-from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:www\.)?threads\.(?:net|com)"
 _CODE = r"[A-Za-z0-9_-]{5,20}"
@@ -19,6 +19,7 @@ _END = r"/?(?:[?#].*)?$"
 
 class ThreadsAdapter(Adapter):
     NAME = "threads"
+    LABEL = "Threads"
     PATTERNS = (
         re.compile(
             rf"^https?://{_HOST}/@(?P<user>[A-Za-z0-9_.]{{1,30}})/post/(?P<id>{_CODE})(?:/media)?{_END}",
@@ -133,6 +134,32 @@ class ThreadsAdapter(Adapter):
         ),
         AdapterCase("https://www.threads.com/@claire.vasseur/post/DFa00GoneX1", Status.NOT_FOUND),
         AdapterCase("https://www.threads.com/@cercle.prive/post/DFa00LockY2", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # .net and .com, the short form.
+        UrlCase(
+            "https://www.threads.net/@claire.vasseur/post/DFaB3xTtQ1k",
+            post_id="DFaB3xTtQ1k",
+            canonical="https://www.threads.com/@claire.vasseur/post/DFaB3xTtQ1k",
+        ),
+        UrlCase(
+            "https://threads.com/@Claire.Vasseur/post/DFaB3xTtQ1k/?xmt=abc",
+            post_id="DFaB3xTtQ1k",
+            canonical="https://www.threads.com/@claire.vasseur/post/DFaB3xTtQ1k",
+        ),
+        UrlCase(
+            "https://www.threads.net/t/DFaB3xTtQ1k",
+            post_id="DFaB3xTtQ1k",
+            canonical="https://www.threads.com/t/DFaB3xTtQ1k",
+        ),
+        UrlCase("https://www.threads.com/@claire.vasseur", matches=False),
+    )
+    FIXTURES = (
+        "threads_live",
+        "threads_media_net",
+        "threads_reply",
+        "threads_deleted",
+        "threads_login_wall",
     )
 
     @classmethod

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from archiver.models import PostFields, Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._structured import StructuredAdapter, dig, oembed_answers, oembed_fields
-from archiver.platforms.base import AdapterCase, Phrases, PostRef
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, UrlCase
 
 _HOST = r"(?:(?:www|m)\.)?tiktok\.com"
 _ID = r"(?P<id>\d{15,22})"
@@ -28,6 +28,7 @@ SITE = "https://www.tiktok.com"
 
 class TikTokAdapter(StructuredAdapter):
     NAME = "tiktok"
+    LABEL = "TikTok"
     PATTERNS = (
         re.compile(
             rf"^https?://{_HOST}/@(?P<user>[\w.-]{{0,30}})/(?:video|photo)/{_ID}{_END}",
@@ -133,6 +134,39 @@ class TikTokAdapter(StructuredAdapter):
         AdapterCase(
             "https://www.tiktok.com/@compte.prive/video/7460000000000000002", Status.LOGIN_WALL
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Videos, photo posts, the mobile and embed forms.
+        UrlCase(
+            "https://www.tiktok.com/@chef.amandine/video/7463821654780728967?is_from_webapp=1",
+            post_id="7463821654780728967",
+            canonical="https://www.tiktok.com/@chef.amandine/video/7463821654780728967",
+        ),
+        UrlCase(
+            "https://www.tiktok.com/@Chef.Amandine/photo/7463821654780728967",
+            post_id="7463821654780728967",
+            canonical="https://www.tiktok.com/@chef.amandine/video/7463821654780728967",
+        ),
+        UrlCase(
+            "https://m.tiktok.com/v/7463821654780728967.html",
+            post_id="7463821654780728967",
+            canonical="https://www.tiktok.com/@/video/7463821654780728967",
+        ),
+        UrlCase(
+            "https://www.tiktok.com/embed/v2/7463821654780728967",
+            post_id="7463821654780728967",
+            canonical="https://www.tiktok.com/@/video/7463821654780728967",
+        ),
+        UrlCase("https://www.tiktok.com/@chef.amandine", matches=False),
+        # A share link: not a post itself, it is followed to the post at capture time.
+        UrlCase("https://vm.tiktok.com/ZMabc123/", matches=False),
+    )
+    FIXTURES = (
+        "tiktok_live",
+        "tiktok_photos",
+        "tiktok_reply",
+        "tiktok_deleted",
+        "tiktok_login_wall",
     )
 
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from archiver.models import Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._structured import StructuredAdapter
-from archiver.platforms.base import AdapterCase, Phrases, PostRef
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, UrlCase
 from archiver.platforms.mastodon import status_fields
 
 _API_STATUS = re.compile(r"/api/v1/statuses/\d+/?(?:\?|$)")
@@ -28,6 +28,7 @@ SITE = "https://truthsocial.com"
 
 class TruthSocialAdapter(StructuredAdapter):
     NAME = "truthsocial"
+    LABEL = "Truth Social"
     PATTERNS = (
         re.compile(rf"^https?://{_HOST}/@{_USER}/posts/{_ID}{_END}", re.IGNORECASE),
         re.compile(rf"^https?://{_HOST}/@{_USER}/{_ID}{_END}", re.IGNORECASE),
@@ -112,6 +113,32 @@ class TruthSocialAdapter(StructuredAdapter):
         AdapterCase(
             "https://truthsocial.com/@JeanValmont/posts/113900000000000002", Status.LOGIN_WALL
         ),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # The app's form and the Mastodon forms, before the Mastodon adapter sees them.
+        UrlCase(
+            "https://truthsocial.com/@JeanValmont/posts/113906339020800321",
+            post_id="113906339020800321",
+            canonical="https://truthsocial.com/@JeanValmont/posts/113906339020800321",
+        ),
+        UrlCase(
+            "https://truthsocial.com/@JeanValmont/113906339020800321",
+            post_id="113906339020800321",
+            canonical="https://truthsocial.com/@JeanValmont/posts/113906339020800321",
+        ),
+        UrlCase(
+            "https://truthsocial.com/users/JeanValmont/statuses/113906339020800321",
+            post_id="113906339020800321",
+            canonical="https://truthsocial.com/@JeanValmont/posts/113906339020800321",
+        ),
+        UrlCase("https://truthsocial.com/@JeanValmont", matches=False),
+    )
+    FIXTURES = (
+        "truthsocial_live",
+        "truthsocial_media_old_form",
+        "truthsocial_reply",
+        "truthsocial_deleted",
+        "truthsocial_login_wall",
     )
 
     @classmethod

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from archiver.models import PostFields, Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._structured import dig
-from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, about_post
+from archiver.platforms.base import Adapter, AdapterCase, Phrases, PostRef, UrlCase, about_post
 
 HOSTS = (
     r"(?:(?:www|mobile)\.)?(?:x|twitter)\.com",
@@ -38,6 +38,8 @@ _HOST = "(?:" + "|".join(HOSTS) + ")"
 
 class XAdapter(Adapter):
     NAME = "x"
+    LABEL = "X"
+    ALIASES = ("twitter",)
     PATTERNS = (
         re.compile(
             rf"^https?://{_HOST}/(?P<user>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})",
@@ -173,6 +175,45 @@ class XAdapter(Adapter):
         AdapterCase("https://x.com/deleteduser/status/1880000000000000004", Status.NOT_FOUND),
         AdapterCase("https://x.com/spamaccount/status/1880000000000000006", Status.SUSPENDED),
         AdapterCase("https://x.com/privateperson/status/1880000000000000007", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # twitter.com, its mobile and fix-up mirrors, and the i/web form fold to x.com.
+        UrlCase(
+            "https://twitter.com/Camille/status/1893?s=20&t=abc",
+            post_id="1893",
+            canonical="https://x.com/Camille/status/1893",
+        ),
+        UrlCase(
+            "http://mobile.twitter.com/Camille/status/1893",
+            post_id="1893",
+            canonical="https://x.com/Camille/status/1893",
+        ),
+        UrlCase(
+            "https://fxtwitter.com/Camille/status/1893/photo/1",
+            post_id="1893",
+            canonical="https://x.com/Camille/status/1893",
+        ),
+        UrlCase(
+            "https://x.com/i/web/status/1893",
+            post_id="1893",
+            canonical="https://x.com/i/status/1893",
+        ),
+    )
+    FIXTURES = (
+        "x_live",
+        "x_live_twitter",
+        "x_live_mobile_http",
+        "x_live_i_web",
+        "x_reply",
+        "x_quote",
+        "x_escaping",
+        "x_hostile",
+        "x_terminal",
+        "x_deleted",
+        "x_deleted_200",
+        "x_suspended",
+        "x_login_wall",
+        "odd_redirect",
     )
 
     @classmethod

@@ -20,7 +20,7 @@ from archiver.models import PostFields, Status
 from archiver.platforms._page import ServedPage
 from archiver.platforms._reading import shortened
 from archiver.platforms._structured import StructuredAdapter, dig
-from archiver.platforms.base import AdapterCase, Phrases, PostRef, about_post
+from archiver.platforms.base import AdapterCase, Phrases, PostRef, UrlCase, about_post
 
 _ID = r"(?P<id>[A-Za-z0-9_-]{11})"
 _END = r"(?:[/?#&].*)?$"
@@ -30,6 +30,7 @@ SITE = "https://www.youtube.com"
 
 class YouTubeAdapter(StructuredAdapter):
     NAME = "youtube"
+    LABEL = "YouTube"
     PATTERNS = (
         re.compile(rf"^https?://{_HOST}/watch/?\?(?:[^#]*&)?v={_ID}{_END}", re.IGNORECASE),
         re.compile(rf"^https?://{_HOST}/(?:shorts|live|embed|v|e)/{_ID}{_END}", re.IGNORECASE),
@@ -133,6 +134,60 @@ class YouTubeAdapter(StructuredAdapter):
         AdapterCase("https://www.youtube.com/watch?v=Dl0000Gone1", Status.NOT_FOUND),
         AdapterCase("https://www.youtube.com/watch?v=Pv0000Lock2", Status.LOGIN_WALL),
         AdapterCase("https://youtu.be/Ag0000Gate3", Status.LOGIN_WALL),
+    )
+    URL_CASES: ClassVar[tuple[UrlCase, ...]] = (
+        # Every player form of one video, and a comment.
+        UrlCase(
+            "https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://youtu.be/Qm4rT7xYp2A?si=trackme&t=42",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://m.youtube.com/watch?feature=share&v=Qm4rT7xYp2A",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://www.youtube.com/shorts/Qm4rT7xYp2A",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://www.youtube.com/live/Qm4rT7xYp2A?feature=shared",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://www.youtube-nocookie.com/embed/Qm4rT7xYp2A",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://music.youtube.com/watch?v=Qm4rT7xYp2A&list=RD",
+            post_id="Qm4rT7xYp2A",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A",
+        ),
+        UrlCase(
+            "https://www.youtube.com/watch?v=Qm4rT7xYp2A&lc=UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
+            post_id="Qm4rT7xYp2A/UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
+            canonical="https://www.youtube.com/watch?v=Qm4rT7xYp2A&lc=UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
+        ),
+        UrlCase("https://www.youtube.com/@metropoletv", matches=False),
+        UrlCase("https://www.youtube.com/watch?v=tooShort", matches=False),
+        UrlCase("https://www.youtube.com.evil.example/watch?v=Qm4rT7xYp2A", matches=False),
+    )
+    FIXTURES = (
+        "youtube_live",
+        "youtube_short",
+        "youtube_comment",
+        "youtube_removed",
+        "youtube_private",
+        "youtube_age_gate_short_link",
     )
 
     @classmethod

@@ -1,5 +1,6 @@
-"""The platform adapters' URL forms, post ids and canonical URLs, and what they read from each
-platform's structured form of a post, without a browser."""
+"""The platform adapters' URL forms, post ids and canonical URLs (the cases each adapter carries
+in ``URL_CASES``), the registry, and what the adapters read from each platform's structured form
+of a post, without a browser."""
 
 from __future__ import annotations
 
@@ -9,334 +10,110 @@ from typing import Any
 import pytest
 
 from archiver.models import ArtifactKind, Status
-from archiver.platforms import ADAPTERS, PageSnapshot, adapter_for
+from archiver.platforms import (
+    ADAPTERS,
+    PLATFORM_NAMES,
+    PLATFORMS,
+    PageSnapshot,
+    UrlCase,
+    adapter_for,
+    platform_name,
+    platform_of,
+)
 from archiver.platforms._page import Served, ServedPage
 from archiver.platforms.reddit import RedditAdapter
 from archiver.platforms.telegram import TelegramAdapter
 from archiver.platforms.tiktok import TikTokAdapter
 from archiver.platforms.truthsocial import TruthSocialAdapter
 from archiver.platforms.youtube import YouTubeAdapter
+from tests.fixtureweb import EXPECTED, FIXTURE_URLS
 
 REDDIT_POST = "https://www.reddit.com/r/lyon/comments/1i5m2qx/"
 REDDIT_COMMENT = "https://www.reddit.com/r/lyon/comments/1i5m2qx/comment/m8a1b2c/"
 YT = "https://www.youtube.com/watch?v=Qm4rT7xYp2A"
-LINKEDIN = "https://www.linkedin.com/feed/update/urn:li:activity:7289552712499204173/"
-LINKEDIN_COMMENT = (
-    LINKEDIN + "?commentUrn=urn%3Ali%3Acomment%3A%28activity%3A7289552712499204173%2C"
-    "7289569070284804173%29"
-)
-FB_POST = "https://www.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF"
 TRUTH = "https://truthsocial.com/@JeanValmont/posts/113906339020800321"
 
-CASES = [
-    # Reddit: every host and path form of one post folds to one id.
-    (
-        "https://www.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/",
-        "reddit",
-        "1i5m2qx",
-        REDDIT_POST,
-    ),
-    (
-        "https://old.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/?sort=new",
-        "reddit",
-        "1i5m2qx",
-        REDDIT_POST,
-    ),
-    ("http://np.reddit.com/r/lyon/comments/1i5m2qx", "reddit", "1i5m2qx", REDDIT_POST),
-    (
-        "https://reddit.com/comments/1i5m2qx",
-        "reddit",
-        "1i5m2qx",
-        "https://www.reddit.com/comments/1i5m2qx/",
-    ),
-    ("https://redd.it/1i5m2qx", "reddit", "1i5m2qx", "https://www.reddit.com/comments/1i5m2qx/"),
-    (
-        "https://www.reddit.com/user/margot_lyon/comments/1i5abcd/mon_velo/",
-        "reddit",
-        "1i5abcd",
-        "https://www.reddit.com/user/margot_lyon/comments/1i5abcd/",
-    ),
-    (REDDIT_COMMENT, "reddit", "1i5m2qx/m8a1b2c", REDDIT_COMMENT),
-    (
-        "https://old.reddit.com/r/lyon/comments/1i5m2qx/le_tram_t10/m8a1b2c/?context=3",
-        "reddit",
-        "1i5m2qx/m8a1b2c",
-        REDDIT_COMMENT,
-    ),
-    # Telegram: a post's page, the channel history, telegram.me, private chats.
-    (
-        "https://t.me/lyoninfo_direct/2841",
-        "telegram",
-        "lyoninfo_direct/2841",
-        "https://t.me/lyoninfo_direct/2841",
-    ),
-    (
-        "https://t.me/s/LyonInfo_Direct/2841?before=2900",
-        "telegram",
-        "lyoninfo_direct/2841",
-        "https://t.me/lyoninfo_direct/2841",
-    ),
-    (
-        "https://telegram.me/lyoninfo_direct/2841?single",
-        "telegram",
-        "lyoninfo_direct/2841",
-        "https://t.me/lyoninfo_direct/2841",
-    ),
-    (
-        "https://t.me/c/1234567890/118",
-        "telegram",
-        "c/1234567890/118",
-        "https://t.me/c/1234567890/118",
-    ),
-    (
-        "https://t.me/c/1234567890/5/118",
-        "telegram",
-        "c/1234567890/118",
-        "https://t.me/c/1234567890/118",
-    ),
-    # Threads: .net and .com, the short form.
-    (
-        "https://www.threads.net/@claire.vasseur/post/DFaB3xTtQ1k",
-        "threads",
-        "DFaB3xTtQ1k",
-        "https://www.threads.com/@claire.vasseur/post/DFaB3xTtQ1k",
-    ),
-    (
-        "https://threads.com/@Claire.Vasseur/post/DFaB3xTtQ1k/?xmt=abc",
-        "threads",
-        "DFaB3xTtQ1k",
-        "https://www.threads.com/@claire.vasseur/post/DFaB3xTtQ1k",
-    ),
-    (
-        "https://www.threads.net/t/DFaB3xTtQ1k",
-        "threads",
-        "DFaB3xTtQ1k",
-        "https://www.threads.com/t/DFaB3xTtQ1k",
-    ),
-    # Instagram: posts, reels, the user-prefixed form, instagr.am, comments.
-    (
-        "https://www.instagram.com/p/DFbA1cQsT9u/?igsh=abc",
-        "instagram",
-        "DFbA1cQsT9u",
-        "https://www.instagram.com/p/DFbA1cQsT9u/",
-    ),
-    (
-        "https://instagram.com/reel/DFbA1cQsT9u",
-        "instagram",
-        "DFbA1cQsT9u",
-        "https://www.instagram.com/p/DFbA1cQsT9u/",
-    ),
-    (
-        "https://www.instagram.com/atelier.soie/p/DFbA1cQsT9u/",
-        "instagram",
-        "DFbA1cQsT9u",
-        "https://www.instagram.com/p/DFbA1cQsT9u/",
-    ),
-    (
-        "http://instagr.am/p/DFbA1cQsT9u/",
-        "instagram",
-        "DFbA1cQsT9u",
-        "https://www.instagram.com/p/DFbA1cQsT9u/",
-    ),
-    (
-        "https://www.instagram.com/p/DFbA1cQsT9u/c/18050000000000001/",
-        "instagram",
-        "DFbA1cQsT9u/18050000000000001",
-        "https://www.instagram.com/p/DFbA1cQsT9u/c/18050000000000001/",
-    ),
-    # YouTube: every player form of one video, and a comment.
-    (YT, "youtube", "Qm4rT7xYp2A", YT),
-    ("https://youtu.be/Qm4rT7xYp2A?si=trackme&t=42", "youtube", "Qm4rT7xYp2A", YT),
-    ("https://m.youtube.com/watch?feature=share&v=Qm4rT7xYp2A", "youtube", "Qm4rT7xYp2A", YT),
-    ("https://www.youtube.com/shorts/Qm4rT7xYp2A", "youtube", "Qm4rT7xYp2A", YT),
-    ("https://www.youtube.com/live/Qm4rT7xYp2A?feature=shared", "youtube", "Qm4rT7xYp2A", YT),
-    ("https://www.youtube-nocookie.com/embed/Qm4rT7xYp2A", "youtube", "Qm4rT7xYp2A", YT),
-    ("https://music.youtube.com/watch?v=Qm4rT7xYp2A&list=RD", "youtube", "Qm4rT7xYp2A", YT),
-    (
-        f"{YT}&lc=UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
-        "youtube",
-        "Qm4rT7xYp2A/UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
-        f"{YT}&lc=UgxR5kq2Jm9Tn4bZ1aB4AaABAg",
-    ),
-    # TikTok: videos, photo posts, the mobile and embed forms.
-    (
-        "https://www.tiktok.com/@chef.amandine/video/7463821654780728967?is_from_webapp=1",
-        "tiktok",
-        "7463821654780728967",
-        "https://www.tiktok.com/@chef.amandine/video/7463821654780728967",
-    ),
-    (
-        "https://www.tiktok.com/@Chef.Amandine/photo/7463821654780728967",
-        "tiktok",
-        "7463821654780728967",
-        "https://www.tiktok.com/@chef.amandine/video/7463821654780728967",
-    ),
-    (
-        "https://m.tiktok.com/v/7463821654780728967.html",
-        "tiktok",
-        "7463821654780728967",
-        "https://www.tiktok.com/@/video/7463821654780728967",
-    ),
-    (
-        "https://www.tiktok.com/embed/v2/7463821654780728967",
-        "tiktok",
-        "7463821654780728967",
-        "https://www.tiktok.com/@/video/7463821654780728967",
-    ),
-    # Facebook: page posts, permalink.php, groups, videos, comments.
-    (FB_POST, "facebook", "pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF", FB_POST),
-    (
-        "https://m.facebook.com/mairie.lyon8/posts/pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF/?mibextid=x",
-        "facebook",
-        "pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF",
-        FB_POST,
-    ),
-    (
-        "https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
-        "facebook",
-        "122134567890123456",
-        "https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
-    ),
-    (
-        "https://www.facebook.com/story.php?id=100064512345678&story_fbid=122134567890123456",
-        "facebook",
-        "122134567890123456",
-        "https://www.facebook.com/permalink.php?story_fbid=122134567890123456&id=100064512345678",
-    ),
-    (
-        "https://www.facebook.com/groups/velo.lyon/posts/2345678901234567/",
-        "facebook",
-        "2345678901234567",
-        "https://www.facebook.com/groups/velo.lyon/posts/2345678901234567",
-    ),
-    (
-        "https://www.facebook.com/mairie.lyon8/videos/987654321098765/",
-        "facebook",
-        "987654321098765",
-        "https://www.facebook.com/watch/?v=987654321098765",
-    ),
-    (
-        "https://www.facebook.com/reel/987654321098765",
-        "facebook",
-        "987654321098765",
-        "https://www.facebook.com/watch/?v=987654321098765",
-    ),
-    (
-        f"{FB_POST}?comment_id=1098765432109876",
-        "facebook",
-        "pfbid02Xk7nR8QvT3mLw9ZpD4sYc6HjEa1BuF/1098765432109876",
-        f"{FB_POST}?comment_id=1098765432109876",
-    ),
-    # LinkedIn: the /posts/ slug and the feed URN fold together; share and ugcPost URNs differ.
-    (
-        "https://www.linkedin.com/posts/claire-dubois_fiere-d-annoncer-activity-7289552712499204173-d0a8/?utm_source=share",
-        "linkedin",
-        "7289552712499204173",
-        LINKEDIN,
-    ),
-    (
-        "https://fr.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A7289552712499204173",
-        "linkedin",
-        "7289552712499204173",
-        LINKEDIN,
-    ),
-    (
-        "https://www.linkedin.com/embed/feed/update/urn:li:share:7289552712499204000",
-        "linkedin",
-        "share:7289552712499204000",
-        "https://www.linkedin.com/feed/update/urn:li:share:7289552712499204000/",
-    ),
-    (LINKEDIN_COMMENT, "linkedin", "7289552712499204173/7289569070284804173", LINKEDIN_COMMENT),
-    # Mastodon: ids of any length (an instance's first posts are 1, 23…), an instance on a port
-    # (a development server speaks plain HTTP on localhost).
-    (
-        "https://mastodon.example/@emile/23",
-        "mastodon",
-        "mastodon.example/23",
-        "https://mastodon.example/@emile/23",
-    ),
-    (
-        "http://localhost:3000/@mastodonpy_test/109440146049087385",
-        "mastodon",
-        "localhost:3000/109440146049087385",
-        "http://localhost:3000/@mastodonpy_test/109440146049087385",
-    ),
-    (
-        "https://social.example:8443/users/lea/statuses/113000000000000002",
-        "mastodon",
-        "social.example:8443/113000000000000002",
-        "https://social.example:8443/@lea/113000000000000002",
-    ),
-    # Truth Social: the app's form and the Mastodon forms, before the Mastodon adapter sees them.
-    (TRUTH, "truthsocial", "113906339020800321", TRUTH),
-    (
-        "https://truthsocial.com/@JeanValmont/113906339020800321",
-        "truthsocial",
-        "113906339020800321",
-        TRUTH,
-    ),
-    (
-        "https://truthsocial.com/users/JeanValmont/statuses/113906339020800321",
-        "truthsocial",
-        "113906339020800321",
-        TRUTH,
-    ),
-]
+# Every adapter's URL cases, with the name of the adapter that carries them.
+CASES = [(adapter.NAME, case) for adapter in ADAPTERS for case in adapter.URL_CASES]
+POSTS = [(name, case) for name, case in CASES if case.matches and not case.only_matching]
+MATCHING = [(name, case) for name, case in CASES if case.only_matching]
+NOT_POSTS = [(name, case) for name, case in CASES if not case.matches]
 
 
-@pytest.mark.parametrize(("url", "platform", "post_id", "canonical"), CASES)
-def test_platform_urls_identify_posts(
-    url: str, platform: str, post_id: str, canonical: str
+def _ids(cases: list[tuple[str, UrlCase]]) -> list[str]:
+    return [case.url for _, case in cases]
+
+
+@pytest.mark.parametrize(("platform", "case"), POSTS, ids=_ids(POSTS))
+def test_platform_urls_identify_posts(platform: str, case: UrlCase) -> None:
+    ref = adapter_for(case.url).post_ref(case.url)
+    assert (ref.platform, ref.post_id, ref.canonical_url) == (
+        platform,
+        case.post_id,
+        case.canonical,
+    )
+
+
+@pytest.mark.parametrize(("platform", "case"), POSTS, ids=_ids(POSTS))
+def test_canonical_urls_are_their_own_canonical_form(platform: str, case: UrlCase) -> None:
+    assert case.canonical is not None
+    ref = adapter_for(case.canonical).post_ref(case.canonical)
+    assert (ref.platform, ref.post_id, ref.canonical_url) == (
+        platform,
+        case.post_id,
+        case.canonical,
+    )
+
+
+@pytest.mark.parametrize(("platform", "case"), MATCHING, ids=_ids(MATCHING))
+def test_platform_urls_that_only_need_to_match(platform: str, case: UrlCase) -> None:
+    # e.g. Mastodon still claims the posts of instances it has never seen.
+    assert platform == adapter_for(case.url).NAME
+
+
+@pytest.mark.parametrize(("platform", "case"), NOT_POSTS, ids=_ids(NOT_POSTS))
+def test_other_pages_of_these_sites_are_left_to_the_generic_adapter(
+    platform: str, case: UrlCase
 ) -> None:
-    ref = adapter_for(url).post_ref(url)
-    assert (ref.platform, ref.post_id, ref.canonical_url) == (platform, post_id, canonical)
+    assert adapter_for(case.url).NAME == "generic", f"a page of {platform}'s site, not a post"
+    assert platform_of(case.url) is None
 
 
-@pytest.mark.parametrize(("url", "platform", "post_id", "canonical"), CASES)
-def test_canonical_urls_are_their_own_canonical_form(
-    url: str, platform: str, post_id: str, canonical: str
-) -> None:
-    ref = adapter_for(canonical).post_ref(canonical)
-    assert (ref.platform, ref.post_id, ref.canonical_url) == (platform, post_id, canonical)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://www.reddit.com/r/lyon/",
-        "https://www.reddit.com/r/lyon/s/AbCdEf123",  # a share link: followed to the post
-        "https://www.reddit.com/user/margot_lyon/",
-        "https://t.me/lyoninfo_direct",
-        "https://t.me/joinchat/AAAAAEabcdef",
-        "https://www.threads.com/@claire.vasseur",
-        "https://www.instagram.com/atelier.soie/",
-        "https://www.instagram.com/stories/atelier.soie/3456789012345678901/",
-        "https://www.youtube.com/@metropoletv",
-        "https://www.youtube.com/watch?v=tooShort",
-        "https://www.tiktok.com/@chef.amandine",
-        "https://vm.tiktok.com/ZMabc123/",  # a share link: followed to the post
-        "https://www.facebook.com/mairie.lyon8",
-        "https://www.facebook.com/share/p/a7910ca4d2b98eb0/",  # a share link: followed to the post
-        "https://www.linkedin.com/in/claire-dubois/",
-        "https://www.linkedin.com/pulse/un-article-claire-dubois",
-        "https://truthsocial.com/@JeanValmont",
-        "https://notreddit.com/r/lyon/comments/1i5m2qx/",
-        "https://www.youtube.com.evil.example/watch?v=Qm4rT7xYp2A",
-    ],
-)
-def test_other_pages_of_these_sites_are_left_to_the_generic_adapter(url: str) -> None:
-    assert adapter_for(url).NAME == "generic"
-
-
-def test_mastodon_still_claims_other_instances() -> None:
-    url = "https://mastodon.social/@someone/113200000000000001"
-    assert adapter_for(url).NAME == "mastodon"
+def test_every_adapter_carries_url_cases_of_its_posts() -> None:
+    assert {name for name, _ in POSTS} == {adapter.NAME for adapter in ADAPTERS}
 
 
 def test_every_adapter_has_a_distinct_name_and_the_generic_one_is_last() -> None:
     names = [adapter.NAME for adapter in ADAPTERS]
     assert len(set(names)) == len(names)
     assert names[-1] == "generic"
+
+
+def test_the_registry_names_each_platform_by_its_adapter_module() -> None:
+    assert tuple(adapter.NAME for adapter in ADAPTERS) == PLATFORMS
+    assert all(adapter.__module__ == f"archiver.platforms.{adapter.NAME}" for adapter in ADAPTERS)
+
+
+def test_platform_of_names_the_platform_of_every_post_url() -> None:
+    for name, case in POSTS + MATCHING:
+        assert platform_of(case.url) == (None if name == "generic" else name), case.url
+
+
+def test_every_adapter_names_its_fixtures_and_its_capture_cases_are_among_them() -> None:
+    for adapter in ADAPTERS:
+        pages = {name for name, want in EXPECTED.items() if want.platform == adapter.NAME}
+        assert set(adapter.FIXTURES) == pages, adapter.NAME
+        named = {FIXTURE_URLS[name] for name in adapter.FIXTURES}
+        assert {case.url for case in adapter.TESTS} <= named, adapter.NAME
+
+
+def test_display_names_come_from_the_adapters() -> None:
+    assert PLATFORM_NAMES["truthsocial"] == "Truth Social"
+    assert PLATFORM_NAMES["twitter"] == PLATFORM_NAMES["x"] == "X"
+    assert platform_name("generic") == "the web"
+    assert platform_name("YouTube") == "YouTube"
+    assert platform_name("myspace") == "Myspace"
+    assert set(PLATFORM_NAMES) >= set(PLATFORMS)
 
 
 def _raw(body: Any, **fields: Any) -> dict[str, Any]:

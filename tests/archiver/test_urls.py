@@ -50,61 +50,6 @@ def test_canonical_generic_drops_tracking_but_keeps_meaningful_parameters() -> N
     assert canonical_generic(url) == "https://www.news.example/a/b?id=7&page=2"
 
 
-@pytest.mark.parametrize(
-    ("url", "platform", "post_id", "canonical"),
-    [
-        (
-            "https://twitter.com/Camille/status/1893?s=20&t=abc",
-            "x",
-            "1893",
-            "https://x.com/Camille/status/1893",
-        ),
-        (
-            "http://mobile.twitter.com/Camille/status/1893",
-            "x",
-            "1893",
-            "https://x.com/Camille/status/1893",
-        ),
-        (
-            "https://fxtwitter.com/Camille/status/1893/photo/1",
-            "x",
-            "1893",
-            "https://x.com/Camille/status/1893",
-        ),
-        ("https://x.com/i/web/status/1893", "x", "1893", "https://x.com/i/status/1893"),
-        (
-            "https://piaille.fr/@alice/113200000000000001?utm_medium=x",
-            "mastodon",
-            "piaille.fr/113200000000000001",
-            "https://piaille.fr/@alice/113200000000000001",
-        ),
-        (
-            "https://mastodon.example/users/alice/statuses/1132000000",
-            "mastodon",
-            "mastodon.example/1132000000",
-            "https://mastodon.example/@alice/1132000000",
-        ),
-        (
-            "http://bsky.app/profile/Jane.bsky.social/post/3kabcxyz",
-            "bluesky",
-            "jane.bsky.social/3kabcxyz",
-            "https://bsky.app/profile/jane.bsky.social/post/3kabcxyz",
-        ),
-        (
-            "https://news.example/story?utm_campaign=a",
-            "generic",
-            None,
-            "https://news.example/story",
-        ),
-    ],
-)
-def test_adapters_identify_posts(
-    url: str, platform: str, post_id: str | None, canonical: str
-) -> None:
-    ref = adapter_for(url).post_ref(url)
-    assert (ref.platform, ref.post_id, ref.canonical_url) == (platform, post_id, canonical)
-
-
 def test_x_and_twitter_forms_of_one_post_fold_together() -> None:
     refs = {
         adapter_for(u).post_ref(u)

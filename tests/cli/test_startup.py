@@ -53,6 +53,7 @@ def _heavy_loaded(code: str, *args: str) -> list[str]:
         ("--help",),
         ("--version",),
         ("capture", "--help"),
+        ("list", "--help"),
         ("article", "add", "--help"),
         ("recheck", "--help"),
         ("verify", "--help"),

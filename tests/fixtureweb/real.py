@@ -52,6 +52,7 @@ import idna
 import yaml
 
 from archiver import CaptureOptions, CaptureResult, CaptureSink, capture_many, parse_host_map
+from archiver.platforms import ADAPTERS
 from demo import FakeWeb, LoggedRequest, Request, Response
 from demo import html as html_response
 
@@ -384,9 +385,27 @@ def corpus_hosts(payloads: Iterable[Payload]) -> set[str]:
             if url:
                 hosts.add(_where(url)[0])
         hosts |= _named_hosts(payload.body.decode("utf-8", errors="replace"))
-    for source in sorted(ADAPTERS_DIR.glob("*.py")):
-        hosts |= _named_hosts(source.read_text(encoding="utf-8"))
+    hosts |= _adapter_hosts()
     return {h for h in hosts if _certifiable(h)}
+
+
+def _adapter_hosts() -> set[str]:
+    """The hosts the adapters' code names, leaving out their URL cases: those are examples of
+    what a reader pastes (``http://localhost:3000/@…`` among them), not hosts a page reaches."""
+    examples = {
+        url
+        for adapter in ADAPTERS
+        for case in adapter.URL_CASES
+        for url in (case.url, case.canonical)
+        if url
+    }
+    hosts: set[str] = set()
+    for source in sorted(ADAPTERS_DIR.glob("*.py")):
+        text = source.read_text(encoding="utf-8")
+        for url in examples:
+            text = text.replace(f'"{url}"', "")
+        hosts |= _named_hosts(text)
+    return hosts
 
 
 _NAMED_HOST = re.compile(r"https?:(?:\\?/){2}([a-z0-9-]+(?:\.[a-z0-9-]+)+|localhost)\b", re.I)

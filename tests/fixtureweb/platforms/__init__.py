@@ -1,8 +1,9 @@
 """The fake web's posts of the platforms beyond X, Mastodon and Bluesky, one module each.
 
 Each module holds its platform's ``POSTS``, the ``URLS`` the suite captures (named like
-``FIXTURE_URLS``; they are the URLs its adapter's ``TESTS`` declare) and ``expected()``, what a
-capture must find there. :mod:`tests.fixtureweb` merges them into its own tables.
+``FIXTURE_URLS`` and listed in its adapter's ``FIXTURES``; they hold the URLs its adapter's
+``TESTS`` declare) and ``expected()``, what a capture must find there. :mod:`tests.fixtureweb`
+merges them into its own tables.
 """
 
 from __future__ import annotations
