@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         verify_checkpoint,
         verify_note,
     )
+    from proof._retracted import BundleRetraction, retraction_path
     from proof._tsa import (
         TimestampError,
         TimestampToken,
@@ -70,6 +71,8 @@ _EXPORTS = {
     "manifest_path": "proof._bundle",
     "sign_datapackage_digest": "proof._bundle",
     "verify_bundle": "proof._bundle",
+    "BundleRetraction": "proof._retracted",
+    "retraction_path": "proof._retracted",
     "InstallationKey": "proof._keys",
     "load_or_create_key": "proof._keys",
     "ManifestError": "proof._manifest",
@@ -125,6 +128,7 @@ __all__ = [
     "BundleCapture",
     "BundleProblem",
     "BundleReport",
+    "BundleRetraction",
     "Checkpoint",
     "InstallationKey",
     "ManifestError",
@@ -158,6 +162,7 @@ __all__ = [
     "parse_note",
     "read_wacz",
     "request_timestamp",
+    "retraction_path",
     "root",
     "sign_datapackage_digest",
     "sign_manifest",

@@ -11,7 +11,10 @@ Needs nothing but the bundle, and the TSA roots the verifier chooses to trust. I
    bytes of each evidence record inside it), and its inclusion proof in the checkpoint;
 5. per timestamp: the RFC 3161 token over a signed checkpoint, against trusted roots only; the
    consistency proof from that checkpoint to the newest; and each capture's inclusion in it,
-   which proves the capture was logged no later than the stamp's time.
+   which proves the capture was logged no later than the stamp's time;
+6. per retraction the bundle carries: its signed manifest, that it names the capture's own log
+   entry, and its inclusion in the newest checkpoint; the capture is then marked retracted
+   (:mod:`proof._retracted`).
 
 Every failure is one :class:`BundleProblem` with a precise message; nothing stops at the first.
 """
@@ -36,6 +39,7 @@ from proof._keys import InstallationKey
 from proof._manifest import ManifestError, canonical_json, verify_manifest
 from proof._merkle import leaf_hash, verify_consistency, verify_inclusion
 from proof._note import NoteError, NoteVerifier, verify_checkpoint
+from proof._retracted import BundleRetraction, check_retractions
 from proof._tsa import TimestampError, TimestampUntrusted, verify_timestamp
 from proof._wacz import WaczBundle, WaczError, read_wacz
 
@@ -83,6 +87,7 @@ class BundleCapture:
     warc_ok: bool = False
     timestamped_at: str | None = None  # the earliest trusted stamp that covers it
     timestamp_tsa: str | None = None
+    retracted: BundleRetraction | None = None  # a signed retraction the bundle carries
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,7 @@ class BundleCapture:
             "warc_ok": self.warc_ok,
             "timestamped_at": self.timestamped_at,
             "timestamp_tsa": self.timestamp_tsa,
+            "retracted": None if self.retracted is None else self.retracted.to_json(),
         }
 
 
@@ -193,6 +199,17 @@ def verify_bundle(
             f"{orphan} is in the bundle but no log entry vouches for it: it was added, or its "
             "entry was dropped from the proof",
         )
+    retracted = check_retractions(
+        bundle,
+        proof.get("retractions"),
+        str(key),
+        (head_size, head_root),
+        {c.capture_id: c.log_index for c in report.captures},
+        lambda capture_id: _leaf_of(bundle, capture_id),
+        fail,
+    )
+    for capture_id, retraction in retracted.items():
+        by_id[capture_id].retracted = retraction
 
     stamps = proof.get("timestamps") or []
     for stamp in stamps if isinstance(stamps, list) else []:

@@ -9,7 +9,10 @@ bundle carries under ``postproof/`` everything verification needs and nothing it
 * ``timestamp-<n>.tsr`` with ``timestamp-<n>.checkpoint`` (the exact bytes stamped) and
   ``timestamp-<n>-certs.pem``
   — RFC 3161 tokens, checkable with ``openssl ts -verify`` as ``README.txt`` explains;
-* ``key.pem`` — the public key as PEM.
+* ``key.pem`` — the public key as PEM;
+* ``retraction-<capture>.json`` — for a capture retracted before the export, the retraction's
+  own signed log entry (why and when), listed under ``retractions`` in ``proof.json`` with its
+  inclusion proof: retracted evidence never leaves the archive looking sound.
 
 With a report (``export --with-report``), ``report/`` holds it beside each capture's screenshots
 as plain PNG files (``<capture>-screenshot.png``, ``<capture>-post-screenshot.png``), byte for
@@ -33,17 +36,18 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.errors import IntegrityError, UsageError
+from archiver.errors import IntegrityError, PostproofError, UsageError
 from archiver.models import ArtifactKind, isoformat_z
 from proof import (
     InstallationKey,
     WaczPage,
     certificate_summary,
     manifest_path,
+    retraction_path,
     sign_datapackage_digest,
     write_wacz,
 )
-from storage._ledger import LedgerProofs
+from storage._ledger import EntryProof, LedgerProofs
 from storage._records import CaptureRecord
 
 BUNDLE_FORMAT = "postproof-bundle/1"
@@ -63,6 +67,7 @@ class ExportReport:
     checkpoint_size: int
     timestamps: int
     files: int
+    retracted: tuple[str, ...] = ()  # the captures whose retraction the bundle carries
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +77,7 @@ class ExportReport:
             "checkpoint_size": self.checkpoint_size,
             "timestamps": self.timestamps,
             "files": self.files,
+            "retracted": list(self.retracted),
         }
 
 
@@ -95,7 +101,15 @@ def export_bundle(
     pages: list[WaczPage] = []
     extra: dict[str, bytes] = {}
     entries = {e.capture_id: e for e in proofs.entries}
+    carried = {r.capture_id for r in proofs.retractions}
     for capture in captures:
+        if capture.retracted is not None and capture.id not in carried:
+            # Retracted evidence never leaves without its retraction.
+            raise PostproofError(
+                f"the retraction of capture {capture.id} is not yet in a signed checkpoint of "
+                "the log, so the bundle could not carry it",
+                hint="run `postproof timestamp` to sign a checkpoint, then export again",
+            )
         warc = capture.artifact(ArtifactKind.WARC)
         if warc is None:
             raise UsageError(
@@ -121,15 +135,10 @@ def export_bundle(
             )
         )
         entry = entries[capture.id]
-        envelope = {
-            "manifest": json.loads(entry.manifest),
-            "signature": entry.signature,
-            "key": entry.key,
-            "alg": "ed25519",
-            "canonicalization": "RFC8785",
-        }
-        extra[manifest_path(capture.id)] = _json(envelope)
+        extra[manifest_path(capture.id)] = _json(_envelope(entry))
 
+    for retraction in proofs.retractions:
+        extra[retraction_path(retraction.capture_id)] = _json(_envelope(retraction))
     if report is not None:
         extra.update(_report_files(captures, report, read_blob))
 
@@ -174,6 +183,17 @@ def export_bundle(
         ],
         "timestamps": stamps,
     }
+    if proofs.retractions:
+        proof_json["retractions"] = [
+            {
+                "capture_id": r.capture_id,
+                "index": r.index,
+                "leaf_hash": r.leaf_hash.hex(),
+                "manifest": retraction_path(r.capture_id),
+                "inclusion": {str(size): _b64s(path) for size, path in r.inclusion.items()},
+            }
+            for r in proofs.retractions
+        ]
     extra["postproof/proof.json"] = _json(proof_json)
     extra["postproof/key.pem"] = key.public_key_pem().encode("ascii")
     extra["postproof/README.txt"] = _readme(proofs, stamps, report is not None).encode("utf-8")
@@ -195,7 +215,19 @@ def export_bundle(
         checkpoint_size=proofs.head.size,
         timestamps=len(stamps),
         files=len(info.resources),
+        retracted=tuple(r.capture_id for r in proofs.retractions),
     )
+
+
+def _envelope(entry: EntryProof) -> dict[str, Any]:
+    """A log entry's signed manifest as ``proof.verify_manifest`` reads it."""
+    return {
+        "manifest": json.loads(entry.manifest),
+        "signature": entry.signature,
+        "key": entry.key,
+        "alg": "ed25519",
+        "canonicalization": "RFC8785",
+    }
 
 
 def _report_files(
@@ -265,6 +297,16 @@ def _readme(proofs: LedgerProofs, stamps: list[dict[str, Any]], with_report: boo
         "Signing key (compare with the one the newsroom publishes): " + proofs.verifier,
         "Log: " + proofs.origin + f", checkpoint at size {proofs.head.size}.",
     ]
+    for retraction in proofs.retractions:
+        signed = json.loads(retraction.manifest)
+        where = retraction_path(retraction.capture_id)
+        lines += [
+            "",
+            f"RETRACTED: capture {retraction.capture_id} was retracted by the archive on "
+            f"{signed.get('retracted_at')}, because: {signed.get('reason')}",
+            f"Its retraction is a signed entry of the log ({where}, index {retraction.index});",
+            "the capture is kept, not deleted, and verify marks it retracted.",
+        ]
     if with_report:
         lines += [
             "",

@@ -6,6 +6,7 @@ transaction and hands them over."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,6 +74,9 @@ class LedgerProofs:
     timestamps: tuple[StoredTimestamp, ...]
     checkpoints: tuple[StoredCheckpoint, ...]  # the head and every timestamped one used
     consistency: dict[int, list[bytes]]  # checkpoint size -> proof from it to the head
+    # The retractions of those captures: each one's own log entry, with its inclusion proof in
+    # the newest checkpoint; ``capture_id`` is the capture it retracts.
+    retractions: tuple[EntryProof, ...] = ()
 
 
 # One row of the log as :func:`log_places` reads it: index, capture id, key, leaf hash (hex).
@@ -141,6 +145,7 @@ def ledger_proofs(
         proof = _entry_proof(entry, capture_id, leaves, head.size, stamped_sizes)
         used.update(proof.inclusion)
         proofs.append(proof)
+    retractions = _retraction_proofs(capture_ids, read, leaves, head.size)
     verifier = key().verifier
     return LedgerProofs(
         verifier=verifier,
@@ -154,7 +159,50 @@ def ledger_proofs(
             for size in sorted(used)
             if size != head.size
         },
+        retractions=retractions,
     )
+
+
+def _retraction_proofs(
+    capture_ids: Sequence[str], read: Sequence[LogEntry | None], leaves: list[bytes], head: int
+) -> tuple[EntryProof, ...]:
+    """The log entries that retract any of ``capture_ids`` and that the newest checkpoint
+    holds, with inclusion proofs in it (one not yet sealed cannot be proved: an export refuses
+    to go without it)."""
+    wanted = set(capture_ids)
+    found: list[EntryProof] = []
+    for entry in read:
+        if entry is None or entry.retraction_id is None or entry.idx >= head:
+            continue
+        target = _retracted_capture(entry)
+        if target not in wanted:
+            continue
+        found.append(
+            EntryProof(
+                capture_id=target,
+                index=entry.idx,
+                manifest=entry.manifest,
+                signature=entry.signature,
+                key=entry.key,
+                leaf_hash=bytes.fromhex(entry.leaf_hash),
+                inclusion={head: inclusion_proof(leaves[:head], entry.idx)},
+            )
+        )
+    return tuple(found)
+
+
+def _retracted_capture(entry: LogEntry) -> str | None:
+    """The capture a retraction's entry retracts, as its signed manifest names it; None for an
+    article's retraction."""
+    try:
+        target = json.loads(entry.manifest).get("target")
+    except (ValueError, AttributeError):
+        why = "its retraction manifest is not a JSON object"
+        leaf = bytes.fromhex(entry.leaf_hash)
+        raise damaged([Unreadable(entry.idx, why, leaf, None, entry.retraction_id)]) from None
+    if isinstance(target, dict) and target.get("kind") == "capture":
+        return str(target.get("id"))
+    return None
 
 
 def _stamps_by_size(

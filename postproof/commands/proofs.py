@@ -54,7 +54,8 @@ def verify(
 ) -> None:
     """Recheck the evidence: every artifact's SHA-256, every signed manifest, the transparency
     log (checkpoints, consistency between them) and the RFC 3161 timestamps. Given a .wacz file
-    exported by `postproof export`, verify that bundle offline, with nothing but the bundle.
+    exported by `postproof export`, verify that bundle offline, with nothing but the bundle; a
+    capture retracted before the export is marked with its signed retraction.
 
     Exits 4 naming each thing that does not match.
     Example: postproof verify --all
@@ -137,19 +138,32 @@ def render_bundle(report: BundleReport, bundle: Path, key: str | None) -> None:
             f"{mark} {c.capture_id} {esc(str(c.status))} {esc(str(c.url))} — captured "
             f"{c.started_at}; log index {c.log_index}; {esc(stamp)}"
         )
+        if c.retracted is not None:
+            # Intact, and taken back by the archive: a reader must not take it as sound.
+            out.print(
+                f"  [magenta]{esc(c.retracted.describe())}[/] "
+                f"(signed retraction, log index {c.retracted.log_index})"
+            )
     out.print(f"Signed by: {esc(str(report.key))}")
     if key is None and report.key:
         out.print(
             "[dim]Compare this key with the one the archive's owner publishes, or pass "
             "--key to have it checked.[/]"
         )
+    retracted = sum(c.retracted is not None for c in report.captures)
     if report.ok:
         out.print(
             f"[green]OK[/]: {len(report.captures)} captures, {report.files_checked} files, "
             f"checkpoint at size {report.checkpoint_size}, "
             f"{report.timestamps_checked} timestamps; everything verifies."
         )
-    else:
+    if retracted:
+        out.print(
+            f"[magenta]RETRACTED[/]: {retracted} of {len(report.captures)} "
+            f"{'capture' if len(report.captures) == 1 else 'captures'} taken back by the "
+            "archive (see above): intact, but not to be relied on."
+        )
+    if not report.ok:
         out.print(f"[bold red]FAILED[/]: {len(report.problems)} problem(s) in {bundle}.")
 
 
@@ -181,6 +195,7 @@ def export(
     """Export captures as one WACZ evidence bundle: their WARCs, signed manifests, log proofs
     and timestamps, for anyone to check offline with `postproof verify FILE.wacz`. Default
     file: evidence.wacz in the current folder; an existing file is only replaced with --force.
+    A retracted capture goes with its signed retraction, which verify shows.
 
     Example: postproof export 7k2m9x4q -o evidence.wacz
     Example: postproof export --article 3f8a --with-report -o article-evidence.wacz
@@ -226,6 +241,11 @@ def export(
     )
     if with_report:
         out.print("With report/report.html and the screenshots as PNG files.")
+    if exported.retracted:
+        out.print(
+            f"[magenta]Retracted[/]: {', '.join(exported.retracted)}: the bundle carries each "
+            "signed retraction, and verify marks the capture retracted."
+        )
     out.print(f"SHA-256 {exported.sha256}")
     out.print(f"Anyone can check it with: postproof verify {esc(str(output))}")
 

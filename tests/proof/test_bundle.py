@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 import storage
 from archiver import CaptureOptions, capture_many
+from archiver.errors import PostproofError
 from proof import NoteSigner, canonical_json, verify_bundle
 from tests.fixtureweb import FIXTURE_URLS, X_LIVE
 from tests.proof.localtsa import LocalTsa, TestPki
@@ -430,6 +431,99 @@ def test_export_and_verify_from_the_command_line(exported: Exported, tmp_path: P
     failure = json.loads(broken.stdout)
     assert not failure["ok"]
     assert f"archive/{exported.capture_ids[1]}.warc.gz" in failure["error"]
+
+
+def test_a_retracted_capture_travels_with_its_retraction_and_verify_marks_it(
+    exported: Exported, tmp_path: Path
+) -> None:
+    from tests.conftest import run_cli
+
+    home = tmp_path / "home"
+    shutil.copytree(exported.home, home)  # the module's archive stays as it is
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
+    env |= {"POSTPROOF_HOME": str(home)}
+    kept, gone = exported.capture_ids[:2]
+    reason = "captured from a spoofed page"
+    done = run_cli("retract", gone, "--reason", reason, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    retraction = json.loads(done.stdout)["retraction"]
+    out = tmp_path / "retracted.wacz"
+    done = run_cli("export", kept, gone, "-o", str(out), "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["export"]["retracted"] == [gone]
+    files = _files(out)
+    proof = json.loads(files["postproof/proof.json"])
+    [listed] = proof["retractions"]
+    assert (listed["capture_id"], listed["index"]) == (gone, retraction["log_index"])
+    signed = json.loads(files[f"postproof/retraction-{gone}.json"])["manifest"]
+    assert signed["reason"] == reason and signed["target"]["id"] == gone
+    assert f"RETRACTED: capture {gone}" in files["postproof/README.txt"].decode()
+
+    report = verify_bundle(out, roots=exported.roots, trusted_key=exported.verifier)
+    assert report.ok, report.problems
+    by_id = {c.capture_id: c for c in report.captures}
+    assert by_id[kept].retracted is None
+    marked = by_id[gone].retracted
+    assert marked is not None and marked.included
+    assert (marked.reason, marked.at, marked.log_index) == (
+        reason, retraction["at"], retraction["log_index"],
+    )  # fmt: skip
+
+    elsewhere = env | {"POSTPROOF_HOME": str(tmp_path / "elsewhere")}
+    root = str(exported.tsa.pki.root)
+    checked = run_cli("verify", str(out), "--tsa-ca", root, "--json", env=elsewhere)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    result = {c["capture_id"]: c for c in json.loads(checked.stdout)["captures"]}
+    assert result[kept]["retracted"] is None
+    assert result[gone]["retracted"] == {
+        "reason": reason, "at": retraction["at"], "log_index": retraction["log_index"],
+        "included": True,
+    }  # fmt: skip
+    human = run_cli("verify", str(out), "--tsa-ca", root, env=elsewhere)
+    assert human.returncode == 0, human.stdout + human.stderr
+    assert f"retracted: {reason} ({retraction['at']})" in human.stdout
+    assert "RETRACTED: 1 of 2 captures taken back by the archive" in human.stdout
+
+    # Without the key, the retraction cannot be dropped from the bundle, nor moved to another
+    # capture: the package's signature, and the retraction's own, fail.
+    def drop(files: dict[str, bytes]) -> None:
+        proof = json.loads(files["postproof/proof.json"])
+        del proof["retractions"]
+        files["postproof/proof.json"] = json.dumps(proof).encode()
+        del files[f"postproof/retraction-{gone}.json"]
+        package = json.loads(files["datapackage.json"])
+        package["resources"] = [r for r in package["resources"] if "retraction-" not in r["path"]]
+        files["datapackage.json"] = json.dumps(package).encode()
+
+    def move(files: dict[str, bytes]) -> None:
+        proof = json.loads(files["postproof/proof.json"])
+        proof["retractions"][0]["capture_id"] = kept
+        files["postproof/proof.json"] = json.dumps(proof).encode()
+        files[f"postproof/retraction-{kept}.json"] = files.pop(f"postproof/retraction-{gone}.json")
+        package = json.loads(files["datapackage.json"])
+        for resource in package["resources"]:
+            resource["path"] = resource["path"].replace(f"retraction-{gone}", f"retraction-{kept}")
+        files["datapackage.json"] = json.dumps(package).encode()
+
+    for change, codes in (
+        (drop, {"signature_invalid"}),
+        (move, {"signature_invalid", "retraction_invalid"}),
+    ):
+        files = _files(out)
+        change(files)
+        forged = tmp_path / "forged.wacz"
+        _write(forged, _repack(files))
+        report = verify_bundle(forged, roots=exported.roots, trusted_key=exported.verifier)
+        assert {p.code for p in report.problems} == codes, report.problems
+
+    # A retraction not yet under a signed checkpoint cannot be proved: no bundle goes without it.
+    with storage.open_archive(home) as archive:
+        archive.retract(exported.capture_ids[2], "a second thought")
+        with pytest.raises(PostproofError, match="not yet in a signed checkpoint"):
+            archive.export(
+                [exported.capture_ids[2]], tmp_path / "early.wacz", title="t", software="t"
+            )
+    assert not (tmp_path / "early.wacz").exists()
 
 
 def test_pywb_replays_the_exported_post(exported: Exported, tmp_path: Path) -> None:
