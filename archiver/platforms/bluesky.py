@@ -24,9 +24,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from html import unescape
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from archiver.models import Artifact, ArtifactKind, PostFields, Status
+from archiver.platforms._bluesky_views import (
+    at_uri,
+    author_of,
+    handles_of,
+    post_views,
+    record_fields,
+    thread_items,
+    view_fields,
+)
+from archiver.platforms._bluesky_views import web_url as web_url
 from archiver.platforms._page import ServedPage, html_text
 from archiver.platforms._structured import dig
 from archiver.platforms.base import (
@@ -280,13 +290,13 @@ class BlueskyAdapter(Adapter):
                     records.append(answer)
                 continue
             for view in post_views(answer):
-                handles.update(_handles(view))
+                handles.update(handles_of(view))
                 if _is_the_post(view, actor, rkey) and not _sign_in_only(view):
                     views.append(view)
         for view in views:
             yield "bluesky appview", view_fields(view, handles, page)
         for answer in records:
-            did = _at_uri(answer.get("uri"))[0]
+            did = at_uri(answer.get("uri"))[0]
             yield "bluesky record", record_fields(answer.get("value"), did, handles)
 
     def verdict(self, page: ServedPage, ref: PostRef) -> tuple[Status, str] | None:
@@ -307,7 +317,7 @@ class BlueskyAdapter(Adapter):
                         "the author shows their posts to signed-in people only "
                         "(label !no-unauthenticated)"
                     )
-            for item in _thread_items(answer):
+            for item in thread_items(answer):
                 if _names(item.get("uri"), actor, rkey, loose=True):
                     kind = str(item.get("$type") or "").rpartition("#")[2]
                     if kind in _GONE_ITEMS:
@@ -426,12 +436,10 @@ XRPC = re.compile(
     r"/xrpc/(?:app\.bsky\.feed\.getPostThread|app\.bsky\.unspecced\.getPostThreadV2"
     r"|app\.bsky\.feed\.getPosts|com\.atproto\.repo\.getRecord)(?:[?#]|$)"
 )
-_AT_POST = re.compile(r"at://(?P<authority>[^/?#]+)/app\.bsky\.feed\.post/(?P<rkey>[^/?#]+)")
 _OG_TITLE = re.compile(r"(?P<name>.+) \(@(?P<handle>[A-Za-z0-9.-]+\.[A-Za-z0-9-]+)\)")
 _SUMMARY = re.compile(
     r'<p id="bsky_(?P<key>display_name|handle|did|post_text)">(?P<value>.*?)</p>', re.DOTALL
 )
-_MAX_THREAD_VIEWS = 10_000
 _NO_UNAUTHENTICATED = "!no-unauthenticated"
 _GONE_ITEMS = {
     "notFoundPost": (Status.NOT_FOUND, "the AppView answers that the post was not found"),
@@ -461,16 +469,10 @@ def _method(url: str) -> str:
     return urlsplit(url).path.rpartition("/xrpc/")[2]
 
 
-def _at_uri(uri: Any) -> tuple[str | None, str | None]:
-    """The authority (a DID or a handle) and rkey of a post's ``at://`` URI."""
-    found = _AT_POST.fullmatch(uri) if isinstance(uri, str) else None
-    return (found.group("authority"), found.group("rkey")) if found else (None, None)
-
-
 def _names(uri: Any, actor: str, rkey: str, *, loose: bool = False) -> bool:
     """Whether an ``at://`` URI is the post's. ``loose``: a DID authority is accepted for a
     handle in the URL (the app asks the AppView for the DID it resolved the handle to)."""
-    authority, found = _at_uri(uri)
+    authority, found = at_uri(uri)
     if found != rkey or authority is None:
         return False
     if authority.lower() == actor:
@@ -479,23 +481,18 @@ def _names(uri: Any, actor: str, rkey: str, *, loose: bool = False) -> bool:
 
 
 def _is_the_post(view: Mapping[str, Any], actor: str, rkey: str) -> bool:
-    authority, found = _at_uri(view.get("uri"))
+    authority, found = at_uri(view.get("uri"))
     if found != rkey or authority is None:
         return False
-    author = _author(view)
+    author = author_of(view)
     names = {authority, str(author.get("did") or ""), str(author.get("handle") or "")}
     return actor in {n.lower() for n in names if n}
-
-
-def _author(view: Mapping[str, Any]) -> Mapping[str, Any]:
-    author = view.get("author")
-    return author if isinstance(author, Mapping) else {}
 
 
 def _is_the_record(answer: Any, url: str, actor: str, rkey: str) -> bool:
     if not isinstance(answer, Mapping) or not isinstance(answer.get("value"), Mapping):
         return False
-    authority, found = _at_uri(answer.get("uri"))
+    authority, found = at_uri(answer.get("uri"))
     if found != rkey or authority is None:
         return False
     asked = [r.lower() for r in parse_qs(urlsplit(url).query).get("repo", ())]
@@ -510,186 +507,6 @@ def _sign_in_only(view: Mapping[str, Any]) -> bool:
         for label in found
     ]
     return any(isinstance(lab, Mapping) and lab.get("val") == _NO_UNAUTHENTICATED for lab in labels)
-
-
-def post_views(answer: Any) -> Iterator[Mapping[str, Any]]:
-    """Every post view of an AppView answer: ``posts[]`` (getPosts), the thread's post, its
-    parents and replies (getPostThread), the items of a flat thread (getPostThreadV2)."""
-    if not isinstance(answer, Mapping):
-        return
-    posts = answer.get("posts")
-    for post in posts if isinstance(posts, list) else ():
-        if isinstance(post, Mapping):
-            yield post
-    for item in _thread_items(answer):
-        post = item.get("post")
-        if isinstance(post, Mapping):
-            yield post
-
-
-def _thread_items(answer: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """The thread's nodes (getPostThread: nested ``parent`` / ``replies``; V2: a list), within
-    a bound: a thread can be long."""
-    thread = answer.get("thread")
-    if isinstance(thread, list):
-        for item in thread[:_MAX_THREAD_VIEWS]:
-            if isinstance(item, Mapping):
-                value = item.get("value")
-                yield {**value, "uri": item.get("uri")} if isinstance(value, Mapping) else item
-        return
-    stack = [thread] if isinstance(thread, Mapping) else []
-    seen = 0
-    while stack and seen < _MAX_THREAD_VIEWS:
-        node = stack.pop()
-        seen += 1
-        if node.get("uri") is None and isinstance(node.get("post"), Mapping):
-            node = {**node, "uri": node["post"].get("uri")}
-        yield node
-        parent = node.get("parent")
-        if isinstance(parent, Mapping):
-            stack.append(parent)
-        replies = node.get("replies")
-        if isinstance(replies, list):
-            stack.extend(r for r in replies if isinstance(r, Mapping))
-
-
-def _handles(view: Mapping[str, Any]) -> dict[str, str]:
-    """DID -> handle for the authors a post view names (its own, its quoted post's)."""
-    found: dict[str, str] = {}
-    embed = view.get("embed")
-    for author in (
-        view.get("author"),
-        dig(embed, "record", "author"),
-        dig(embed, "record", "record", "author"),
-    ):
-        if isinstance(author, Mapping):
-            did, handle = author.get("did"), author.get("handle")
-            if isinstance(did, str) and isinstance(handle, str) and handle != "handle.invalid":
-                found[did] = handle
-    return found
-
-
-def web_url(uri: Any, handles: Mapping[str, str] | None = None) -> str | None:
-    """The bsky.app URL of a post's ``at://`` URI, with its author's handle when known (as the
-    app links it), else its DID (which never changes)."""
-    authority, rkey = _at_uri(uri)
-    if authority is None:
-        return None
-    actor = (handles or {}).get(authority, authority)
-    return f"https://bsky.app/profile/{actor}/post/{rkey}"
-
-
-def _embed_kind(embed: Any) -> str:
-    return str(embed.get("$type") or "") if isinstance(embed, Mapping) else ""
-
-
-def _quoted_uri(embed: Any) -> str | None:
-    """The post an embed quotes (``app.bsky.embed.record``, or ``recordWithMedia``'s record);
-    an embedded feed, list or starter pack is not a quoted post."""
-    kind = _embed_kind(embed).removesuffix("#view")
-    if kind == "app.bsky.embed.record":
-        uri = dig(embed, "record", "uri")
-    elif kind == "app.bsky.embed.recordWithMedia":
-        uri = dig(embed, "record", "record", "uri")
-    else:
-        return None
-    return uri if _at_uri(uri)[0] else None
-
-
-def _view_media(embed: Any, page: ServedPage | None) -> list[dict[str, Any]]:
-    kind = _embed_kind(embed)
-    if kind == "app.bsky.embed.recordWithMedia#view":
-        return _view_media(dig(embed, "media"), page)
-    if kind == "app.bsky.embed.images#view":
-        return [
-            {
-                "url": _loaded(page, i.get("fullsize"), i.get("thumb")),
-                "kind": "image",
-                "alt": i.get("alt"),
-            }
-            for i in dig(embed, "images") or ()
-            if isinstance(i, Mapping) and (i.get("fullsize") or i.get("thumb"))
-        ]
-    if kind == "app.bsky.embed.video#view" and (embed.get("playlist") or embed.get("thumbnail")):
-        # One video: its HLS playlist (the capture downloads the best rendition); the thumbnail
-        # is the video's poster, not another image of the post.
-        url = embed.get("playlist") or embed.get("thumbnail")
-        poster = embed.get("thumbnail")
-        return [{"url": url, "kind": "video", "alt": embed.get("alt"), "poster": poster}]
-    return []
-
-
-def _record_media(embed: Any, did: str | None) -> list[dict[str, Any]]:
-    """Media of a bare record (no AppView view): its blobs, at the addresses the app loads."""
-    kind = _embed_kind(embed)
-    if kind == "app.bsky.embed.recordWithMedia":
-        return _record_media(dig(embed, "media"), did)
-    if not did:
-        return []
-    if kind == "app.bsky.embed.images":
-        return [
-            {
-                "url": f"https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg",
-                "kind": "image",
-                "alt": i.get("alt"),
-            }
-            for i in dig(embed, "images") or ()
-            if isinstance(i, Mapping) and (cid := _blob_cid(i.get("image")))
-        ]
-    if kind == "app.bsky.embed.video" and (cid := _blob_cid(embed.get("video"))):
-        watch = f"https://video.bsky.app/watch/{quote(did, safe='')}/{cid}"
-        video = {"url": f"{watch}/playlist.m3u8", "kind": "video", "alt": embed.get("alt")}
-        return [{**video, "poster": f"{watch}/thumbnail.jpg"}]
-    return []
-
-
-def _blob_cid(blob: Any) -> str | None:
-    """A blob's CID: ``ref.$link`` (or the old form's ``cid``)."""
-    cid = dig(blob, "ref", "$link") or dig(blob, "cid")
-    return cid if isinstance(cid, str) and re.fullmatch(r"[a-z0-9]{20,100}", cid) else None
-
-
-def _loaded(page: ServedPage | None, fullsize: Any, thumb: Any) -> Any:
-    """The form of an image the rendered page loaded (the app shows thumbnails in the thread),
-    so that the capture keeps the bytes the browser received; the full size otherwise."""
-    rendered = page.rendered if page is not None else ""
-    for url in (fullsize, thumb):
-        if isinstance(url, str) and url and url in rendered:
-            return url
-    return fullsize or thumb
-
-
-def view_fields(
-    view: Mapping[str, Any], handles: Mapping[str, str], page: ServedPage | None = None
-) -> dict[str, Any]:
-    """The fields of an AppView post view: its record, its author, its embed's view."""
-    author = _author(view)
-    handle = author.get("handle")
-    did = author.get("did") or _at_uri(view.get("uri"))[0]
-    fields = record_fields(view.get("record"), did, handles)
-    media = _view_media(view.get("embed"), page)
-    return {
-        **fields,
-        "author": author.get("displayName") or None,
-        "handle": f"@{handle}" if handle and handle != "handle.invalid" else None,
-        "media": media or fields["media"],
-        "quote_of": web_url(_quoted_uri(view.get("embed")), handles) or fields["quote_of"],
-    }
-
-
-def record_fields(record: Any, did: str | None, handles: Mapping[str, str]) -> dict[str, Any]:
-    """The fields of an ``app.bsky.feed.post`` record (no author: a record names only its DID)."""
-    if not isinstance(record, Mapping):
-        record = {}
-    langs = record.get("langs")
-    return {
-        "text": record.get("text"),
-        "posted_at": record.get("createdAt"),
-        "lang": langs[0] if isinstance(langs, list) and langs else None,
-        "media": _record_media(record.get("embed"), did),
-        "reply_to": web_url(dig(record, "reply", "parent", "uri"), handles),
-        "quote_of": web_url(_quoted_uri(record.get("embed")), handles),
-    }
 
 
 def _summary(html: str) -> dict[str, str]:
