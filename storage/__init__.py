@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     )
     from storage._retractions import Retractions
     from storage._similar import ImageMatch, query_hashes
+    from storage._users import Role, SessionRecord, UserRecord, Users
     from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
 # What each name is imported from, on first use (PEP 562): importing the package costs
@@ -93,6 +94,10 @@ _EXPORTS = {
     "Retractions": "storage._retractions",
     "ImageMatch": "storage._similar",
     "query_hashes": "storage._similar",
+    "Role": "storage._users",
+    "SessionRecord": "storage._users",
+    "UserRecord": "storage._users",
+    "Users": "storage._users",
     "EventRecord": "storage._watchlist",
     "NewEvent": "storage._watchlist",
     "PostRecord": "storage._watchlist",
@@ -128,10 +133,14 @@ __all__ = [
     "ReferenceRecord",
     "RetractionRecord",
     "Retractions",
+    "Role",
     "SealReport",
+    "SessionRecord",
     "StoredCheckpoint",
     "StoredTimestamp",
     "TimestampInfo",
+    "UserRecord",
+    "Users",
     "VerifyProblem",
     "VerifyReport",
     "Watchlist",

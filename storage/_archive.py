@@ -53,6 +53,7 @@ from storage._rows import (
 )
 from storage._similar import ImageMatch, find_similar
 from storage._tables import Artifact, Capture, LogEntry, Post
+from storage._users import Users
 from storage._verify import verify_artifacts
 from storage._watchlist import Watchlist
 
@@ -176,6 +177,12 @@ class Archive:
             f"no capture or article with id {text!r}",
             hint="`postproof list` and `postproof article list` show the ids",
         )
+
+    @property
+    def users(self) -> Users:
+        """The people who may use the web app, their API tokens and browser sessions."""
+        engine, _journal = self._open_parts()
+        return Users(engine, self.home, self._clock)
 
     @property
     def auth(self) -> AuthStore:

@@ -355,6 +355,50 @@ class TimestampRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class User(SQLModel, table=True):
+    """Someone who may use the web app (``postproof serve``): a name, a role and an argon2
+    hash of the password. Removing a user removes their tokens and sessions, never anything they
+    captured."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="ck_users_role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, sa_type=sa.String)
+    role: str = Field(sa_type=sa.String)
+    password_hash: str = Field(sa_type=sa.String)  # argon2id, in its own encoded form
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token a script sends (``Authorization: Bearer``) to use the JSON API as its user. Only
+    the SHA-256 of the token is kept: tokens are long random strings, shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    token_sha256: str = Field(unique=True, sa_type=sa.String)
+    label: str | None = Field(default=None, sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the SHA-256 of its session cookie, the CSRF token its forms carry,
+    and when it ends."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    token_sha256: str = Field(unique=True, sa_type=sa.String)
+    csrf_token: str = Field(sa_type=sa.String)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata
 
 # Every column that names a blob of the store: a blob none of them names is unaccounted for.
