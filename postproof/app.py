@@ -25,7 +25,9 @@ from postproof.commands import (
     demo,
     proofs,
     retractions,
+    serve,
     similar,
+    users,
     watching,
 )
 from postproof.output import ExitCode, err, new_command, out
@@ -100,12 +102,14 @@ app.command()(watching.history)
 app.command()(watching.diff)
 app.command()(similar.similar)
 app.command()(demo.demo)
+app.command()(serve.serve)
 # Command groups, listed after the commands.
 app.add_typer(articles.article_app, name="article")
 app.add_typer(articles.claim_app, name="claim")
 app.add_typer(watching.schedule_app, name="schedule")
 app.add_typer(auth.auth_app, name="auth")
 app.add_typer(proofs.key_app, name="key")
+app.add_typer(users.user_app, name="user")
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from watch import RecheckOptions, RecheckReport
 
     OnEvent = Callable[[storage.EventRecord, bool], None]
+    # A capture stored (one asked for, or a post it replies to or quotes): id, status, URL.
+    OnStored = Callable[[str, str, str], None]
 
 log = logging.getLogger("postproof.run")
 
@@ -84,6 +86,7 @@ class Run:
         options: CaptureOptions,
         *,
         show_progress: bool = False,
+        on_stored: OnStored | None = None,
     ) -> None:
         self.archive = archive
         self.settings = settings
@@ -93,21 +96,30 @@ class Run:
         # (capturing, reading an article, checking quotes) is shown through it.
         self.steps = Steps(enabled=show_progress)
         self.stored: list[str] = []  # ids of the captures this run stored, in order
+        # Told of each capture as soon as it is stored (the web app's live progress).
+        self.on_stored = on_stored
 
     @classmethod
     @contextmanager
     def open(
-        cls, settings: Settings, options: CaptureOptions, *, show_progress: bool = False
+        cls,
+        settings: Settings,
+        options: CaptureOptions,
+        *,
+        show_progress: bool = False,
+        on_stored: OnStored | None = None,
     ) -> Iterator[Run]:
         """A run in the archive of ``settings.home``, closed (its progress gone) on exit."""
         with opened_archive(settings.home) as archive:
-            run = cls(archive, settings, options, show_progress=show_progress)
+            run = cls(archive, settings, options, show_progress=show_progress, on_stored=on_stored)
             with run.steps:
                 yield run
 
     def _count(self, capture_id: str, result: CaptureResult) -> None:
         self.stored.append(capture_id)
         self.steps.advance(f"{capture_id} {result.status.value}")
+        if self.on_stored is not None:
+            self.on_stored(capture_id, result.status.value, result.requested_url)
 
     def capture(self, urls: Sequence[str], *, context_depth: int = 0) -> Captured:
         """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote)."""
@@ -118,6 +130,9 @@ class Run:
         def on_context(context: ContextCapture) -> None:
             self.stored.append(context.capture_id)
             found.append(context)
+            if self.on_stored is not None:
+                result = context.result
+                self.on_stored(context.capture_id, result.status.value, result.requested_url)
 
         pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
         self.steps.step("capturing", len(urls), f"launching the browser, loading {pages}")

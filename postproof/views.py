@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from archiver import ContextCapture
     from claims.models import Suggestion
     from proof import InstallationKey
+    from storage import UserRecord
     from watch import CronEntry, WatchedPost
 
 JsonDict = dict[str, Any]
@@ -360,3 +361,27 @@ def watched_json(watched: WatchedPost) -> JsonDict:
         "pending": [p.to_json() for p in watched.pending],
         "status": watched.status,
     }
+
+
+def user_json(user: UserRecord) -> JsonDict:
+    """A user of the web app: name, role, when added, how many API tokens (never a secret)."""
+    return user.to_json()
+
+
+def capture_show_json(archive: storage.Archive, record: storage.CaptureRecord) -> JsonDict:
+    """A capture as ``show --json`` and the web app give it: ``capture_json`` with the
+    provenance's notes, where its post stands in the watch list and the claims it is evidence
+    for."""
+    return capture_json(record) | {
+        "notes": provenance_notes(record),
+        "watch": post_watch_json(archive, record),
+        "claims": capture_claims_json(archive.articles.links_to_capture(record.id)),
+    }
+
+
+def post_watch_json(archive: storage.Archive, record: storage.CaptureRecord) -> JsonDict:
+    """``watch_json`` of the post ``record`` is a capture of."""
+    watchlist = archive.watchlist
+    events = watchlist.events(record.post_id)
+    latest = event_json(archive, events[-1]) if events else None
+    return watch_json(watchlist.post(record.post_id), len(events), latest)

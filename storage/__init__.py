@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     )
     from storage._retractions import Retractions
     from storage._similar import ImageMatch, query_hashes
-    from storage._users import Role, SessionRecord, UserRecord, Users
+    from storage._users import Role, SessionRecord, UserRecord, Users, parse_role
     from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
 
 # What each name is imported from, on first use (PEP 562): importing the package costs
@@ -98,6 +98,7 @@ _EXPORTS = {
     "SessionRecord": "storage._users",
     "UserRecord": "storage._users",
     "Users": "storage._users",
+    "parse_role": "storage._users",
     "EventRecord": "storage._watchlist",
     "NewEvent": "storage._watchlist",
     "PostRecord": "storage._watchlist",
@@ -148,6 +149,7 @@ __all__ = [
     "log_origin",
     "manifest_for",
     "open_archive",
+    "parse_role",
     "query_hashes",
 ]
 

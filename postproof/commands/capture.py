@@ -33,14 +33,7 @@ from postproof.render import (
 )
 from postproof.runs import Captured, Run, opened_archive
 from postproof.settings import Settings, resolve_home
-from postproof.views import (
-    capture_claims_json,
-    capture_json,
-    context_json,
-    event_json,
-    provenance_notes,
-    watch_json,
-)
+from postproof.views import capture_json, capture_show_json, context_json
 
 if TYPE_CHECKING:
     import storage
@@ -240,11 +233,7 @@ def show(
     """
     with opened_archive(resolve_home(home)) as archive:
         record = archive.get_capture(archive.resolve_capture_id(capture_id))
-        data = capture_json(record) | {
-            "notes": provenance_notes(record),
-            "watch": post_watch(archive, record),
-            "claims": capture_claims_json(archive.articles.links_to_capture(record.id)),
-        }
+        data = capture_show_json(archive, record)
     if as_json:
         emit_json({"ok": True, "capture": data})
         return
@@ -269,13 +258,6 @@ def show(
     render_linked_claims(data["claims"])
     out.print("[bold]Artifacts[/]")
     render_artifacts(record)
-
-
-def post_watch(archive: storage.Archive, record: storage.CaptureRecord) -> dict[str, Any]:
-    watchlist = archive.watchlist
-    events = watchlist.events(record.post_id)
-    latest = event_json(archive, events[-1]) if events else None
-    return watch_json(watchlist.post(record.post_id), len(events), latest)
 
 
 def render_notes(notes: list[str]) -> None:

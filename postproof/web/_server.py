@@ -1,0 +1,111 @@
+"""Running the app: one uvicorn server listening on two sockets, the app's port and the archive
+origin's port, each request handed to the app its socket belongs to."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.errors import UsageError
+from postproof.runs import opened_archive
+from postproof.settings import Settings
+from postproof.web._app import create_app
+from postproof.web._archived import archived_app
+from postproof.web._security import ASGIApp, Receive, Scope, Send
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    archive_port: int | None = None  # None: the next port (any free one with port 0)
+    certfile: Path | None = None
+    keyfile: Path | None = None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="choose another --port (or --archive-port), or stop what uses it",
+        ) from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _by_port(main: ASGIApp, frames: ASGIApp, frames_port: int) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") or (None, None)
+        if scope["type"] == "http" and server[1] == frames_port:
+            await frames(scope, receive, send)
+        else:
+            await main(scope, receive, send)
+
+    return app
+
+
+def serve(settings: Settings, options: ServeOptions, announce: Callable[[str], None]) -> None:
+    """Serve until interrupted. Refuses a non-loopback host while the archive has no admin."""
+    import asyncio
+
+    import uvicorn
+
+    if (options.certfile is None) != (options.keyfile is None):
+        raise UsageError("give both --certfile and --keyfile, or neither")
+    with opened_archive(settings.home) as archive:
+        if not is_loopback(options.host) and not archive.users.has_admin():
+            raise UsageError(
+                f"refusing to listen on {options.host}, beyond this machine, with no admin user",
+                hint="add one first: postproof user add NAME --role admin",
+            )
+        main_socket = _bind(options.host, options.port)
+        port = main_socket.getsockname()[1]
+        wanted = (
+            options.archive_port
+            if options.archive_port is not None
+            else (port + 1 if options.port else 0)
+        )
+        frames_socket = _bind(options.host, wanted)
+        frames_port = frames_socket.getsockname()[1]
+        app = create_app(settings, archive, frames_port)
+        frames = archived_app(archive, app.state.web.signer)
+        config = uvicorn.Config(
+            _by_port(app, frames, frames_port),
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=str(options.certfile) if options.certfile else None,
+            ssl_keyfile=str(options.keyfile) if options.keyfile else None,
+            lifespan="on",
+        )
+        scheme = "https" if options.certfile else "http"
+        shown = f"[{options.host}]" if ":" in options.host else options.host
+        announce(
+            f"postproof serve: {scheme}://{shown}:{port}/ (archived pages from port {frames_port})"
+        )
+        if not archive.users.all():
+            announce("No users yet: add one with `postproof user add NAME --role admin`.")
+        if scheme == "http" and not is_loopback(options.host):
+            announce(
+                "Warning: plain HTTP beyond this machine; use --certfile/--keyfile or a TLS proxy."
+            )
+        server = uvicorn.Server(config)
+        asyncio.run(server.serve(sockets=[main_socket, frames_socket]))
