@@ -62,7 +62,11 @@ def _next_path(text: str | None) -> str:
 
 
 def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
-    token = secrets.token_urlsafe(32)
+    # One token per browser: a second login page (another tab, a redirected favicon request)
+    # must not void the form of the first.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{43}", token):
+        token = secrets.token_urlsafe(32)
     context = {
         "login_csrf": token,
         "next": _next_path(request.query_params.get("next")),
@@ -305,7 +309,12 @@ def wacz(request: Request) -> Response:
     )
 
 
+def favicon(request: Request) -> Response:
+    return Response(status_code=204, headers={"cache-control": "max-age=86400"})
+
+
 ROUTES = [
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

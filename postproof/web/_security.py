@@ -39,7 +39,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SESSION_COOKIE = "postproof_session"
 LOGIN_CSRF_COOKIE = "postproof_login"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-OPEN_PATHS = ("/login", "/static/")
+OPEN_PATHS = ("/login", "/static/", "/favicon.ico")
 MAX_FORM_BYTES = 1 << 20  # forms hold URLs and short texts; nothing near this
 
 # The app's pages run only the app's own script and style; nothing from anywhere else, no
@@ -52,7 +52,7 @@ APP_CSP = (
 # What every answer carries, whatever made it.
 COMMON_HEADERS = (
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),  # same-origin: forms carry their Origin
     ("cross-origin-opener-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 )

@@ -1,0 +1,148 @@
+"""A real ``postproof serve`` for each test module: started as a user starts it (the installed
+command, in a process of its own, on free loopback ports) over a data home with three users,
+and one headless Chromium to drive it."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from archiver.browser import BASE_ARGS, choose_browser
+from demo import FakeWeb
+from storage import Role, open_archive
+
+PASSWORDS = {
+    "alice": "alice's long passphrase",
+    "ed": "ed's long passphrase",
+    "vic": "vic's long passphrase",
+}
+ROLES = {"alice": Role.ADMIN, "ed": Role.EDITOR, "vic": Role.VIEWER}
+ANNOUNCED = re.compile(
+    r"postproof serve: (http://127\.0\.0\.1:(\d+))/ \(archived pages from port (\d+)\)"
+)
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str  # the app's origin, http://127.0.0.1:PORT
+    archive_port: int
+    home: Path
+    tokens: dict[str, str]  # user name -> API token
+    env: dict[str, str]
+
+    @property
+    def archive_origin(self) -> str:
+        return f"http://127.0.0.1:{self.archive_port}"
+
+    def api(self, user: str) -> httpx.Client:
+        headers = {"authorization": f"Bearer {self.tokens[user]}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def serve_env(web: FakeWeb, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
+    return env | {
+        "POSTPROOF_HOME": str(home),
+        "POSTPROOF_ALLOW_PRIVATE": "1",
+        "POSTPROOF_INSECURE": "1",
+        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
+    }
+
+
+def _wait_for_announce(process: subprocess.Popen[str], timeout: float = 30) -> re.Match[str]:
+    assert process.stderr is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stderr, selectors.EVENT_READ)
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=deadline - time.monotonic()):
+            break
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        found = ANNOUNCED.search(line)
+        if found:
+            return found
+    process.kill()
+    raise AssertionError("postproof serve did not start:\n" + "".join(seen))
+
+
+@pytest.fixture(scope="module")
+def extra_routes(web: FakeWeb) -> None:
+    """Pages a module adds to the fake web before its server starts (its host map is read
+    then): none here; a module overrides this fixture to add some."""
+
+
+@pytest.fixture(scope="module")
+def served(
+    web: FakeWeb, extra_routes: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("serve-home")
+    tokens = {}
+    with open_archive(home) as archive:
+        for name, role in ROLES.items():
+            archive.users.add(name, role, PASSWORDS[name])
+            tokens[name] = archive.users.new_token(name, "tests")
+    env = serve_env(web, home)
+    command = [str(Path(sys.executable).with_name("postproof")), "serve", "--port", "0"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        found = _wait_for_announce(process)
+        yield Served(found[1], int(found[3]), home, tokens, env)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    choice = choose_browser(playwright)
+    launched = playwright.chromium.launch(
+        executable_path=str(choice.executable) if choice.executable else None,
+        headless=True,
+        chromium_sandbox=hasattr(os, "geteuid") and os.geteuid() != 0,
+        args=list(BASE_ARGS),
+    )
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+def signed_in(browser: Browser, served: Served, name: str, **options: object) -> BrowserContext:
+    """A browser context signed in as ``name`` through the login form."""
+    context = browser.new_context(locale="en-GB", timezone_id="UTC", **options)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(served.url + "/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("button[type=submit]")
+    page.wait_for_url(served.url + "/")
+    page.close()
+    return context
