@@ -1,0 +1,224 @@
+"""Capturing from the browser, and what the app shows of a capture: the paste box to the
+finished capture page, artifacts, citations, the WACZ, the API's shapes; and hostile posts and
+pages, whose scripts, handlers, ``javascript:`` links and CSS never run in the app."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Request as PlaywrightRequest
+
+from demo import FakeWeb, Request, Response, html
+from tests.conftest import run_cli
+from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
+from tests.web.conftest import Served, signed_in
+
+HOSTILE_HOST = "hostile-news.example"
+HOSTILE_URL = f"https://{HOSTILE_HOST}/story"
+HOSTILE_PAGE = f"""<!doctype html>
+<html><head><meta charset="utf-8">
+<title>Hostile story</title>
+<meta property="og:title" content="&quot;&gt;&lt;script&gt;alert('og')&lt;/script&gt;">
+<meta property="og:description"
+  content="&lt;img src=x onerror=alert('desc')&gt; javascript:alert('d')">
+<style>body {{ background: url(https://{HOSTILE_HOST}/bg.png); }}</style>
+</head>
+<body onload="alert('onload')">
+<h1 id="headline">A hostile page</h1>
+<p onmouseover="alert('p')">Its text
+  <a id="jslink" href="javascript:alert('link')">a javascript: link</a>.</p>
+<img src="https://{HOSTILE_HOST}/pixel.png" onerror="alert('img')" alt="pixel">
+<form action="https://{HOSTILE_HOST}/steal" method="post"><input name="x" value="y"></form>
+<iframe src="https://{HOSTILE_HOST}/frame"></iframe>
+<script>document.title = document.cookie; alert('script');</script>
+</body></html>"""
+CAPTURE_PATH = re.compile(r"/captures/([0-9a-z]{8})$")
+
+
+def _hostile(request: Request) -> Response:
+    return html(HOSTILE_PAGE)
+
+
+@pytest.fixture(scope="module")
+def extra_routes(web: FakeWeb) -> None:
+    web.add_route(HOSTILE_HOST, "/story", _hostile)
+
+
+@dataclass
+class Watched:
+    """What a browser context did that a page of the app must never cause."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # console errors of the app's own pages
+    refusals: list[str] = field(default_factory=list)  # console errors of archived pages
+    reached: list[str] = field(default_factory=list)  # requests beyond the app's two origins
+    blocked: list[str] = field(default_factory=list)  # the same, stopped before the network
+
+
+@pytest.fixture(scope="module")
+def editor(browser: Browser, served: Served) -> Iterator[tuple[BrowserContext, Watched]]:
+    context = signed_in(browser, served, "ed", viewport={"width": 390, "height": 844})
+    watched = Watched()
+    allowed = {urlsplit(served.url).netloc, urlsplit(served.archive_origin).netloc}
+
+    def foreign(request: PlaywrightRequest) -> bool:
+        return urlsplit(request.url).netloc not in allowed
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        archived = message.location.get("url", "").startswith(served.archive_origin)
+        (watched.refusals if archived else watched.errors).append(message.text)
+
+    def on_page(page: Page) -> None:
+        page.on("dialog", lambda d: (watched.dialogs.append(d.message), d.dismiss()))
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: watched.errors.append(str(e)))
+
+    context.on("requestfinished", lambda r: watched.reached.append(r.url) if foreign(r) else None)
+    context.on(
+        "requestfailed",
+        lambda r: watched.blocked.append(f"{r.url} {r.failure}") if foreign(r) else None,
+    )
+    context.on("page", on_page)
+    try:
+        yield context, watched
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def pasted(editor: tuple[BrowserContext, Watched], served: Served) -> str:
+    """The hostile X post captured from the paste box: the id of the capture page reached."""
+    context, _watched = editor
+    page = context.new_page()
+    page.goto(served.url + "/")
+    page.fill("#urls", FIXTURE_URLS["x_hostile"])
+    page.click("#capture-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f]+$"))
+    page.wait_for_url(CAPTURE_PATH, timeout=90_000)
+    found = CAPTURE_PATH.search(page.url)
+    assert found is not None
+    page.close()
+    return found[1]
+
+
+@pytest.fixture(scope="module")
+def hostile_page(served: Served) -> str:
+    """The hostile page captured through the API: the capture id."""
+    with served.api("ed") as api:
+        started = api.post("/api/captures", json={"urls": [HOSTILE_URL]})
+        assert started.status_code == 202, started.text
+        job = started.json()["job"]
+        deadline = time.monotonic() + 90
+        while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.3)
+            job = api.get(f"/api/jobs/{job['id']}").json()["job"]
+    assert job["state"] == "done", job
+    return str(job["captures"][0])
+
+
+def test_paste_box_to_the_capture_page(
+    editor: tuple[BrowserContext, Watched], served: Served, pasted: str
+) -> None:
+    context, watched = editor
+    page = context.new_page()
+    page.goto(f"{served.url}/captures/{pasted}")
+    fields = page.inner_text(".fields")
+    # The hostile author and text are shown as the text they are.
+    assert X_HOSTILE.author in fields and X_HOSTILE.text.splitlines()[0] in fields
+    assert page.inner_text("h1").startswith(f"Capture {pasted}")
+    hashes = page.eval_on_selector_all(
+        "table.artifacts code.hash", "cells => cells.map(c => c.textContent)"
+    )
+    assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
+    # Every download gives the bytes its SHA-256 names, never run in the app's origin.
+    link = page.get_attribute("table.artifacts a[download]", "href")
+    assert link is not None
+    answer = context.request.get(served.url + link)
+    assert answer.ok and hashlib.sha256(answer.body()).hexdigest() == link.rsplit("/", 1)[1]
+    assert answer.headers["content-type"] == "application/octet-stream"
+    assert "sandbox" in answer.headers["content-security-policy"]
+    # Screenshots are shown, with alt text; the citations can be copied.
+    assert page.eval_on_selector_all(
+        ".shots img", "imgs => imgs.every(i => i.complete && i.naturalWidth > 0 && i.alt)"
+    )
+    assert "Entry" in page.inner_text("#provenance-title + dl + h3 + p, section p")
+    assert X_HOSTILE.handle in page.inner_text("#cite-text-markdown")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url)
+    page.click("button[data-copy=cite-text-bibtex]")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.inner_text("#cite-text-bibtex")
+    wacz = context.request.get(f"{served.url}/captures/{pasted}/wacz")
+    assert wacz.ok and wacz.body()[:2] == b"PK"
+    page.close()
+    assert watched.dialogs == [] and watched.errors == [] and watched.reached == []
+
+
+def test_the_api_gives_the_command_lines_shapes(served: Served, pasted: str) -> None:
+    with served.api("vic") as api:
+        one = api.get(f"/api/captures/{pasted}").json()
+        listed = api.get("/api/captures").json()
+        cited = api.get(f"/api/captures/{pasted}/citations", params={"format": "csl-json"})
+        missing = api.get("/api/captures/zzzzzzzz")
+    shown = run_cli("show", pasted, "--json", env=served.env)
+    assert one == json.loads(shown.stdout)
+    as_listed = json.loads(run_cli("list", "--json", env=served.env).stdout)
+    assert listed == as_listed
+    cite = json.loads(
+        run_cli("cite", pasted, "--format", "csl-json", "--json", env=served.env).stdout
+    )
+    assert cited.json() == cite
+    assert missing.status_code == 404 and missing.json()["ok"] is False
+
+
+def test_a_hostile_page_never_runs_in_the_app(
+    editor: tuple[BrowserContext, Watched], served: Served, hostile_page: str
+) -> None:
+    context, watched = editor
+    page = context.new_page()
+    page.goto(f"{served.url}/captures/{hostile_page}")
+    scripted = "links => links.filter(a => !/^https?:/.test(a.href)).map(a => a.href)"
+    assert page.eval_on_selector_all("a", scripted) == []
+    page.click("text=Archived page")
+    page.wait_for_url(f"{served.url}/captures/{hostile_page}/archived")
+    frame_element = page.wait_for_selector("iframe.archived")
+    assert frame_element.get_attribute("sandbox") == ""
+    frame = frame_element.content_frame()
+    assert frame is not None
+    frame.wait_for_load_state()
+    assert frame.url.startswith(served.archive_origin + f"/captures/{hostile_page}?")
+    # The archived page is there, as text and markup only.
+    assert frame.inner_text("#headline") == "A hostile page"
+    # Its origin is opaque: no cookie of the app (nor any) can be read from it.
+    cookie = frame.evaluate(
+        "() => { try { return document.cookie } catch (e) { return 'refused: ' + e.name } }"
+    )
+    assert cookie == "refused: SecurityError"
+    frame.click("#jslink")  # a javascript: link in a frame without scripts does nothing
+    page.wait_for_timeout(300)
+    page.close()
+    # Nothing ran, nothing left for the web: the page's image, style, frame and form were
+    # refused by the archived page's policy before reaching the network.
+    assert watched.dialogs == [] and watched.errors == [] and watched.reached == []
+    assert watched.blocked and all(b.endswith(" csp") for b in watched.blocked)
+    refused = [r for r in watched.refusals if not re.search(r"[Bb]locked|Refused", r)]
+    assert watched.refusals and refused == []
+
+
+def test_archived_pages_are_only_served_when_signed(served: Served, hostile_page: str) -> None:
+    import httpx
+
+    with httpx.Client(base_url=served.archive_origin) as frames:
+        assert frames.get(f"/captures/{hostile_page}").status_code == 403
+        forged = f"/captures/{hostile_page}?a=http%3A%2F%2Fevil.example&e=9999999999&s=00"
+        assert frames.get(forged).status_code == 403
+        assert frames.get("/").status_code == 404
