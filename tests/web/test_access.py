@@ -169,3 +169,20 @@ def test_user_commands(tmp_path: Path) -> None:
     assert json.loads(run_cli("user", "remove", "zoe", "--json", env=env).stdout)["removed"]
     gone = run_cli("user", "remove", "zoe", env=env)
     assert gone.returncode == 2 and "no user named" in gone.stderr
+
+
+def test_the_help_of_serve_and_user_loads_no_web_library() -> None:
+    import subprocess
+    import sys
+
+    heavy = ("starlette", "uvicorn", "argon2", "jinja2", "sqlalchemy", "playwright")
+    for args in (("serve", "--help"), ("user", "add", "--help"), ("--help",)):
+        code = (
+            "import sys; sys.argv = ['postproof', *sys.argv[1:]]; import cli\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            f"print([m for m in {heavy!r} if m in sys.modules], file=sys.stderr)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+        )
+        assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
