@@ -158,7 +158,7 @@ class Users:
 
     def all(self) -> list[UserRecord]:
         with storage_errors(self._home), read_session(self._engine) as session:
-            counts = dict(
+            counts: dict[int | None, int] = dict(
                 session.exec(
                     select(ApiToken.user_id, sa.func.count()).group_by(col(ApiToken.user_id))
                 ).all()
