@@ -1,4 +1,4 @@
-"""A real ``postproof serve`` for each test module: started as a user starts it (the installed
+"""A real ``postproof serve`` for the package's tests: started as a user starts it (the installed
 command, in a process of its own, on free loopback ports) over a data home with three users,
 and one headless Chromium to drive it."""
 
@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from archiver.browser import BASE_ARGS, choose_browser
-from demo import FakeWeb
+from demo import FakeWeb, Request, Response, html
 from storage import Role, open_archive
 
 PASSWORDS = {
@@ -81,16 +81,36 @@ def _wait_for_announce(process: subprocess.Popen[str], timeout: float = 30) -> r
     raise AssertionError("postproof serve did not start:\n" + "".join(seen))
 
 
-@pytest.fixture(scope="module")
-def extra_routes(web: FakeWeb) -> None:
-    """Pages a module adds to the fake web before its server starts (its host map is read
-    then): none here; a module overrides this fixture to add some."""
+HOSTILE_HOST = "hostile-news.example"
+HOSTILE_URL = f"https://{HOSTILE_HOST}/story"
+HOSTILE_PAGE = f"""<!doctype html>
+<html><head><meta charset="utf-8">
+<title>Hostile story</title>
+<meta property="og:title" content="&quot;&gt;&lt;script&gt;alert('og')&lt;/script&gt;">
+<meta property="og:description"
+  content="&lt;img src=x onerror=alert('desc')&gt; javascript:alert('d')">
+<style>body {{ background: url(https://{HOSTILE_HOST}/bg.png); }}</style>
+</head>
+<body onload="alert('onload')">
+<h1 id="headline">A hostile page</h1>
+<p onmouseover="alert('p')">Its text
+  <a id="jslink" href="javascript:alert('link')">a javascript: link</a>.</p>
+<img src="https://{HOSTILE_HOST}/pixel.png" onerror="alert('img')" alt="pixel">
+<form action="https://{HOSTILE_HOST}/steal" method="post"><input name="x" value="y"></form>
+<iframe src="https://{HOSTILE_HOST}/frame"></iframe>
+<script>document.title = document.cookie; alert('script');</script>
+</body></html>"""
 
 
-@pytest.fixture(scope="module")
-def served(
-    web: FakeWeb, extra_routes: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
+def _hostile(request: Request) -> Response:
+    return html(HOSTILE_PAGE)
+
+
+@pytest.fixture(scope="package")
+def served(web: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the whole package (its modules share it, and its data): the fake web's
+    hostile page is added first, since the server reads the host map when it starts."""
+    web.add_route(HOSTILE_HOST, "/story", _hostile)
     home = tmp_path_factory.mktemp("serve-home")
     tokens = {}
     with open_archive(home) as archive:
@@ -114,13 +134,13 @@ def served(
             process.stderr.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     choice = choose_browser(playwright)
     launched = playwright.chromium.launch(

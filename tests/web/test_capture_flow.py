@@ -16,40 +16,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from playwright.sync_api import Request as PlaywrightRequest
 
-from demo import FakeWeb, Request, Response, html
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
-from tests.web.conftest import Served, signed_in
+from tests.web.conftest import HOSTILE_URL, Served, signed_in
 
-HOSTILE_HOST = "hostile-news.example"
-HOSTILE_URL = f"https://{HOSTILE_HOST}/story"
-HOSTILE_PAGE = f"""<!doctype html>
-<html><head><meta charset="utf-8">
-<title>Hostile story</title>
-<meta property="og:title" content="&quot;&gt;&lt;script&gt;alert('og')&lt;/script&gt;">
-<meta property="og:description"
-  content="&lt;img src=x onerror=alert('desc')&gt; javascript:alert('d')">
-<style>body {{ background: url(https://{HOSTILE_HOST}/bg.png); }}</style>
-</head>
-<body onload="alert('onload')">
-<h1 id="headline">A hostile page</h1>
-<p onmouseover="alert('p')">Its text
-  <a id="jslink" href="javascript:alert('link')">a javascript: link</a>.</p>
-<img src="https://{HOSTILE_HOST}/pixel.png" onerror="alert('img')" alt="pixel">
-<form action="https://{HOSTILE_HOST}/steal" method="post"><input name="x" value="y"></form>
-<iframe src="https://{HOSTILE_HOST}/frame"></iframe>
-<script>document.title = document.cookie; alert('script');</script>
-</body></html>"""
 CAPTURE_PATH = re.compile(r"/captures/([0-9a-z]{8})$")
-
-
-def _hostile(request: Request) -> Response:
-    return html(HOSTILE_PAGE)
-
-
-@pytest.fixture(scope="module")
-def extra_routes(web: FakeWeb) -> None:
-    web.add_route(HOSTILE_HOST, "/story", _hostile)
 
 
 @dataclass

@@ -1,0 +1,215 @@
+"""The article pages: the list, one article's claims in order with their evidence and quote
+checks, suggestions accepted with one click, manual links to captures, unlinking, the report and
+the WACZ of its evidence. Each does what the matching command does (``article show``, ``link``,
+``link --suggest``, ``unlink``, ``report``, ``export --article``), through the same calls."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+import postproof
+import storage
+from archiver.errors import UsageError
+from postproof.runs import Run, seal_log
+from postproof.settings import CaptureFlags
+from postproof.views import article_json, capture_json, suggestion_json
+from postproof.web._app import page, state
+from postproof.web._security import require
+
+REPORT_FORMATS = {
+    "html": "text/html",
+    "md": "text/markdown",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
+RELATIONS = ("supports", "contradicts", "context")
+
+
+def _article(request: Request) -> storage.ArticleRecord:
+    try:
+        return state(request).archive.articles.get(request.path_params["article"])
+    except UsageError as exc:
+        raise HTTPException(404, exc.message) from exc
+
+
+def article_list(request: Request) -> Response:
+    archive = state(request).archive
+    found = archive.articles.all(include_retracted=True)
+    return page(request, "articles.html", {"articles": [article_json(a) for a in found]})
+
+
+def _evidence(archive: storage.Archive, shown: dict[str, Any]) -> dict[str, Any]:
+    """The captures the article's links name, as ``list`` shows them, by id."""
+    ids = {link["capture_id"] for claim in shown["claims"] for link in claim["links"]}
+    return {
+        capture_id: capture_json(archive.get_capture(capture_id), artifacts=False)
+        for capture_id in sorted(ids)
+    }
+
+
+def article_page(request: Request) -> Response:
+    import claims
+
+    archive = state(request).archive
+    record = _article(request)
+    book = archive.articles
+    shown = article_json(
+        record, book.claims(record.id), book.links(record.id), book.references(record.id)
+    )
+    suggestions: dict[str, list[dict[str, Any]]] = {}
+    if record.retracted is None:
+        for claim, suggestion in claims.suggest_links(archive, record.id):
+            suggestions.setdefault(claim.ref, []).append(suggestion_json(claim, suggestion))
+    context = {
+        "article": shown,
+        "evidence": _evidence(archive, shown),
+        "suggestions": suggestions,
+        "relations": RELATIONS,
+        "formats": tuple(REPORT_FORMATS),
+    }
+    return page(request, "article.html", context)
+
+
+def _back(record: storage.ArticleRecord, anchor: str = "") -> Response:
+    return RedirectResponse(f"/articles/{record.id}{anchor}", status_code=303)
+
+
+async def accept(request: Request) -> Response:
+    """Link a claim to the capture suggested for it (``link --suggest --accept``, one claim)."""
+    import claims
+
+    require(request, storage.Role.EDITOR)
+    form = await request.form()
+    record = _article(request)
+    wanted = (str(form.get("claim") or ""), str(form.get("capture_id") or ""))
+
+    def do() -> None:
+        archive = state(request).archive
+        for claim, suggestion in claims.suggest_links(archive, record.id):
+            if (claim.ref, suggestion.capture_id) == wanted:
+                claims.accept_suggestion(archive, claim, suggestion)
+                return
+        raise UsageError(
+            f"{wanted[1]} is no longer suggested for {wanted[0]}",
+            hint="the claim may be linked already: reload the article",
+        )
+
+    await run_in_threadpool(do)
+    return _back(record, "#claim-" + wanted[0].rsplit("#", 1)[-1])
+
+
+async def link(request: Request) -> Response:
+    """Link a claim to a capture by its id (``link CLAIM CAPTURE``), its quote checked."""
+    from claims.models import Relation
+
+    require(request, storage.Role.EDITOR)
+    form = await request.form()
+    record = _article(request)
+    web = state(request)
+    claim = str(form.get("claim") or "")
+    target = str(form.get("capture_id") or "").strip()
+    chosen = str(form.get("relation") or "supports")
+    if chosen not in RELATIONS:
+        raise UsageError(f"Unknown relation {chosen!r}.", hint="supports, contradicts or context")
+    relation = Relation(chosen)
+    quote = str(form.get("quote") or "").strip() or None
+    note = str(form.get("note") or "").strip() or None
+
+    def do() -> None:
+        # An id only: capturing a URL belongs to the paste box, whose jobs show progress.
+        capture_id = web.archive.resolve_capture_id(target)
+        if not claim.startswith(f"{record.id}#"):
+            raise UsageError(f"{claim!r} is not a claim of article {record.id}")
+        options = web.settings.capture_options(CaptureFlags())
+        with Run.open(web.settings, options) as run:
+            run.link(claim, capture_id, quote=quote, relation=relation, note=note)
+
+    await run_in_threadpool(do)
+    return _back(record, "#claim-" + claim.rsplit("#", 1)[-1])
+
+
+async def unlink(request: Request) -> Response:
+    """Stamp a claim's link to a capture as removed (``unlink CLAIM CAPTURE``)."""
+    require(request, storage.Role.EDITOR)
+    form = await request.form()
+    record = _article(request)
+    archive = state(request).archive
+    claim_ref = str(form.get("claim") or "")
+    capture_id = str(form.get("capture_id") or "")
+
+    def do() -> None:
+        claim = archive.articles.claim(claim_ref)
+        if claim.article_id != record.id:
+            raise UsageError(f"{claim_ref!r} is not a claim of article {record.id}")
+        archive.articles.unlink(claim, archive.resolve_capture_id(capture_id))
+
+    await run_in_threadpool(do)
+    return _back(record, "#claim-" + claim_ref.rsplit("#", 1)[-1])
+
+
+def _download(path: Path, media_type: str, name: str) -> FileResponse:
+    def clean() -> None:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+
+    response = FileResponse(
+        path, media_type=media_type, filename=name, background=BackgroundTask(clean)
+    )
+    # A report holds captured text: downloaded, never rendered in the app's origin.
+    response.headers["content-security-policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def report(request: Request) -> Response:
+    """The article's report (``report ARTICLE --format F``), as a download."""
+    from claims import write_report
+
+    fmt = request.path_params["format"]
+    if fmt not in REPORT_FORMATS:
+        raise HTTPException(404, f"No report format {fmt!r}: html, md, json or pdf.")
+    record = _article(request)
+    name = f"postproof-report-{record.id}.{fmt}"
+    out = Path(tempfile.mkdtemp(prefix="postproof-report-")) / name
+    write_report(state(request).archive, record.id, fmt, out)
+    return _download(out, REPORT_FORMATS[fmt], name)
+
+
+def article_wacz(request: Request) -> Response:
+    """The article's evidence as one WACZ (``export --article``), sealed first."""
+    import claims
+
+    web = state(request)
+    record = _article(request)
+    ids = claims.article_capture_ids(web.archive, record.id)
+    if not ids:
+        raise UsageError(f"article {record.id} has no captured evidence to export")
+    seal_log(web.archive, web.settings)
+    name = f"postproof-article-{record.id}.wacz"
+    out = Path(tempfile.mkdtemp(prefix="postproof-wacz-")) / name
+    web.archive.export(
+        ids,
+        out,
+        title=f"Evidence for: {record.title or record.id}",
+        software=f"postproof {postproof.version()}",
+    )
+    return _download(out, "application/wacz", name)
+
+
+ROUTES = [
+    Route("/articles", article_list, methods=["GET"]),
+    Route("/articles/{article}", article_page, methods=["GET"]),
+    Route("/articles/{article}/accept", accept, methods=["POST"]),
+    Route("/articles/{article}/link", link, methods=["POST"]),
+    Route("/articles/{article}/unlink", unlink, methods=["POST"]),
+    Route("/articles/{article}/report.{format}", report, methods=["GET"]),
+    Route("/articles/{article}/wacz", article_wacz, methods=["GET"]),
+]

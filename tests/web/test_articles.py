@@ -1,0 +1,110 @@
+"""The article pages: claims in order with their evidence, a suggestion accepted with one
+click, a link made and removed by hand, the report and the evidence WACZ, roles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from tests.conftest import run_cli
+from tests.fixtureweb import FIXTURE_URLS
+from tests.web.conftest import Served, signed_in
+
+DRAFT = (
+    "Budget\n\nAlice Dupont a écrit que le conseil municipal a voté ce soir le budget 2025.\n\n"
+    "Il pleuvra demain.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def article(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A plain-text draft added as the command line adds it, with its evidence captured."""
+    # In processes of their own: this one runs the browser's event loop (sync Playwright).
+    captured = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=served.env, process=True)
+    assert captured.returncode == 0, captured.stderr
+    draft = Path(tmp_path_factory.mktemp("draft")) / "draft.txt"
+    draft.write_text(DRAFT, encoding="utf-8")
+    added = run_cli("article", "add", str(draft), "--json", env=served.env, process=True)
+    assert added.returncode == 0, added.stderr
+    data = json.loads(added.stdout)["article"]
+    data["evidence"] = json.loads(captured.stdout)["captures"][0]["id"]
+    return data
+
+
+@pytest.fixture(scope="module")
+def editor(browser: Browser, served: Served) -> Iterator[BrowserContext]:
+    context = signed_in(browser, served, "ed")
+    dialogs: list[str] = []
+    context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+    yield context
+    context.close()
+    assert dialogs == []
+
+
+def test_accept_a_suggestion_then_unlink_and_link_by_hand(
+    editor: BrowserContext, served: Served, article: dict
+) -> None:
+    alice = next(c for c in article["claims"] if "Alice Dupont" in c["text"])
+    number = alice["number"]
+    page = editor.new_page()
+    page.goto(served.url + "/articles")
+    page.click(f"a[href='/articles/{article['id']}']")
+    claim = page.locator(f"#claim-{number}")
+    assert "No evidence linked" in claim.inner_text()
+    assert article["evidence"] in claim.locator(".suggestion").inner_text()
+    claim.locator(".suggestion button", has_text="Accept").click()
+    page.wait_for_url(f"**/articles/{article['id']}#claim-{number}")
+    claim = page.locator(f"#claim-{number}")
+    assert article["evidence"] in claim.locator(".links").inner_text()
+    assert "(suggested)" in claim.locator(".links").inner_text()
+    shown = json.loads(run_cli("article", "show", article["id"], "--json", env=served.env).stdout)
+    [link] = next(c for c in shown["article"]["claims"] if c["number"] == number)["links"]
+    assert link["origin"] == "suggested" and link["capture_id"] == article["evidence"]
+
+    claim.locator("button", has_text="Unlink").click()
+    page.wait_for_url(f"**/articles/{article['id']}#claim-{number}")
+    assert "No evidence linked" in page.locator(f"#claim-{number}").inner_text()
+
+    page.select_option("#link-claim", alice["id"])
+    page.fill("#link-capture", article["evidence"])
+    page.fill("#link-quote", "le conseil municipal a voté ce soir le budget 2025")
+    page.click("#link-form button[type=submit]")
+    page.wait_for_url(f"**/articles/{article['id']}#claim-{number}")
+    links = page.locator(f"#claim-{number} .links").inner_text()
+    assert article["evidence"] in links and "quote exact" in links
+    page.close()
+
+
+def test_report_and_evidence_downloads(
+    editor: BrowserContext, served: Served, article: dict
+) -> None:
+    base = f"{served.url}/articles/{article['id']}"
+    report = editor.request.get(base + "/report.json")
+    assert report.ok and "attachment" in report.headers["content-disposition"]
+    assert json.loads(report.body())["article"]["id"] == article["id"]
+    html = editor.request.get(base + "/report.html")
+    assert html.ok and "sandbox" in html.headers["content-security-policy"]
+    wacz = editor.request.get(base + "/wacz")
+    assert wacz.ok and wacz.body()[:2] == b"PK"
+
+
+def test_a_viewer_sees_the_article_but_cannot_link(
+    browser: Browser, served: Served, article: dict
+) -> None:
+    context = signed_in(browser, served, "vic")
+    page = context.new_page()
+    page.goto(f"{served.url}/articles/{article['id']}")
+    assert page.locator(".claims > li").count() == len(article["claims"])
+    assert page.locator("#link-form").count() == 0 and page.locator("text=Accept").count() == 0
+    csrf = page.get_attribute("input[name=csrf]", "value") or ""
+    claim = article["claims"][0]["id"]
+    refused = context.request.post(
+        f"{served.url}/articles/{article['id']}/link",
+        form={"csrf": csrf, "claim": claim, "capture_id": article["evidence"]},
+    )
+    assert refused.status == 403
+    context.close()
