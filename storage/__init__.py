@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         VerifyReport,
     )
     from storage._retractions import Retractions
+    from storage._search import SearchFilters, SearchHit, SearchIndex
     from storage._similar import ImageMatch, query_hashes
     from storage._users import Role, SessionRecord, UserRecord, Users, parse_role
     from storage._watchlist import EventRecord, NewEvent, PostRecord, Watchlist
@@ -92,6 +93,9 @@ _EXPORTS = {
     "VerifyProblem": "storage._records",
     "VerifyReport": "storage._records",
     "Retractions": "storage._retractions",
+    "SearchFilters": "storage._search",
+    "SearchHit": "storage._search",
+    "SearchIndex": "storage._search",
     "ImageMatch": "storage._similar",
     "query_hashes": "storage._similar",
     "Role": "storage._users",
@@ -136,6 +140,9 @@ __all__ = [
     "Retractions",
     "Role",
     "SealReport",
+    "SearchFilters",
+    "SearchHit",
+    "SearchIndex",
     "SessionRecord",
     "StoredCheckpoint",
     "StoredTimestamp",

@@ -51,6 +51,7 @@ from storage._rows import (
     check_result,
     upsert_post,
 )
+from storage._search import SearchIndex
 from storage._similar import ImageMatch, find_similar
 from storage._tables import Artifact, Capture, LogEntry, Post
 from storage._users import Users
@@ -177,6 +178,12 @@ class Archive:
             f"no capture or article with id {text!r}",
             hint="`postproof list` and `postproof article list` show the ids",
         )
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """Full-text search over captures, articles and claims (an index beside the database)."""
+        engine, _journal = self._open_parts()
+        return SearchIndex(engine, self.home)
 
     @property
     def users(self) -> Users:
