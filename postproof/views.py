@@ -385,3 +385,9 @@ def post_watch_json(archive: storage.Archive, record: storage.CaptureRecord) -> 
     events = watchlist.events(record.post_id)
     latest = event_json(archive, events[-1]) if events else None
     return watch_json(watchlist.post(record.post_id), len(events), latest)
+
+
+def search_hit_json(hit: storage.SearchHit) -> JsonDict:
+    """A search result: its kind (capture, article or claim), its reference, the capture's
+    platform and status, its time, and a snippet with the matched words in [brackets]."""
+    return hit.to_json()

@@ -134,7 +134,7 @@ async def postproof_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, archive: storage.Archive, archive_port: int) -> Starlette:
     """The app over ``archive``; archived pages are framed from ``archive_port``."""
-    from postproof.web import _api, _articles, _pages
+    from postproof.web import _api, _articles, _browse, _pages
 
     web = WebState(
         settings=settings,
@@ -148,6 +148,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
     routes: list[BaseRoute] = [
         *_pages.ROUTES,
         *_articles.ROUTES,
+        *_browse.ROUTES,
         *_api.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb, Request, Response, html
 from storage import Role, open_archive
+from tests.fixtureweb import FIXTURE_URLS
 
 PASSWORDS = {
     "alice": "alice's long passphrase",
@@ -166,3 +167,30 @@ def signed_in(browser: Browser, served: Served, name: str, **options: object) ->
     page.wait_for_url(served.url + "/")
     page.close()
     return context
+
+
+def wait_for_job(served: Served, urls: list[str], user: str = "ed") -> dict[str, object]:
+    """Capture ``urls`` through the API as a script would; the finished job."""
+    with served.api(user) as api:
+        started = api.post("/api/captures", json={"urls": urls})
+        assert started.status_code == 202, started.text
+        job = started.json()["job"]
+        deadline = time.monotonic() + 90
+        while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.3)
+            job = api.get(f"/api/jobs/{job['id']}").json()["job"]
+    assert job["state"] == "done", job
+    return dict(job)
+
+
+@pytest.fixture(scope="package")
+def captured(served: Served) -> dict[str, str]:
+    """X's live post, its hostile one and the hostile page, captured once for the package in
+    one job: URL -> capture id."""
+    urls = [FIXTURE_URLS["x_live"], FIXTURE_URLS["x_hostile"], HOSTILE_URL]
+    job = wait_for_job(served, urls)
+    ids = job["captures"]
+    assert isinstance(ids, list) and len(ids) == len(urls)
+    with served.api("vic") as api:
+        shown = [api.get(f"/api/captures/{i}").json()["capture"] for i in ids]
+    return {capture["url"]: capture["id"] for capture in shown}

@@ -21,17 +21,16 @@ DRAFT = (
 
 
 @pytest.fixture(scope="module")
-def article(served: Served, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """A plain-text draft added as the command line adds it, with its evidence captured."""
-    # In processes of their own: this one runs the browser's event loop (sync Playwright).
-    captured = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=served.env, process=True)
-    assert captured.returncode == 0, captured.stderr
+def article(
+    served: Served, captured: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict:
+    """A plain-text draft added as the command line adds it; its evidence is X's live post."""
     draft = Path(tmp_path_factory.mktemp("draft")) / "draft.txt"
     draft.write_text(DRAFT, encoding="utf-8")
-    added = run_cli("article", "add", str(draft), "--json", env=served.env, process=True)
+    added = run_cli("article", "add", str(draft), "--json", env=served.env)
     assert added.returncode == 0, added.stderr
     data = json.loads(added.stdout)["article"]
-    data["evidence"] = json.loads(captured.stdout)["captures"][0]["id"]
+    data["evidence"] = captured[FIXTURE_URLS["x_live"]]
     return data
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -83,18 +82,9 @@ def pasted(editor: tuple[BrowserContext, Watched], served: Served) -> str:
 
 
 @pytest.fixture(scope="module")
-def hostile_page(served: Served) -> str:
-    """The hostile page captured through the API: the capture id."""
-    with served.api("ed") as api:
-        started = api.post("/api/captures", json={"urls": [HOSTILE_URL]})
-        assert started.status_code == 202, started.text
-        job = started.json()["job"]
-        deadline = time.monotonic() + 90
-        while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
-            time.sleep(0.3)
-            job = api.get(f"/api/jobs/{job['id']}").json()["job"]
-    assert job["state"] == "done", job
-    return str(job["captures"][0])
+def hostile_page(captured: dict[str, str]) -> str:
+    """The hostile page, captured through the API: the capture id."""
+    return captured[HOSTILE_URL]
 
 
 def test_paste_box_to_the_capture_page(

@@ -1,0 +1,65 @@
+"""Search and watching in the browser: full-text search with its filters, the watched posts,
+and watching or unwatching a post."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser
+
+from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
+from tests.web.conftest import Served, signed_in
+
+
+def test_search_from_the_top_box_with_filters(
+    browser: Browser, served: Served, captured: dict[str, str]
+) -> None:
+    live = captured[FIXTURE_URLS["x_live"]]
+    hostile = captured[FIXTURE_URLS["x_hostile"]]
+    context = signed_in(browser, served, "vic")
+    dialogs: list[str] = []
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(served.url + "/")
+    page.fill("#top-q", "CONSEIL municipal vote")  # any case, accents ignored
+    page.press("#top-q", "Enter")
+    page.wait_for_url("**/search?q=*")
+    hit = page.locator(".hits li", has=page.locator(f"a[href='/captures/{live}']"))
+    assert "conseil" in hit.locator("mark").first.inner_text().lower()
+    # The hostile post's words are found, and shown as text.
+    page.goto(served.url + "/search?q=" + "hostile+script")
+    assert hostile in page.inner_text(".hits") and "<script>" in page.inner_text(".hits")
+    page.goto(served.url + "/search?q=budget&kind=article")
+    assert live not in page.inner_text("main")
+    page.goto(served.url + "/search?q=budget&platform=mastodon")
+    assert "0 result(s)" in page.inner_text("main")
+    page.close()
+    context.close()
+    assert dialogs == []
+    with served.api("vic") as api:
+        found = api.get("/api/search", params={"q": "budget", "kind": "capture"}).json()
+        empty = api.get("/api/search", params={"q": ""})
+    assert found["ok"] and live in [r["ref"] for r in found["results"]]
+    assert "[budget]" in found["results"][0]["snippet"].lower()
+    assert empty.status_code == 400 and empty.json()["ok"] is False
+
+
+def test_unwatch_and_watch_again(
+    browser: Browser, served: Served, captured: dict[str, str]
+) -> None:
+    live = captured[FIXTURE_URLS["x_live"]]
+    context = signed_in(browser, served, "ed")
+    page = context.new_page()
+    page.goto(served.url + "/watching")
+    row = page.locator("tr", has=page.locator(f"a[href='/captures/{live}']"))
+    assert row.count() == 1
+    row.locator("button", has_text="Unwatch").click()
+    page.wait_for_url(served.url + "/watching")
+    assert page.locator(f"tr a[href='/captures/{live}']").count() == 0
+    page.goto(f"{served.url}/captures/{live}")
+    assert "Not watched" in page.inner_text("#watch-title + p")
+    page.click("#watch-form button")
+    page.wait_for_url(f"{served.url}/captures/{live}")
+    assert "Watched" in page.inner_text("#watch-title + p")
+    with served.api("vic") as api:
+        watched = api.get("/api/watching").json()["watched"]
+    assert X_HOSTILE.handle in " ".join(w["url"] for w in watched)
+    context.close()
