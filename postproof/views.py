@@ -391,3 +391,22 @@ def search_hit_json(hit: storage.SearchHit) -> JsonDict:
     """A search result: its kind (capture, article or claim), its reference, the capture's
     platform and status, its time, and a snippet with the matched words in [brackets]."""
     return hit.to_json()
+
+
+def capture_diff_json(before: storage.CaptureRecord, after: storage.CaptureRecord) -> JsonDict:
+    """Two captures of one post compared (``diff --json`` without its image): the word diff of
+    the post text as ``[op, words]`` (``equal``, ``delete``, ``insert``) and the changes a
+    re-check would report. Captures that did not both reach ``ok`` show no change."""
+    import watch
+    from archiver import Status
+
+    both_ok = before.status == Status.OK.value and after.status == Status.OK.value
+    changes = watch.compare(watch.snapshot(before), watch.snapshot(after)) if both_ok else ()
+    text_a, text_b = watch.normalize_text(before.text), watch.normalize_text(after.text)
+    return {
+        "ok": True,
+        "before": before.id,
+        "after": after.id,
+        "text_diff": [[op, text] for op, text in watch.word_diff(text_a, text_b)],
+        "changes": [{"kind": c.kind.value, "summary": c.summary} for c in changes],
+    }

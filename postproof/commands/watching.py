@@ -32,7 +32,14 @@ from postproof.output import ExitCode, emit_json, emit_line, err, esc, handles_e
 from postproof.render import retracted_line
 from postproof.runs import RecheckOutcome, Run, opened_archive
 from postproof.settings import Settings, resolve_home
-from postproof.views import capture_json, cron_json, event_json, post_json, watched_json
+from postproof.views import (
+    capture_diff_json,
+    capture_json,
+    cron_json,
+    event_json,
+    post_json,
+    watched_json,
+)
 
 if TYPE_CHECKING:
     import storage
@@ -382,7 +389,7 @@ def diff(
     Example: postproof diff k3m9q2xa 7hq3m2wd -o changes.png
     """
     import watch
-    from archiver import Status, isoformat_z
+    from archiver import isoformat_z
 
     with opened_archive(resolve_home(home)) as archive:
         a = archive.get_capture(before)
@@ -395,25 +402,12 @@ def diff(
                 hint="Compare two captures of the same post (see `postproof history URL`), "
                 "or pass --force to compare them anyway.",
             )
-        changes = (
-            watch.compare(watch.snapshot(a), watch.snapshot(b))
-            if a.status == Status.OK.value and b.status == Status.OK.value
-            else ()
-        )
+        compared = capture_diff_json(a, b)
         text_a, text_b = watch.normalize_text(a.text), watch.normalize_text(b.text)
         path, regions = write_side_by_side(a, b, output, force=force)
     if as_json:
-        emit_json(
-            {
-                "ok": True,
-                "before": a.id,
-                "after": b.id,
-                "text_diff": [[op, text] for op, text in watch.word_diff(text_a, text_b)],
-                "changes": [{"kind": c.kind.value, "summary": c.summary} for c in changes],
-                "image": str(path.resolve()) if path else None,
-                "regions": regions,
-            }
-        )
+        image = str(path.resolve()) if path else None
+        emit_json(compared | {"image": image, "regions": regions})
         return
     left, right = (f"[bold]{c.id}[/] ({isoformat_z(c.started_at)}, {c.status})" for c in (a, b))
     out.print(f"{left} → {right}")
@@ -421,8 +415,8 @@ def diff(
         out.print("  The post text is the same.")
     else:
         out.print("  " + watch.render_diff(text_a, text_b), markup=False)
-    for change in changes:
-        out.print(f"  {change.kind.value}: {change.summary}", markup=False)
+    for change in compared["changes"]:
+        out.print(f"  {change['kind']}: {change['summary']}", markup=False)
     if path:
         out.print(
             f"  Side-by-side image: {esc(str(path.resolve()))} ({len(regions)} changed region(s))"
