@@ -7,7 +7,6 @@ text. Links to what a post names are kept only when they are http(s) (:func:`saf
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -75,7 +74,6 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.autoescape = True  # every template, whatever its name
     env.filters["safe_url"] = safe_url
-    env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
     env.globals["Role"] = storage.Role
     return templates
 
@@ -134,7 +132,7 @@ async def postproof_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, archive: storage.Archive, archive_port: int) -> Starlette:
     """The app over ``archive``; archived pages are framed from ``archive_port``."""
-    from postproof.web import _api, _articles, _browse, _pages
+    from postproof.web import _api, _articles, _browse, _checks, _pages
 
     web = WebState(
         settings=settings,
@@ -149,6 +147,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
         *_pages.ROUTES,
         *_articles.ROUTES,
         *_browse.ROUTES,
+        *_checks.ROUTES,
         *_api.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]

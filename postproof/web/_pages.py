@@ -226,7 +226,12 @@ def _timeline(archive: storage.Archive, record: storage.CaptureRecord) -> list[d
     ]
     for event in archive.watchlist.events(record.post_id):
         items.append({"when": event.detected_at, "event": event_json(archive, event)})
-    return sorted(items, key=lambda item: item["when"])
+    items.sort(key=lambda item: item["when"])
+    previous = None  # each capture is compared with the one before it
+    for item in items:
+        if "capture" in item:
+            item["previous"], previous = previous, item["capture"]["id"]
+    return items
 
 
 def capture_page(request: Request) -> Response:

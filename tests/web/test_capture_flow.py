@@ -183,3 +183,30 @@ def test_archived_pages_are_only_served_when_signed(served: Served, hostile_page
         forged = f"/captures/{hostile_page}?a=http%3A%2F%2Fevil.example&e=9999999999&s=00"
         assert frames.get(forged).status_code == 403
         assert frames.get("/").status_code == 404
+
+
+def test_verify_now_and_the_changes_between_two_captures(
+    editor: tuple[BrowserContext, Watched], served: Served, pasted: str, captured: dict[str, str]
+) -> None:
+    context, watched = editor
+    page = context.new_page()
+    page.goto(f"{served.url}/captures/{pasted}")
+    page.click("#verify-form button")
+    page.wait_for_url(f"{served.url}/captures/{pasted}/verify")
+    assert page.inner_text("#verdict").startswith("OK")
+    # The hostile post was captured twice (the paste box, and the package's job): its
+    # history links the later capture to the changes since the earlier one.
+    page.goto(f"{served.url}/captures/{pasted}")
+    page.click("text=changes since the capture before")
+    page.wait_for_url("**/diff/*")
+    assert "Hostile text" in page.inner_text("#text-diff")
+    assert page.locator("#text-diff del, #text-diff ins").count() == 0
+    assert page.eval_on_selector_all(".side-by-side img", "imgs => imgs.length") == 2
+    page.close()
+    assert watched.dialogs == [] and watched.errors == [] and watched.reached == []
+    with served.api("vic") as api:
+        checked = api.post(f"/api/captures/{pasted}/verify").json()
+        other = captured[FIXTURE_URLS["x_live"]]
+        refused = api.get(f"/api/captures/{pasted}/diff/{other}")
+    assert checked == json.loads(run_cli("verify", pasted, "--json", env=served.env).stdout)
+    assert refused.status_code == 400 and "two different posts" in refused.json()["error"]

@@ -1,0 +1,91 @@
+"""Checking a capture from the browser: verify it now (``verify ID``: its hashes, and the log's
+signatures, checkpoints and timestamps), and compare two captures of one post side by side
+(``diff A B``)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import storage
+from archiver.errors import UsageError
+from postproof.views import capture_diff_json, capture_json, ledger_summary, verify_json
+from postproof.web._app import page, state
+from postproof.web._pages import INLINE_TYPES
+
+
+def _verify(request: Request) -> storage.VerifyReport:
+    web = state(request)
+    try:
+        capture_id = web.archive.resolve_capture_id(request.path_params["capture"])
+    except UsageError as exc:
+        raise HTTPException(404, exc.message) from exc
+    return web.archive.verify(capture_id, tsa_roots=web.settings.tsa().roots)
+
+
+async def verify_page(request: Request) -> Response:
+    report = await run_in_threadpool(_verify, request)
+    shown = verify_json(report)
+    context = {
+        "capture_id": request.path_params["capture"],
+        "report": shown,
+        "summary": ledger_summary(shown["log"]),
+    }
+    return page(request, "verify.html", context, status=200)
+
+
+async def verify_api(request: Request) -> Response:
+    """As ``verify ID --json`` (``ok`` false, with every problem, when it fails)."""
+    report = await run_in_threadpool(_verify, request)
+    return JSONResponse(verify_json(report))
+
+
+def _pair(request: Request) -> tuple[storage.CaptureRecord, storage.CaptureRecord]:
+    archive = state(request).archive
+    try:
+        before = archive.get_capture(request.path_params["capture"])
+        after = archive.get_capture(request.path_params["other"])
+    except UsageError as exc:
+        raise HTTPException(404, exc.message) from exc
+    if before.post_id != after.post_id:
+        # Two different posts differ by nature; calling that an edit would be a false claim.
+        raise UsageError(
+            f"{before.id} and {after.id} are captures of two different posts",
+            hint="compare two captures of the same post (see the post's history)",
+        )
+    return before, after
+
+
+def diff_page(request: Request) -> Response:
+    before, after = _pair(request)
+
+    def shot(record: storage.CaptureRecord) -> str | None:
+        found = next((a for a in record.artifacts if a.kind == "post_screenshot"), None)
+        if found is None or found.media_type.split(";")[0] not in INLINE_TYPES:
+            return None
+        return f"/captures/{record.id}/artifacts/{found.sha256}?inline=1"
+
+    context = {
+        "diff": capture_diff_json(before, after),
+        "before": capture_json(before, artifacts=False),
+        "after": capture_json(after, artifacts=False),
+        "shots": (shot(before), shot(after)),
+    }
+    return page(request, "diff.html", context)
+
+
+def diff_api(request: Request) -> Response:
+    """As ``diff A B --json``, without its side-by-side image file."""
+    before, after = _pair(request)
+    return JSONResponse(capture_diff_json(before, after))
+
+
+ROUTES = [
+    Route("/captures/{capture}/verify", verify_page, methods=["POST"]),
+    Route("/api/captures/{capture}/verify", verify_api, methods=["POST"]),
+    Route("/captures/{capture}/diff/{other}", diff_page, methods=["GET"]),
+    Route("/api/captures/{capture}/diff/{other}", diff_api, methods=["GET"]),
+]
