@@ -63,6 +63,33 @@ def _by_port(main: ASGIApp, frames: ASGIApp, frames_port: int) -> ASGIApp:
     return app
 
 
+def _sockets(options: ServeOptions) -> tuple[socket.socket, socket.socket]:
+    """The app's socket and the archive origin's (by default on the next port; with port 0,
+    any free one)."""
+    main_socket = _bind(options.host, options.port)
+    if options.archive_port is not None:
+        wanted = options.archive_port
+    else:
+        wanted = main_socket.getsockname()[1] + 1 if options.port else 0
+    try:
+        return main_socket, _bind(options.host, wanted)
+    except UsageError:
+        main_socket.close()
+        raise
+
+
+def _announce(
+    options: ServeOptions, ports: tuple[int, int], users: int, say: Callable[[str], None]
+) -> None:
+    scheme = "https" if options.certfile else "http"
+    shown = f"[{options.host}]" if ":" in options.host else options.host
+    say(f"postproof serve: {scheme}://{shown}:{ports[0]}/ (archived pages from port {ports[1]})")
+    if not users:
+        say("No users yet: add one with `postproof user add NAME --role admin`.")
+    if scheme == "http" and not is_loopback(options.host):
+        say("Warning: plain HTTP beyond this machine; use --certfile/--keyfile or a TLS proxy.")
+
+
 def serve(settings: Settings, options: ServeOptions, announce: Callable[[str], None]) -> None:
     """Serve until interrupted. Refuses a non-loopback host while the archive has no admin."""
     import asyncio
@@ -77,35 +104,19 @@ def serve(settings: Settings, options: ServeOptions, announce: Callable[[str], N
                 f"refusing to listen on {options.host}, beyond this machine, with no admin user",
                 hint="add one first: postproof user add NAME --role admin",
             )
-        main_socket = _bind(options.host, options.port)
-        port = main_socket.getsockname()[1]
-        wanted = (
-            options.archive_port
-            if options.archive_port is not None
-            else (port + 1 if options.port else 0)
-        )
-        frames_socket = _bind(options.host, wanted)
-        frames_port = frames_socket.getsockname()[1]
-        app = create_app(settings, archive, frames_port)
+        main_socket, frames_socket = _sockets(options)
+        ports = (main_socket.getsockname()[1], frames_socket.getsockname()[1])
+        app = create_app(settings, archive, ports[1])
         frames = archived_app(archive, app.state.web.signer)
         config = uvicorn.Config(
-            _by_port(app, frames, frames_port),
+            _by_port(app, frames, ports[1]),
             log_level="warning",
             access_log=False,
             ssl_certfile=str(options.certfile) if options.certfile else None,
             ssl_keyfile=str(options.keyfile) if options.keyfile else None,
             lifespan="on",
+            # A live progress stream stays open while its job runs: Ctrl-C waits this long.
+            timeout_graceful_shutdown=5,
         )
-        scheme = "https" if options.certfile else "http"
-        shown = f"[{options.host}]" if ":" in options.host else options.host
-        announce(
-            f"postproof serve: {scheme}://{shown}:{port}/ (archived pages from port {frames_port})"
-        )
-        if not archive.users.all():
-            announce("No users yet: add one with `postproof user add NAME --role admin`.")
-        if scheme == "http" and not is_loopback(options.host):
-            announce(
-                "Warning: plain HTTP beyond this machine; use --certfile/--keyfile or a TLS proxy."
-            )
-        server = uvicorn.Server(config)
-        asyncio.run(server.serve(sockets=[main_socket, frames_socket]))
+        _announce(options, ports, len(archive.users.all()), announce)
+        asyncio.run(uvicorn.Server(config).serve(sockets=[main_socket, frames_socket]))
