@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import postproof
@@ -21,8 +21,8 @@ import storage
 from archiver.errors import UsageError
 from postproof.runs import Run, seal_log
 from postproof.settings import CaptureFlags
-from postproof.views import article_json, capture_json, suggestion_json
-from postproof.web._app import page, state
+from postproof.views import article_json, capture_json, link_json, suggestion_json
+from postproof.web._app import WebState, page, state
 from postproof.web._security import require
 
 REPORT_FORMATS = {
@@ -79,81 +79,125 @@ def article_page(request: Request) -> Response:
     return page(request, "article.html", context)
 
 
-def _back(record: storage.ArticleRecord, anchor: str = "") -> Response:
+def _back(record: storage.ArticleRecord, claim_ref: str) -> Response:
+    anchor = "#claim-" + claim_ref.rsplit("#", 1)[-1]
     return RedirectResponse(f"/articles/{record.id}{anchor}", status_code=303)
+
+
+async def _given(request: Request) -> dict[str, str]:
+    """What a change was asked with: the page's form, or the API's JSON object."""
+    if request.url.path.startswith("/api/"):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise UsageError("the body is not a JSON object") from exc
+        if not isinstance(body, dict):
+            raise UsageError("the body is not a JSON object")
+        return {str(k): "" if v is None else str(v) for k, v in body.items()}
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}
+
+
+def _own_claim(record: storage.ArticleRecord, claim_ref: str) -> str:
+    if not claim_ref.startswith(f"{record.id}#"):
+        raise UsageError(f"{claim_ref!r} is not a claim of article {record.id}")
+    return claim_ref
+
+
+def _accept(web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str) -> Any:
+    import claims
+
+    for claim, suggestion in claims.suggest_links(web.archive, record.id):
+        if (claim.ref, suggestion.capture_id) == (claim_ref, capture):
+            return claims.accept_suggestion(web.archive, claim, suggestion)
+    raise UsageError(
+        f"{capture} is not suggested for {claim_ref}",
+        hint="the claim may be linked already: reload the article",
+    )
 
 
 async def accept(request: Request) -> Response:
     """Link a claim to the capture suggested for it (``link --suggest --accept``, one claim)."""
-    import claims
-
     require(request, storage.Role.EDITOR)
-    form = await request.form()
+    given = await _given(request)
     record = _article(request)
-    wanted = (str(form.get("claim") or ""), str(form.get("capture_id") or ""))
+    claim_ref = given.get("claim", "")
+    made = await run_in_threadpool(
+        _accept, state(request), record, claim_ref, given.get("capture_id", "")
+    )
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"ok": True, "link": link_json(made)}, status_code=201)
+    return _back(record, claim_ref)
 
-    def do() -> None:
-        archive = state(request).archive
-        for claim, suggestion in claims.suggest_links(archive, record.id):
-            if (claim.ref, suggestion.capture_id) == wanted:
-                claims.accept_suggestion(archive, claim, suggestion)
-                return
-        raise UsageError(
-            f"{wanted[1]} is no longer suggested for {wanted[0]}",
-            hint="the claim may be linked already: reload the article",
+
+def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -> Any:
+    from claims.models import Relation
+
+    claim_ref = _own_claim(record, given.get("claim", ""))
+    chosen = given.get("relation") or "supports"
+    if chosen not in RELATIONS:
+        raise UsageError(f"Unknown relation {chosen!r}.", hint="supports, contradicts or context")
+    # An id only: capturing a URL belongs to the paste box, whose jobs show progress.
+    capture_id = web.archive.resolve_capture_id(given.get("capture_id", "").strip())
+    options = web.settings.capture_options(CaptureFlags())
+    with Run.open(web.settings, options) as run:
+        return run.link(
+            claim_ref,
+            capture_id,
+            quote=given.get("quote", "").strip() or None,
+            relation=Relation(chosen),
+            note=given.get("note", "").strip() or None,
         )
-
-    await run_in_threadpool(do)
-    return _back(record, "#claim-" + wanted[0].rsplit("#", 1)[-1])
 
 
 async def link(request: Request) -> Response:
     """Link a claim to a capture by its id (``link CLAIM CAPTURE``), its quote checked."""
-    from claims.models import Relation
-
     require(request, storage.Role.EDITOR)
-    form = await request.form()
+    given = await _given(request)
     record = _article(request)
-    web = state(request)
-    claim = str(form.get("claim") or "")
-    target = str(form.get("capture_id") or "").strip()
-    chosen = str(form.get("relation") or "supports")
-    if chosen not in RELATIONS:
-        raise UsageError(f"Unknown relation {chosen!r}.", hint="supports, contradicts or context")
-    relation = Relation(chosen)
-    quote = str(form.get("quote") or "").strip() or None
-    note = str(form.get("note") or "").strip() or None
+    made = await run_in_threadpool(_link, state(request), record, given)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"ok": True, "link": link_json(made)}, status_code=201)
+    return _back(record, given.get("claim", ""))
 
-    def do() -> None:
-        # An id only: capturing a URL belongs to the paste box, whose jobs show progress.
-        capture_id = web.archive.resolve_capture_id(target)
-        if not claim.startswith(f"{record.id}#"):
-            raise UsageError(f"{claim!r} is not a claim of article {record.id}")
-        options = web.settings.capture_options(CaptureFlags())
-        with Run.open(web.settings, options) as run:
-            run.link(claim, capture_id, quote=quote, relation=relation, note=note)
 
-    await run_in_threadpool(do)
-    return _back(record, "#claim-" + claim.rsplit("#", 1)[-1])
+def _unlink(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -> int:
+    archive = web.archive
+    claim = archive.articles.claim(_own_claim(record, given.get("claim", "")))
+    capture = given.get("capture_id") or ""
+    return archive.articles.unlink(claim, archive.resolve_capture_id(capture) if capture else None)
 
 
 async def unlink(request: Request) -> Response:
-    """Stamp a claim's link to a capture as removed (``unlink CLAIM CAPTURE``)."""
+    """Stamp a claim's links (to one capture, or all) as removed (``unlink CLAIM [CAPTURE]``)."""
     require(request, storage.Role.EDITOR)
-    form = await request.form()
+    given = await _given(request)
     record = _article(request)
+    removed = await run_in_threadpool(_unlink, state(request), record, given)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"ok": True, "removed": removed})
+    return _back(record, given.get("claim", ""))
+
+
+def article_api(request: Request) -> Response:
+    """As ``article show --json``."""
     archive = state(request).archive
-    claim_ref = str(form.get("claim") or "")
-    capture_id = str(form.get("capture_id") or "")
+    record = _article(request)
+    book = archive.articles
+    shown = article_json(
+        record, book.claims(record.id), book.links(record.id), book.references(record.id)
+    )
+    return JSONResponse({"ok": True, "article": shown})
 
-    def do() -> None:
-        claim = archive.articles.claim(claim_ref)
-        if claim.article_id != record.id:
-            raise UsageError(f"{claim_ref!r} is not a claim of article {record.id}")
-        archive.articles.unlink(claim, archive.resolve_capture_id(capture_id))
 
-    await run_in_threadpool(do)
-    return _back(record, "#claim-" + claim_ref.rsplit("#", 1)[-1])
+def suggestions_api(request: Request) -> Response:
+    """As ``link --suggest ARTICLE --json`` (nothing accepted)."""
+    import claims
+
+    record = _article(request)
+    found = claims.suggest_links(state(request).archive, record.id)
+    rows = [suggestion_json(claim, suggestion) for claim, suggestion in found]
+    return JSONResponse({"ok": True, "suggestions": rows, "accepted": []})
 
 
 def _download(path: Path, media_type: str, name: str) -> FileResponse:
@@ -205,6 +249,11 @@ def article_wacz(request: Request) -> Response:
 
 
 ROUTES = [
+    Route("/api/articles/{article}", article_api, methods=["GET"]),
+    Route("/api/articles/{article}/suggestions", suggestions_api, methods=["GET"]),
+    Route("/api/articles/{article}/accept", accept, methods=["POST"]),
+    Route("/api/articles/{article}/links", link, methods=["POST"]),
+    Route("/api/articles/{article}/unlink", unlink, methods=["POST"]),
     Route("/articles", article_list, methods=["GET"]),
     Route("/articles/{article}", article_page, methods=["GET"]),
     Route("/articles/{article}/accept", accept, methods=["POST"]),

@@ -135,7 +135,26 @@ async def set_watch(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+async def set_watch_api(request: Request) -> Response:
+    """``{"watched": true|false}``: as ``watch ID --json`` / ``unwatch ID --json``."""
+    from starlette.concurrency import run_in_threadpool
+
+    require(request, storage.Role.EDITOR)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise UsageError("the body is not JSON", hint='send {"watched": true}') from exc
+    watched = body.get("watched") if isinstance(body, dict) else None
+    if not isinstance(watched, bool):
+        raise UsageError("watched must be true or false", hint='send {"watched": true}')
+    record = await run_in_threadpool(record_of, request)
+    archive = state(request).archive
+    changed = await run_in_threadpool(archive.watchlist.set_watched, [record.post_id], watched)
+    return JSONResponse({"ok": True, "posts": changed, "watched": watched})
+
+
 ROUTES = [
+    Route("/api/captures/{capture}/watch", set_watch_api, methods=["POST"]),
     Route("/search", search_page, methods=["GET"]),
     Route("/api/search", search_api, methods=["GET"]),
     Route("/watching", watching_page, methods=["GET"]),

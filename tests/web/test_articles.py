@@ -107,3 +107,31 @@ def test_a_viewer_sees_the_article_but_cannot_link(
     )
     assert refused.status == 403
     context.close()
+
+
+def test_the_api_reads_and_links_like_the_command_line(served: Served, article: dict) -> None:
+    alice = next(c for c in article["claims"] if "Alice Dupont" in c["text"])
+    base = f"/api/articles/{article['id']}"
+    with served.api("ed") as api:
+        removed = api.post(base + "/unlink", json={"claim": alice["id"]}).json()
+        suggested = api.get(base + "/suggestions").json()
+        linked = api.post(
+            base + "/links",
+            json={"claim": alice["id"], "capture_id": article["evidence"], "relation": "context"},
+        )
+        api.post(base + "/unlink", json={"claim": alice["id"]})
+        accepted = api.post(
+            base + "/accept", json={"claim": alice["id"], "capture_id": article["evidence"]}
+        )
+        shown = api.get(base).json()
+    assert removed == {"ok": True, "removed": removed["removed"]}
+    assert [s["capture_id"] for s in suggested["suggestions"] if s["claim"] == alice["id"]]
+    assert accepted.status_code == 201 and accepted.json()["link"]["origin"] == "suggested"
+    assert linked.status_code == 201 and linked.json()["link"]["relation"] == "context"
+    as_cli = run_cli("article", "show", article["id"], "--json", env=served.env)
+    assert shown == json.loads(as_cli.stdout)
+    with served.api("vic") as api:
+        refused = api.post(
+            base + "/links", json={"claim": alice["id"], "capture_id": article["evidence"]}
+        )
+    assert refused.status_code == 403

@@ -59,7 +59,11 @@ def test_unwatch_and_watch_again(
     page.click("#watch-form button")
     page.wait_for_url(f"{served.url}/captures/{live}")
     assert "Watched" in page.inner_text("#watch-title + p")
-    with served.api("vic") as api:
-        watched = api.get("/api/watching").json()["watched"]
-    assert X_HOSTILE.handle in " ".join(w["url"] for w in watched)
     context.close()
+    with served.api("ed") as api:
+        off = api.post(f"/api/captures/{live}/watch", json={"watched": False}).json()
+        listed = api.get("/api/watching").json()["watched"]
+        on = api.post(f"/api/captures/{live}/watch", json={"watched": True}).json()
+    assert off == {"ok": True, "posts": 1, "watched": False} and on["watched"] is True
+    urls = " ".join(w["url"] for w in listed)
+    assert X_HOSTILE.handle in urls and "alicedupont" not in urls
