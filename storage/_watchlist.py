@@ -146,17 +146,29 @@ class Watchlist:
         return stored
 
     def events(
-        self, post_id: int | None = None, *, undelivered: bool = False, unreported: bool = False
+        self,
+        post_id: int | None = None,
+        *,
+        undelivered: bool = False,
+        unreported: bool = False,
+        newest: int | None = None,
     ) -> list[EventRecord]:
-        query = select(Event).order_by(col(Event.detected_at), col(Event.id))
+        """Events, oldest first; with ``newest``, only that many of the most recent."""
+        if newest is not None:
+            query = select(Event).order_by(col(Event.detected_at).desc(), col(Event.id).desc())
+        else:
+            query = select(Event).order_by(col(Event.detected_at), col(Event.id))
         if post_id is not None:
             query = query.where(col(Event.post_id) == post_id)
         if undelivered:
             query = query.where(col(Event.delivered_at).is_(None))
         if unreported:
             query = query.where(col(Event.reported_at).is_(None))
+        if newest is not None:
+            query = query.limit(newest)
         with storage_errors(self._home), read_session(self._engine) as session:
-            return [_event_record(row) for row in session.exec(query).all()]
+            found = [_event_record(row) for row in session.exec(query).all()]
+        return found[::-1] if newest is not None else found
 
     def mark_reported(self, event_ids: Sequence[int], reported_at: datetime) -> None:
         """Record that a finished re-check run printed these events (stdout, exit status)."""

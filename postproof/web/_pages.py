@@ -125,7 +125,7 @@ def logout(request: Request) -> Response:
 def home(request: Request) -> Response:
     archive = state(request).archive
     captures = archive.list_captures(limit=20, include_retracted=False)
-    events = archive.watchlist.events()[-15:][::-1]  # newest first
+    events = archive.watchlist.events(newest=15)[::-1]  # newest first
     articles = archive.articles.all(include_retracted=False)[:20]
     context = {
         "captures": [capture_json(r, artifacts=False) for r in captures],

@@ -67,3 +67,37 @@ def test_unwatch_and_watch_again(
     assert off == {"ok": True, "posts": 1, "watched": False} and on["watched"] is True
     urls = " ".join(w["url"] for w in listed)
     assert X_HOSTILE.handle in urls and "alicedupont" not in urls
+
+
+def test_the_home_page_shows_the_newest_changes_first(
+    browser: Browser, served: Served, captured: dict[str, str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import NewEvent, open_archive
+
+    live = captured[FIXTURE_URLS["x_live"]]
+    with open_archive(served.home) as archive:
+        post_id = archive.get_capture(live).post_id
+        archive.watchlist.record_events(
+            [
+                NewEvent(post_id, "deleted", datetime(2030, 1, 1, tzinfo=UTC), live, "gone"),
+                NewEvent(
+                    post_id,
+                    "restored",
+                    datetime(2030, 1, 2, tzinfo=UTC),
+                    live,
+                    "back <img src=x onerror=alert('summary')>",
+                ),
+            ]
+        )
+    context = signed_in(browser, served, "vic")
+    dialogs: list[str] = []
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(served.url + "/")
+    events = page.locator("ul.events li").all_inner_texts()
+    assert events[0].startswith("restored") and "<img src=x" in events[0]
+    assert events[1].startswith("deleted")
+    context.close()
+    assert dialogs == []
