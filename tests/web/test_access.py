@@ -186,3 +186,16 @@ def test_the_help_of_serve_and_user_loads_no_web_library() -> None:
             [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
         )
         assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
+
+
+def test_the_api_describes_itself(served: Served) -> None:
+    with served.api("vic") as api:
+        document = api.get("/api/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    paths = document["paths"]
+    assert {"get", "post"} <= set(paths["/api/captures"])
+    assert paths["/api/captures/{capture}"]["get"]["parameters"][0]["name"] == "capture"
+    operations = [op for methods in paths.values() for op in methods.values()]
+    assert len(operations) >= 19 and all(op["summary"] for op in operations)
+    with httpx.Client(base_url=served.url) as anonymous:
+        assert anonymous.get("/api/openapi.json").status_code == 401
