@@ -33,6 +33,7 @@ HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
     "cross-origin-resource-policy": "same-site",
+    "x-dns-prefetch-control": "off",
 }
 
 

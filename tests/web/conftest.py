@@ -87,6 +87,10 @@ HOSTILE_URL = f"https://{HOSTILE_HOST}/story"
 HOSTILE_PAGE = f"""<!doctype html>
 <html><head><meta charset="utf-8">
 <title>Hostile story</title>
+<meta http-equiv="refresh" content="1;url=https://{HOSTILE_HOST}/refreshed">
+<link rel="dns-prefetch" href="https://prefetch.{HOSTILE_HOST}/">
+<link rel="prefetch" href="https://{HOSTILE_HOST}/prefetched">
+<link rel="stylesheet" href="https://{HOSTILE_HOST}/style.css">
 <meta property="og:title" content="&quot;&gt;&lt;script&gt;alert('og')&lt;/script&gt;">
 <meta property="og:description"
   content="&lt;img src=x onerror=alert('desc')&gt; javascript:alert('d')">
