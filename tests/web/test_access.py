@@ -199,3 +199,34 @@ def test_the_api_describes_itself(served: Served) -> None:
     assert len(operations) >= 19 and all(op["summary"] for op in operations)
     with httpx.Client(base_url=served.url) as anonymous:
         assert anonymous.get("/api/openapi.json").status_code == 401
+
+
+def test_an_admin_manages_users_in_the_browser(browser: Browser, served: Served) -> None:
+    context = signed_in(browser, served, "alice")
+    page = context.new_page()
+    page.goto(served.url + "/")
+    page.click("text=Users")
+    page.wait_for_url(served.url + "/users")
+    page.fill("#new-name", "zed")
+    page.select_option("#new-role", "editor")
+    page.fill("#new-password", "zed's long passphrase")
+    page.click("#add-user button")
+    page.wait_for_url(served.url + "/users")
+    row = page.locator("tr[data-user=zed]")
+    assert "editor" in row.inner_text()
+    row.locator("input[name=label]").fill("a script")
+    row.locator("button", has_text="New token").click()
+    token = page.inner_text("#new-token").strip()
+    with httpx.Client(base_url=served.url, headers={"authorization": f"Bearer {token}"}) as zed:
+        assert zed.get("/api/me").json()["user"]["role"] == "editor"
+        page.goto(served.url + "/users")
+        page.locator("tr[data-user=zed] button", has_text="Remove").click()
+        page.wait_for_url(served.url + "/users")
+        assert page.locator("tr[data-user=zed]").count() == 0
+        assert zed.get("/api/me").status_code == 401  # its tokens went with it
+    context.close()
+    with served.api("ed") as api:
+        assert api.get("/api/users").status_code == 403
+    with served.api("alice") as api:
+        names = [u["name"] for u in api.get("/api/users").json()["users"]]
+    assert names == ["alice", "ed", "vic"]
