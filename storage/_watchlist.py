@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 
 from archiver.errors import StorageError
 from storage._database import read_session, storage_errors, write_session
@@ -95,6 +95,11 @@ class Watchlist:
                 select(Post).where(col(Post.watched).is_(True)).order_by(col(Post.id))
             ).all()
             return [_post_record(row) for row in rows]
+
+    def count_watched(self) -> int:
+        with storage_errors(self._home), read_session(self._engine) as session:
+            query = select(func.count()).select_from(Post).where(col(Post.watched).is_(True))
+            return session.exec(query).one()
 
     def set_watched(self, post_ids: Sequence[int], watched: bool) -> int:
         with storage_errors(self._home), write_session(self._engine) as session:

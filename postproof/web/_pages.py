@@ -131,7 +131,7 @@ def home(request: Request) -> Response:
         "captures": [capture_json(r, artifacts=False) for r in captures],
         "retracted_left_out": archive.count_retracted_captures(),
         "events": [event_json(archive, e) for e in events],
-        "watched": len(archive.watchlist.watched()),
+        "watched": archive.watchlist.count_watched(),
         "articles": [article_json(a) for a in articles],
     }
     return page(request, "home.html", context)

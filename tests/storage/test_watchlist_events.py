@@ -23,3 +23,6 @@ def test_the_newest_events_come_oldest_first(archive: Archive) -> None:
         f"edit {n}" for n in range(5)
     ]
     assert len(archive.watchlist.events()) == 5
+    assert archive.watchlist.count_watched() == 1
+    archive.watchlist.set_watched([post_id], False)
+    assert archive.watchlist.count_watched() == 0

@@ -101,3 +101,35 @@ def test_the_home_page_shows_the_newest_changes_first(
     assert events[1].startswith("deleted")
     context.close()
     assert dialogs == []
+
+
+def test_pages_fit_a_phone_screen(
+    browser: Browser, served: Served, captured: dict[str, str]
+) -> None:
+    """At 390 px wide nothing scrolls sideways but the tables meant to. With
+    POSTPROOF_DOCS_SCREENSHOTS=1, the screenshots of docs/ are taken again."""
+    import os
+    from pathlib import Path
+
+    live = captured[FIXTURE_URLS["x_live"]]
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    context = signed_in(browser, served, "ed", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for name, path in (
+        ("home", "/"),
+        ("capture", f"/captures/{live}"),
+        ("search", "/search?q=budget"),
+        ("watching", "/watching"),
+    ):
+        page.goto(served.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+            " > 390 && !e.closest('.scroll')).map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert width <= 390, (path, width, wide)
+        missing = page.eval_on_selector_all("img", "imgs => imgs.filter(i => !i.alt).length")
+        assert missing == 0, path
+        if os.environ.get("POSTPROOF_DOCS_SCREENSHOTS") == "1":
+            page.screenshot(path=str(docs / f"serve-{name}.png"))
+    context.close()
