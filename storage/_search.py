@@ -1,5 +1,6 @@
-"""Full-text search over the archive: post text, authors and handles, URLs, article titles and
-bylines, and claims (SQLite FTS5, accents and case ignored).
+"""Full-text search over the archive: post text, authors and handles, URLs, the text read from
+a post's images (OCR, once quote checks have read it), article titles and bylines, and claims
+(SQLite FTS5, accents and case ignored).
 
 The index is not evidence: it lives in its own file, ``search.sqlite3`` in the data home, and
 is made from the archive database, which it never changes. Before each search it reads the
@@ -49,6 +50,18 @@ _SOURCES = {
                coalesce(title, ''),
                trim(coalesce(byline, '') || ' ' || coalesce(source_url, source_name, ''))
         FROM articles WHERE rowid > :after ORDER BY rowid LIMIT :limit""",
+    # Text read from a capture's images (the OCR cache quote checks fill), found as that
+    # capture: every capture holding the image, a batch of OCR rows at a time.
+    "ocr_texts": """
+        SELECT o.rowid, 'capture', a.capture_id, c.platform, c.status, c.started_at, c.post_id,
+               'image text', o.text
+        FROM ocr_texts AS o
+        JOIN artifacts AS a ON a.sha256 = o.sha256
+        JOIN captures AS c ON c.id = a.capture_id
+        WHERE o.rowid IN (
+            SELECT rowid FROM ocr_texts WHERE rowid > :after ORDER BY rowid LIMIT :limit
+        )
+        ORDER BY o.rowid""",
     "claims": """
         SELECT rowid, 'claim', article_id || '#' || number, NULL, NULL, created_at, NULL,
                coalesce(speaker, ''), text
@@ -141,7 +154,8 @@ class SearchIndex:
                         rows = archive.execute(
                             sa.text(query), {"after": after, "limit": _BATCH}
                         ).all()
-                    if not rows:
+                    last = self._last_rowid(archive_rows=rows, source=source, after=after)
+                    if last is None:
                         break
                     with index:
                         index.executemany(
@@ -149,10 +163,23 @@ class SearchIndex:
                             [tuple(row[1:]) for row in rows],
                         )
                         index.execute(
-                            "INSERT OR REPLACE INTO progress VALUES (?, ?)", (source, rows[-1][0])
+                            "INSERT OR REPLACE INTO progress VALUES (?, ?)", (source, last)
                         )
                     added += len(rows)
         return added
+
+    def _last_rowid(self, *, archive_rows: list[Any], source: str, after: int) -> int | None:
+        """The row id the next batch of ``source`` starts after; ``None`` when it is done. An
+        OCR row whose image no capture holds gives no joined row: ask the table itself."""
+        if archive_rows:
+            return int(archive_rows[-1][0])
+        if source != "ocr_texts":
+            return None
+        with self._engine.connect() as archive:
+            query = "SELECT max(rowid) FROM (SELECT rowid FROM ocr_texts WHERE rowid > :after "
+            query += "ORDER BY rowid LIMIT :limit)"
+            found = archive.execute(sa.text(query), {"after": after, "limit": _BATCH}).scalar()
+        return None if found is None else int(found)
 
     def search(
         self, text: str, filters: SearchFilters | None = None, *, limit: int = 50
@@ -185,4 +212,8 @@ class SearchIndex:
         )
         with self._connect() as index:
             rows = index.execute(query, [*params, limit]).fetchall()
-        return [SearchHit(*row) for row in rows]
+        # A capture found by its text and by its images' text is one result: the better one.
+        best: dict[tuple[str, str], SearchHit] = {}
+        for row in rows:
+            best.setdefault((row[0], row[1]), SearchHit(*row))
+        return list(best.values())

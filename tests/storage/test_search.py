@@ -43,5 +43,11 @@ def test_search_finds_posts_by_text_author_and_accentless_words(
         assert [h.ref for h in index.search("budget", SearchFilters(watched_posts={live_post}))]
         assert index.search("budget", SearchFilters(watched_posts=set())) == []
         assert index.refresh() == 0  # nothing new
+        # Text read from the post's image (as quote checks keep it) finds the capture too,
+        # once: a capture matched by its text and its image's text is one result.
+        shot = next(a for a in archive.get_capture(live_id).artifacts if a.kind == "screenshot")
+        archive.articles.keep_ocr_text(shot.sha256, "eng", "Zanzibar budget table", "tesseract")
+        assert [h.ref for h in index.search("zanzibar")] == [live_id]
+        assert [h.ref for h in index.search("budget")] == [live_id]
         (home / INDEX_NAME).unlink()  # only an index: made again
         assert [h.ref for h in index.search("budget")] == [live_id]
