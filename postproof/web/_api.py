@@ -92,7 +92,9 @@ async def start_capture(request: Request) -> Response:
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise UsageError("urls must be a list of strings", hint='send {"urls": ["https://..."]}')
     job = state(request).jobs.submit(parse_pasted("\n".join(urls)), who.user.name)
-    return _ok({"job": job.to_json()}, status=202)
+    answer = _ok({"job": job.to_json()}, status=202)
+    answer.headers["location"] = f"/api/jobs/{job.id}"
+    return answer
 
 
 def _job_of(request: Request) -> Any:

@@ -31,6 +31,7 @@ from postproof.web._security import Caller, FrameSigner, Guard, LoginLimiter
 
 log = logging.getLogger("postproof.web")
 HERE = Path(__file__).parent
+MAX_BODY_BYTES = 1 << 20  # forms and JSON hold URLs and short texts: nothing near this
 
 
 @dataclass
@@ -162,6 +163,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
         routes=routes,
         exception_handlers={HTTPException: http_error, PostproofError: postproof_error},
         lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.web = web
     origin = f"http://*:{archive_port} https://*:{archive_port}"

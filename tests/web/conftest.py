@@ -179,6 +179,7 @@ def wait_for_job(served: Served, urls: list[str], user: str = "ed") -> dict[str,
         started = api.post("/api/captures", json={"urls": urls})
         assert started.status_code == 202, started.text
         job = started.json()["job"]
+        assert started.headers["location"] == f"/api/jobs/{job['id']}"
         deadline = time.monotonic() + 90
         while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
             time.sleep(0.3)

@@ -230,3 +230,9 @@ def test_an_admin_manages_users_in_the_browser(browser: Browser, served: Served)
     with served.api("alice") as api:
         names = [u["name"] for u in api.get("/api/users").json()["users"]]
     assert names == ["alice", "ed", "vic"]
+
+
+def test_a_body_too_large_is_refused(served: Served) -> None:
+    with served.api("ed") as api:
+        answer = api.post("/api/captures", content=b"{" + b" " * (2 << 20) + b"}")
+    assert answer.status_code == 413
