@@ -69,14 +69,25 @@ def article_page(request: Request) -> Response:
     if record.retracted is None:
         for claim, suggestion in claims.suggest_links(archive, record.id):
             suggestions.setdefault(claim.ref, []).append(suggestion_json(claim, suggestion))
+    find = request.query_params.get("find", "").strip()
     context = {
         "article": shown,
         "evidence": _evidence(archive, shown),
         "suggestions": suggestions,
         "relations": RELATIONS,
         "formats": tuple(REPORT_FORMATS),
+        "find": find,
+        "found": _found(archive, find) if find else [],
     }
     return page(request, "article.html", context)
+
+
+def _found(archive: storage.Archive, words: str) -> list[dict[str, Any]]:
+    """Captures whose post matches ``words``, to link a claim to one of them."""
+    from storage import SearchFilters
+
+    hits = archive.search_index.search(words, SearchFilters(kinds=("capture",)), limit=10)
+    return [capture_json(archive.get_capture(hit.ref), artifacts=False) for hit in hits]
 
 
 def _back(record: storage.ArticleRecord, claim_ref: str) -> Response:

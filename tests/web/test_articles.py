@@ -135,3 +135,23 @@ def test_the_api_reads_and_links_like_the_command_line(served: Served, article: 
             base + "/links", json={"claim": alice["id"], "capture_id": article["evidence"]}
         )
     assert refused.status_code == 403
+
+
+def test_find_evidence_by_search_and_link_it(
+    editor: BrowserContext, served: Served, article: dict
+) -> None:
+    rain = next(c for c in article["claims"] if "pleuvra" in c["text"])
+    page = editor.new_page()
+    page.goto(f"{served.url}/articles/{article['id']}")
+    page.fill("#find", "conseil municipal")
+    page.click("#find-form button")
+    found = page.locator(
+        ".found li", has=page.locator(f"a[href='/captures/{article['evidence']}']")
+    )
+    found.locator("select").select_option(rain["id"])
+    found.locator("button", has_text="Link").click()
+    page.wait_for_url(f"**/articles/{article['id']}#claim-{rain['number']}")
+    assert article["evidence"] in page.locator(f"#claim-{rain['number']} .links").inner_text()
+    page.goto(f"{served.url}/articles/{article['id']}?find=nothing+matches+zzzq")
+    assert "No capture matches" in page.inner_text(".found")
+    page.close()
