@@ -160,6 +160,28 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         launched.close()
 
 
+class SignedIn:
+    """One signed-in browser context per user, made when first asked for and shared by the
+    tests that do not sign out (signing in is slow on purpose: argon2)."""
+
+    def __init__(self, browser: Browser, served: Served) -> None:
+        self.browser, self.served = browser, served
+        self.contexts: dict[str, BrowserContext] = {}
+
+    def __getitem__(self, name: str) -> BrowserContext:
+        if name not in self.contexts:
+            self.contexts[name] = signed_in(self.browser, self.served, name)
+        return self.contexts[name]
+
+
+@pytest.fixture(scope="package")
+def signed(browser: Browser, served: Served) -> Iterator[SignedIn]:
+    shared = SignedIn(browser, served)
+    yield shared
+    for context in shared.contexts.values():
+        context.close()
+
+
 def signed_in(browser: Browser, served: Served, name: str, **options: object) -> BrowserContext:
     """A browser context signed in as ``name`` through the login form."""
     context = browser.new_context(locale="en-GB", timezone_id="UTC", **options)  # type: ignore[arg-type]

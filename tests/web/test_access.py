@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import Browser
 
 from tests.conftest import run_cli
-from tests.web.conftest import PASSWORDS, Served, signed_in
+from tests.web.conftest import PASSWORDS, Served, SignedIn
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -119,8 +119,8 @@ def test_sign_in_is_rate_limited(served: Served) -> None:
     client.close()
 
 
-def test_a_viewer_is_refused_an_edit(browser: Browser, served: Served) -> None:
-    context = signed_in(browser, served, "vic")
+def test_a_viewer_is_refused_an_edit(signed: SignedIn, served: Served) -> None:
+    context = signed["vic"]
     page = context.new_page()
     page.goto(served.url + "/")
     assert not page.is_visible("#capture-form")
@@ -129,7 +129,7 @@ def test_a_viewer_is_refused_an_edit(browser: Browser, served: Served) -> None:
         served.url + "/capture", form={"csrf": csrf or "", "urls": "https://x.com/a/status/1"}
     )
     assert answer.status == 403 and "editor" in answer.text()
-    context.close()
+    page.close()
     with served.api("vic") as api:
         refused = api.post("/api/captures", json={"urls": ["https://x.com/a/status/1"]})
     assert refused.status_code == 403 and refused.json()["ok"] is False
@@ -176,7 +176,7 @@ def test_the_help_of_serve_and_user_loads_no_web_library() -> None:
     import sys
 
     heavy = ("starlette", "uvicorn", "argon2", "jinja2", "sqlalchemy", "playwright")
-    for args in (("serve", "--help"), ("user", "add", "--help"), ("--help",)):
+    for args in (("serve", "--help"), ("user", "add", "--help")):
         code = (
             "import sys; sys.argv = ['postproof', *sys.argv[1:]]; import cli\n"
             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
@@ -201,8 +201,8 @@ def test_the_api_describes_itself(served: Served) -> None:
         assert anonymous.get("/api/openapi.json").status_code == 401
 
 
-def test_an_admin_manages_users_in_the_browser(browser: Browser, served: Served) -> None:
-    context = signed_in(browser, served, "alice")
+def test_an_admin_manages_users_in_the_browser(signed: SignedIn, served: Served) -> None:
+    context = signed["alice"]
     page = context.new_page()
     page.goto(served.url + "/")
     page.click("text=Users")
@@ -224,7 +224,7 @@ def test_an_admin_manages_users_in_the_browser(browser: Browser, served: Served)
         page.wait_for_url(served.url + "/users")
         assert page.locator("tr[data-user=zed]").count() == 0
         assert zed.get("/api/me").status_code == 401  # its tokens went with it
-    context.close()
+    page.close()
     with served.api("ed") as api:
         assert api.get("/api/users").status_code == 403
     with served.api("alice") as api:

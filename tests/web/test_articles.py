@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import BrowserContext
 
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS
-from tests.web.conftest import Served, signed_in
+from tests.web.conftest import Served, SignedIn
 
 DRAFT = (
     "Budget\n\nAlice Dupont a écrit que le conseil municipal a voté ce soir le budget 2025.\n\n"
@@ -35,12 +35,11 @@ def article(
 
 
 @pytest.fixture(scope="module")
-def editor(browser: Browser, served: Served) -> Iterator[BrowserContext]:
-    context = signed_in(browser, served, "ed")
+def editor(signed: SignedIn) -> Iterator[BrowserContext]:
+    context = signed["ed"]
     dialogs: list[str] = []
     context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
     yield context
-    context.close()
     assert dialogs == []
 
 
@@ -92,9 +91,9 @@ def test_report_and_evidence_downloads(
 
 
 def test_a_viewer_sees_the_article_but_cannot_link(
-    browser: Browser, served: Served, article: dict
+    signed: SignedIn, served: Served, article: dict
 ) -> None:
-    context = signed_in(browser, served, "vic")
+    context = signed["vic"]
     page = context.new_page()
     page.goto(f"{served.url}/articles/{article['id']}")
     assert page.locator(".claims > li").count() == len(article["claims"])
@@ -106,7 +105,7 @@ def test_a_viewer_sees_the_article_but_cannot_link(
         form={"csrf": csrf, "claim": claim, "capture_id": article["evidence"]},
     )
     assert refused.status == 403
-    context.close()
+    page.close()
 
 
 def test_the_api_reads_and_links_like_the_command_line(served: Served, article: dict) -> None:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from playwright.sync_api import Browser
 
 from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
-from tests.web.conftest import Served, signed_in
+from tests.web.conftest import Served, SignedIn, signed_in
 
 
 def test_search_from_the_top_box_with_filters(
-    browser: Browser, served: Served, captured: dict[str, str]
+    signed: SignedIn, served: Served, captured: dict[str, str]
 ) -> None:
     live = captured[FIXTURE_URLS["x_live"]]
     hostile = captured[FIXTURE_URLS["x_hostile"]]
-    context = signed_in(browser, served, "vic")
+    context = signed["vic"]
     dialogs: list[str] = []
     page = context.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -32,7 +32,6 @@ def test_search_from_the_top_box_with_filters(
     page.goto(served.url + "/search?q=budget&platform=mastodon")
     assert "0 result(s)" in page.inner_text("main")
     page.close()
-    context.close()
     assert dialogs == []
     with served.api("vic") as api:
         found = api.get("/api/search", params={"q": "budget", "kind": "capture"}).json()
@@ -43,10 +42,10 @@ def test_search_from_the_top_box_with_filters(
 
 
 def test_unwatch_and_watch_again(
-    browser: Browser, served: Served, captured: dict[str, str]
+    signed: SignedIn, served: Served, captured: dict[str, str]
 ) -> None:
     live = captured[FIXTURE_URLS["x_live"]]
-    context = signed_in(browser, served, "ed")
+    context = signed["ed"]
     page = context.new_page()
     page.goto(served.url + "/watching")
     row = page.locator("tr", has=page.locator(f"a[href='/captures/{live}']"))
@@ -59,7 +58,7 @@ def test_unwatch_and_watch_again(
     page.click("#watch-form button")
     page.wait_for_url(f"{served.url}/captures/{live}")
     assert "Watched" in page.inner_text("#watch-title + p")
-    context.close()
+    page.close()
     with served.api("ed") as api:
         off = api.post(f"/api/captures/{live}/watch", json={"watched": False}).json()
         listed = api.get("/api/watching").json()["watched"]
@@ -70,7 +69,7 @@ def test_unwatch_and_watch_again(
 
 
 def test_the_home_page_shows_the_newest_changes_first(
-    browser: Browser, served: Served, captured: dict[str, str]
+    signed: SignedIn, served: Served, captured: dict[str, str]
 ) -> None:
     from datetime import UTC, datetime
 
@@ -91,7 +90,7 @@ def test_the_home_page_shows_the_newest_changes_first(
                 ),
             ]
         )
-    context = signed_in(browser, served, "vic")
+    context = signed["vic"]
     dialogs: list[str] = []
     page = context.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -99,7 +98,7 @@ def test_the_home_page_shows_the_newest_changes_first(
     events = page.locator("ul.events li").all_inner_texts()
     assert events[0].startswith("restored") and "<img src=x" in events[0]
     assert events[1].startswith("deleted")
-    context.close()
+    page.close()
     assert dialogs == []
 
 
