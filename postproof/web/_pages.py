@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -85,8 +86,6 @@ def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     form = await request.form()
     name = str(form.get("name") or "").strip().lower()
     password = str(form.get("password") or "")
@@ -95,13 +94,13 @@ async def login(request: Request) -> Response:
     wait = web.limiter.wait(name, client)
     if wait > 0:
         message = f"Too many failed sign-ins: try again in {int(wait) + 1} seconds."
-        response = _login_page(request, message, status=429)
+        response = await run_in_threadpool(_login_page, request, message, 429)
         response.headers["retry-after"] = str(int(wait) + 1)
         return response
     user = await run_in_threadpool(web.archive.users.authenticate, name, password)
     if user is None:
         web.limiter.failed(name, client)
-        return _login_page(request, "Wrong name or password.", status=401)
+        return await run_in_threadpool(_login_page, request, "Wrong name or password.", 401)
     web.limiter.succeeded(name)
     cookie, _session = await run_in_threadpool(web.archive.users.start_session, user)
     response = RedirectResponse(_next_path(str(form.get("next") or "")), status_code=303)

@@ -212,9 +212,14 @@ def wait_for_job(served: Served, urls: list[str], user: str = "ed") -> dict[str,
 
 @pytest.fixture(scope="package")
 def captured(served: Served) -> dict[str, str]:
-    """X's live post, its hostile one and the hostile page, captured once for the package in
-    one job: URL -> capture id."""
-    urls = [FIXTURE_URLS["x_live"], FIXTURE_URLS["x_hostile"], HOSTILE_URL]
+    """X's live post, its hostile one, a deleted one and the hostile page, captured once for the
+    package in one job: URL -> capture id."""
+    urls = [
+        FIXTURE_URLS["x_live"],
+        FIXTURE_URLS["x_hostile"],
+        FIXTURE_URLS["x_deleted"],
+        HOSTILE_URL,
+    ]
     job = wait_for_job(served, urls)
     ids = job["captures"]
     assert isinstance(ids, list) and len(ids) == len(urls)

@@ -117,6 +117,7 @@ def test_pages_fit_a_phone_screen(
     for name, path in (
         ("home", "/"),
         ("capture", f"/captures/{live}"),
+        ("deleted", f"/captures/{captured[FIXTURE_URLS['x_deleted']]}"),
         ("search", "/search?q=budget"),
         ("watching", "/watching"),
     ):
@@ -129,6 +130,8 @@ def test_pages_fit_a_phone_screen(
         assert width <= 390, (path, width, wide)
         missing = page.eval_on_selector_all("img", "imgs => imgs.filter(i => !i.alt).length")
         assert missing == 0, path
-        if os.environ.get("POSTPROOF_DOCS_SCREENSHOTS") == "1":
+        if name == "deleted":  # a post that is gone: its capture says so, and why
+            assert "not_found" in page.inner_text("h1") and page.is_visible(".reason")
+        elif os.environ.get("POSTPROOF_DOCS_SCREENSHOTS") == "1":
             page.screenshot(path=str(docs / f"serve-{name}.png"))
     context.close()
