@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,7 +168,7 @@ class SearchIndex:
                     added += len(rows)
         return added
 
-    def _last_rowid(self, *, archive_rows: list[Any], source: str, after: int) -> int | None:
+    def _last_rowid(self, *, archive_rows: Sequence[Any], source: str, after: int) -> int | None:
         """The row id the next batch of ``source`` starts after; ``None`` when it is done. An
         OCR row whose image no capture holds gives no joined row: ask the table itself."""
         if archive_rows:

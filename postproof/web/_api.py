@@ -20,6 +20,7 @@ import storage
 from archiver.errors import UsageError
 from postproof.views import article_json, capture_json, capture_show_json, user_json
 from postproof.web._app import state
+from postproof.web._jobs import capture_work
 from postproof.web._pages import CITE_FORMATS, parse_pasted, record_of
 from postproof.web._security import caller, require
 from postproof.web._stream import job_events
@@ -91,7 +92,9 @@ async def start_capture(request: Request) -> Response:
     urls = body.get("urls") if isinstance(body, dict) else None
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise UsageError("urls must be a list of strings", hint='send {"urls": ["https://..."]}')
-    job = state(request).jobs.submit(parse_pasted("\n".join(urls)), who.user.name)
+    asked = parse_pasted("\n".join(urls))
+    web = state(request)
+    job = web.jobs.submit("capture", asked, who.user.name, capture_work(web.settings, asked))
     answer = _ok({"job": job.to_json()}, status=202)
     answer.headers["location"] = f"/api/jobs/{job.id}"
     return answer
@@ -100,18 +103,19 @@ async def start_capture(request: Request) -> Response:
 def _job_of(request: Request) -> Any:
     job = state(request).jobs.get(request.path_params["job"])
     if job is None:
-        raise HTTPException(404, "no such capture job (jobs are kept until the server stops)")
+        raise HTTPException(404, "no such job (jobs are kept until the server stops)")
     return job
 
 
 def job(request: Request) -> Response:
-    """A capture job: its URLs, state and the captures it stored so far."""
+    """A job (capturing URLs, adding an article): what was asked, its state, the captures it
+    stored so far and, when done, the page of what it made."""
     return _ok({"job": _job_of(request).to_json()})
 
 
 async def job_stream(request: Request) -> Response:
-    """A capture job's progress as server-sent events (queued, started, step, stored, then done
-    or failed)."""
+    """A job's progress as server-sent events (queued, started, step, stored, then done or
+    failed)."""
     return job_events(request, _job_of(request))
 
 

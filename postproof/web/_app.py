@@ -24,9 +24,8 @@ from starlette.templating import Jinja2Templates
 
 import storage
 from archiver.errors import PostproofError, UsageError
-from postproof.runs import Run
-from postproof.settings import CaptureFlags, Settings
-from postproof.web._jobs import Job, Jobs
+from postproof.settings import Settings
+from postproof.web._jobs import Jobs
 from postproof.web._security import Caller, FrameSigner, Guard, LoginLimiter
 
 log = logging.getLogger("postproof.web")
@@ -88,28 +87,6 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return response
 
 
-def capture_runner(settings: Settings) -> Any:
-    """What a capture job runs: the ``capture`` command's run, with the data home's settings
-    (config.toml and the environment) and no command-line flags."""
-
-    def run(urls: list[str], job: Job) -> None:
-        options = settings.capture_options(CaptureFlags())
-        depth = settings.context_depth(None)
-
-        def stored(capture_id: str, status: str, url: str) -> None:
-            job.captures.append(capture_id)
-            job.emit("stored", capture_id=capture_id, status=status, url=url)
-
-        with Run.open(settings, options, on_stored=stored) as run:
-            pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
-            job.emit("step", text=f"launching the browser, loading {pages}")
-            run.capture(urls, context_depth=depth)
-            job.emit("step", text="sealing the log")
-            run.seal()
-
-    return run
-
-
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -138,7 +115,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
     web = WebState(
         settings=settings,
         archive=archive,
-        jobs=Jobs(capture_runner(settings)),
+        jobs=Jobs(),
         limiter=LoginLimiter(),
         signer=FrameSigner(),
         archive_port=archive_port,

@@ -23,6 +23,7 @@ from postproof.runs import Run, seal_log
 from postproof.settings import CaptureFlags
 from postproof.views import article_json, capture_json, link_json, suggestion_json
 from postproof.web._app import WebState, page, state
+from postproof.web._jobs import article_work
 from postproof.web._security import require
 
 REPORT_FORMATS = {
@@ -190,6 +191,42 @@ async def unlink(request: Request) -> Response:
     return _back(record, given.get("claim", ""))
 
 
+MAX_DRAFT_CHARS = 500_000
+
+
+def _article_job(request: Request, given: dict[str, str]) -> Any:
+    """A job adding the article ``given`` names: its ``url``, or its ``text`` (a draft, with an
+    optional ``title``)."""
+    from archiver import parse_url
+
+    who = require(request, storage.Role.EDITOR)
+    url, text = given.get("url", "").strip(), given.get("text", "").strip()
+    title = given.get("title", "").strip() or None
+    if bool(url) == bool(text):
+        raise UsageError(
+            "give the article's address or its text, one of the two",
+            hint="paste the text of a draft that is not published yet",
+        )
+    if len(text) > MAX_DRAFT_CHARS:
+        raise UsageError(f"the text is {len(text)} characters; the limit is {MAX_DRAFT_CHARS}")
+    web = state(request)
+    checked = parse_url(url) if url else None
+    asked = [checked or title or "a draft"]
+    work = article_work(web.settings, checked, text or None, title)
+    return web.jobs.submit("article", asked, who.user.name, work)
+
+
+async def add_article(request: Request) -> Response:
+    """Add an article from its URL or its text, as ``article add`` does: its claims, the posts
+    it cites captured, claims linked, quotes checked. 202 with the job."""
+    job = _article_job(request, await _given(request))
+    if request.url.path.startswith("/api/"):
+        answer = JSONResponse({"ok": True, "job": job.to_json()}, status_code=202)
+        answer.headers["location"] = f"/api/jobs/{job.id}"
+        return answer
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
 def article_api(request: Request) -> Response:
     """As ``article show --json``."""
     archive = state(request).archive
@@ -260,6 +297,8 @@ def article_wacz(request: Request) -> Response:
 
 
 ROUTES = [
+    Route("/api/articles", add_article, methods=["POST"]),
+    Route("/articles", add_article, methods=["POST"]),
     Route("/api/articles/{article}", article_api, methods=["GET"]),
     Route("/api/articles/{article}/suggestions", suggestions_api, methods=["GET"]),
     Route("/api/articles/{article}/accept", accept, methods=["POST"]),

@@ -27,7 +27,7 @@ from postproof.views import (
     event_json,
 )
 from postproof.web._app import page, state
-from postproof.web._jobs import MAX_URLS, Job
+from postproof.web._jobs import MAX_URLS, Job, capture_work
 from postproof.web._security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -156,14 +156,15 @@ async def capture(request: Request) -> Response:
     who = require(request, storage.Role.EDITOR)
     form = await request.form()
     urls = parse_pasted(str(form.get("urls") or ""))
-    job = state(request).jobs.submit(urls, who.user.name)
+    web = state(request)
+    job = web.jobs.submit("capture", urls, who.user.name, capture_work(web.settings, urls))
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 def _job(request: Request) -> Job:
     job = state(request).jobs.get(request.path_params["job"])
     if job is None:
-        raise HTTPException(404, "No such capture job (jobs are kept until the server stops).")
+        raise HTTPException(404, "No such job (jobs are kept until the server stops).")
     return job
 
 

@@ -4,8 +4,8 @@ click, a link made and removed by hand, the report and the evidence WACZ, roles.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext
@@ -21,15 +21,21 @@ DRAFT = (
 
 
 @pytest.fixture(scope="module")
-def article(
-    served: Served, captured: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> dict:
-    """A plain-text draft added as the command line adds it; its evidence is X's live post."""
-    draft = Path(tmp_path_factory.mktemp("draft")) / "draft.txt"
-    draft.write_text(DRAFT, encoding="utf-8")
-    added = run_cli("article", "add", str(draft), "--json", env=served.env)
-    assert added.returncode == 0, added.stderr
-    data = json.loads(added.stdout)["article"]
+def article(signed: SignedIn, served: Served, captured: dict[str, str]) -> dict:
+    """A plain-text draft added from the articles page (a job, followed live to the article's
+    page), as `article add` adds it; its evidence is X's live post."""
+    page = signed["ed"].new_page()
+    page.goto(served.url + "/articles")
+    page.fill("#article-text", DRAFT)
+    page.fill("#article-title", "Budget")
+    page.click("#add-article button")
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f]+$"))
+    page.wait_for_url(re.compile(r"/articles/[0-9a-z]+$"), timeout=60_000)
+    article_id = page.url.rsplit("/", 1)[1]
+    page.close()
+    with served.api("vic") as api:
+        data = api.get(f"/api/articles/{article_id}").json()["article"]
+    assert data["title"] == "Budget" and data["source_name"] == "draft.txt"
     data["evidence"] = captured[FIXTURE_URLS["x_live"]]
     return data
 
@@ -134,6 +140,12 @@ def test_the_api_reads_and_links_like_the_command_line(served: Served, article: 
             base + "/links", json={"claim": alice["id"], "capture_id": article["evidence"]}
         )
     assert refused.status_code == 403
+    with served.api("ed") as api:
+        neither = api.post("/api/articles", json={"title": "no text, no address"})
+    with served.api("vic") as api:
+        viewer = api.post("/api/articles", json={"text": "A claim."})
+    assert neither.status_code == 400 and "one of the two" in neither.json()["error"]
+    assert viewer.status_code == 403
 
 
 def test_find_evidence_by_search_and_link_it(

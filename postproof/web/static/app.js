@@ -2,7 +2,7 @@
 "use strict";
 
 function followJob(section) {
-  // Live progress of a capture job (server-sent events); at the end, on to the capture.
+  // Live progress of a job (server-sent events); at the end, on to what it made.
   const id = section.dataset.job;
   const list = document.getElementById("progress");
   const stateLine = document.getElementById("job-state");
@@ -33,8 +33,8 @@ function followJob(section) {
     section.dataset.state = data.kind;
     if (data.kind === "failed") {
       add("Failed: " + (data.error || "unknown error"));
-    } else if (data.captures.length >= 1 && section.querySelectorAll(".urls li").length === 1) {
-      window.location.assign("/captures/" + encodeURIComponent(data.captures[0]));
+    } else if (data.url && data.url.startsWith("/")) {
+      window.location.assign(data.url);  // the capture, or the article, it made
     } else {
       add("Done.");
     }
