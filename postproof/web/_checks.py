@@ -1,20 +1,27 @@
-"""Checking a capture from the browser: verify it now (``verify ID``: its hashes, and the log's
-signatures, checkpoints and timestamps), and compare two captures of one post side by side
-(``diff A B``)."""
+"""Checking the record from the browser: verify a capture now (``verify ID``: its hashes, and the
+log's signatures, checkpoints and timestamps), compare two captures of one post side by side
+(``diff A B``), and retract a capture or an article (``retract``, admins only)."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import storage
 from archiver.errors import UsageError
-from postproof.views import capture_diff_json, capture_json, ledger_summary, verify_json
+from postproof.views import (
+    capture_diff_json,
+    capture_json,
+    ledger_summary,
+    retraction_record_json,
+    verify_json,
+)
 from postproof.web._app import page, state
 from postproof.web._pages import INLINE_TYPES
+from postproof.web._security import require
 
 
 def _verify(request: Request) -> storage.VerifyReport:
@@ -83,7 +90,49 @@ def diff_api(request: Request) -> Response:
     return JSONResponse(capture_diff_json(before, after))
 
 
+def _retract(request: Request, target: str, reason: str) -> storage.RetractionRecord:
+    from postproof.runs import seal_log
+
+    web = state(request)
+    if not reason.strip():
+        raise UsageError("say why it is retracted", hint="the reason is kept, signed and logged")
+    retraction = web.archive.retract(target, reason.strip())
+    # Like a capture run, it ends with the log sealed over what it added.
+    seal_log(web.archive, web.settings)
+    return retraction
+
+
+async def retract_page(request: Request) -> Response:
+    """Retract the capture or the article of the page (admins), as ``retract`` does."""
+    require(request, storage.Role.ADMIN)
+    form = await request.form()
+    kind = "captures" if "capture" in request.path_params else "articles"
+    target = request.path_params.get("capture") or request.path_params["article"]
+    made = await run_in_threadpool(_retract, request, target, str(form.get("reason") or ""))
+    return RedirectResponse(f"/{kind}/{made.target_id}", status_code=303)
+
+
+async def retract_api(request: Request) -> Response:
+    """``{"target": ID, "reason": WHY}`` (admins): as ``retract ID --reason WHY --json``,
+    without ``log``."""
+    require(request, storage.Role.ADMIN)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise UsageError(
+            "the body is not JSON", hint='send {"target": ..., "reason": ...}'
+        ) from exc
+    if not isinstance(body, dict):
+        raise UsageError("the body is not a JSON object")
+    target, reason = str(body.get("target") or ""), str(body.get("reason") or "")
+    made = await run_in_threadpool(_retract, request, target, reason)
+    return JSONResponse({"ok": True, "retraction": retraction_record_json(made)}, status_code=201)
+
+
 ROUTES = [
+    Route("/captures/{capture}/retract", retract_page, methods=["POST"]),
+    Route("/articles/{article}/retract", retract_page, methods=["POST"]),
+    Route("/api/retractions", retract_api, methods=["POST"]),
     Route("/captures/{capture}/verify", verify_page, methods=["POST"]),
     Route("/api/captures/{capture}/verify", verify_api, methods=["POST"]),
     Route("/captures/{capture}/diff/{other}", diff_page, methods=["GET"]),

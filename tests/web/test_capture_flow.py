@@ -17,7 +17,7 @@ from playwright.sync_api import Request as PlaywrightRequest
 
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
-from tests.web.conftest import HOSTILE_URL, Served, signed_in
+from tests.web.conftest import HOSTILE_URL, Served, SignedIn, signed_in
 
 CAPTURE_PATH = re.compile(r"/captures/([0-9a-z]{8})$")
 
@@ -211,3 +211,28 @@ def test_verify_now_and_the_changes_between_two_captures(
         refused = api.get(f"/api/captures/{pasted}/diff/{other}")
     assert checked == json.loads(run_cli("verify", pasted, "--json", env=served.env).stdout)
     assert refused.status_code == 400 and "two different posts" in refused.json()["error"]
+
+
+def test_an_admin_retracts_a_capture(
+    signed: SignedIn, served: Served, captured: dict[str, str]
+) -> None:
+    gone = captured[FIXTURE_URLS["x_deleted"]]
+    page = signed["alice"].new_page()
+    page.goto(f"{served.url}/captures/{gone}")
+    page.click("summary:has-text('Retract this capture')")
+    page.fill("#retract-reason", "captured from the <b>wrong</b> account")
+    page.click("#retract-form button")
+    page.wait_for_url(f"{served.url}/captures/{gone}")
+    assert "captured from the <b>wrong</b> account" in page.inner_text(".retracted")
+    assert page.locator("#retract-form").count() == 0  # once only
+    page.goto(served.url + "/")
+    assert page.locator(f"a[href='/captures/{gone}']").count() == 0  # lists leave it out
+    page.close()
+    shown = json.loads(run_cli("show", gone, "--json", env=served.env).stdout)["capture"]
+    assert shown["retracted"]["reason"] == "captured from the <b>wrong</b> account"
+    body = {"target": gone, "reason": "again"}
+    with served.api("ed") as api:
+        assert api.post("/api/retractions", json=body).status_code == 403
+    with served.api("alice") as api:
+        again = api.post("/api/retractions", json=body)
+    assert again.status_code == 400 and again.json()["ok"] is False
