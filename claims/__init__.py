@@ -18,19 +18,16 @@ if TYPE_CHECKING:
         write_certificates,
     )
     from claims._cite import render_citation
+    from claims._citing import PostStatus, citation_sources, cite, post_status
     from claims._report import render_report
     from claims._report_data import article_capture_ids, build_report, write_report
     from claims._workflow import (
         AddedArticle,
-        PostStatus,
         accept_suggestion,
         add_article,
         check_link,
-        citation_sources,
-        cite,
         link_claim,
         manual_claim,
-        post_status,
         suggest_links,
     )
 
@@ -39,18 +36,18 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "AddedArticle": "claims._workflow",
     "Certificate": "claims._certificate",
-    "PostStatus": "claims._workflow",
+    "PostStatus": "claims._citing",
     "accept_suggestion": "claims._workflow",
     "add_article": "claims._workflow",
     "article_capture_ids": "claims._report_data",
     "build_certificates": "claims._certificate",
     "build_report": "claims._report_data",
     "check_link": "claims._workflow",
-    "citation_sources": "claims._workflow",
-    "cite": "claims._workflow",
+    "citation_sources": "claims._citing",
+    "cite": "claims._citing",
     "link_claim": "claims._workflow",
     "manual_claim": "claims._workflow",
-    "post_status": "claims._workflow",
+    "post_status": "claims._citing",
     "render_certificates": "claims._certificate",
     "render_citation": "claims._cite",
     "render_report": "claims._report",

@@ -1,6 +1,6 @@
 """What a report says about the proof behind each piece of evidence, and how a reader checks it.
 
-Pure data, read from the archive by ``claims._workflow.build_report``: a capture's place in the
+Pure data, read from the archive by ``claims._report_data.build_report``: a capture's place in the
 transparency log (``LogProof``), its timestamp (``StampFact``), the author's own signature for
 platforms that sign posts (``AuthorSignature``), the edits seen since (``PostEdit``) and the
 quote looked for again in the newest version (``NewestVersion``). :func:`verify_steps` turns a

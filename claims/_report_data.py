@@ -17,6 +17,7 @@ from typing import Any
 
 import storage
 from archiver import ArtifactKind, Status, UsageError, tool_version, utcnow
+from claims._citing import PostStatus, captured_logged_in, post_status
 from claims._match import match_quote
 from claims._proofs import (
     ArchiveKey,
@@ -27,7 +28,7 @@ from claims._proofs import (
     StampFact,
 )
 from claims._report import ReportClaim, ReportData, ReportLink, render_report
-from claims._workflow import PostStatus, captured_logged_in, evidence_texts, post_status
+from claims._workflow import evidence_texts
 from claims.models import ClaimKind, MatchResult, QuoteMatch, Relation
 
 log = logging.getLogger("postproof.claims")

@@ -8,10 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from proof import Checkpoint, format_checkpoint, load_or_create_key, root, sign_note
 from storage import open_archive
 from storage._archive import SIGNING_KEY_NAME
+from storage._database import MIGRATIONS_DIR
 from storage._home import Layout
 from storage._ledger import log_origin
 from tests.storage.factories import fixed_clock, make_result, sequential_ids
@@ -25,6 +28,14 @@ from tests.storage.test_migration_0005 import (
 )
 
 CREATED_AT = "2025-02-01T09:00:00.000000Z"
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None and head >= "0007"
+    return head
 
 
 def build_archive_at_0006(home: Path) -> None:
@@ -89,7 +100,7 @@ def test_an_archive_at_0006_upgrades_keeps_its_log_and_can_retract(tmp_path: Pat
     }
     db = sqlite3.connect(database)
     try:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("0007",)
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (_head(),)
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute("UPDATE log_entries SET manifest = '{}' WHERE idx = 0")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -142,7 +153,8 @@ def test_downgrading_below_0007_keeps_the_log_and_refuses_to_drop_retractions(
         _migrate(home, "0006", down=True)
     db = sqlite3.connect(database)
     try:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("0007",)
+        # The refused downgrade changed nothing: the archive is still at the head revision.
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (_head(),)
         assert db.execute("SELECT count(*) FROM log_entries").fetchone() == (2,)
     finally:
         db.close()
