@@ -48,6 +48,10 @@ for lang in eng fra; do
 done
 # ffmpeg, to read the keyframes of a post's videos.
 command -v ffmpeg >/dev/null 2>&1 || need_pkgs+=(ffmpeg)
+# PostgreSQL, for the tests of the shared archive: they start a throwaway cluster of their own.
+if [ "$mode" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need_pkgs+=(postgresql)
+fi
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   say "installing system packages: ${need_pkgs[*]}"
   apt_install "${need_pkgs[@]}" || {
