@@ -184,6 +184,17 @@ class Users:
             session.delete(row)
             return True
 
+    def set_password(self, name: str, password: str) -> None:
+        """Give the user ``name`` a new password; their signed-in browsers are signed out."""
+        password_hash = _hasher().hash(check_password(password))
+        with storage_errors(self._home), write_session(self._engine) as session:
+            row = session.exec(select(User).where(col(User.name) == name)).first()
+            if row is None:
+                raise UsageError(f"no user named {name!r}", hint="`postproof user list` shows them")
+            row.password_hash = password_hash
+            session.add(row)
+            session.exec(delete(WebSession).where(col(WebSession.user_id) == row.id))
+
     def has_admin(self) -> bool:
         with storage_errors(self._home), read_session(self._engine) as session:
             found = session.exec(select(User.id).where(col(User.role) == Role.ADMIN.value))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shlex
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -65,10 +65,19 @@ def demo(
         bool,
         typer.Option(
             "--serve",
-            help="After the demo, keep the demo site running until Ctrl-C, and print the "
-            "command that captures from it by hand.",
+            help="After the demo, open the web app on the demo's archive and keep the demo "
+            "site running, until Ctrl-C; print the app's address, how to sign in and the "
+            "command that captures from the demo site by hand.",
         ),
     ] = False,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            help="With --serve, the web app's port (0: any free one); archived pages are "
+            "shown from the next one.",
+        ),
+    ] = 8765,
 ) -> None:
     """Run the whole flow on the bundled demo story, served on 127.0.0.1.
 
@@ -76,8 +85,9 @@ def demo(
     postproof reaches it through --host-map, so the captures carry the platforms' real URLs.
     It adds the demo article, captures the posts it cites (and the story's other posts),
     links claims to evidence, checks quotes (one lives inside an e-mail screenshot), seals
-    the log and writes the HTML report. With --serve, the demo site stays up afterwards for
-    `postproof capture` by hand; Ctrl-C stops it (exit 0).
+    the log and writes the HTML report. With --serve, the web app (`postproof serve`) opens on
+    the demo's archive, its admin `demo` given a new password printed once, and the demo site
+    stays up for captures from the app or by hand; Ctrl-C stops both (exit 0).
     Example: postproof demo
     Example: postproof demo --serve
     """
@@ -100,15 +110,24 @@ def demo(
         )
         made = run_demo(web, story, home, timeout=timeout, output=output, as_json=as_json)
         all_ok = all(r.status == "ok" for r in made.records)
-        hand = hand_capture(web, story, home) if serve else None
-        if as_json:
-            emit_json(demo_json(made, home, all_ok) | ({"serve": hand} if hand else {}))
+        if not serve:
+            if as_json:
+                emit_json(demo_json(made, home, all_ok))
+            else:
+                render_demo(made, home)
         else:
-            render_demo(made, home)
-        if hand is not None:
+            hand = hand_capture(web, story, home)
             if not as_json:
+                render_demo(made, home)
                 render_hand_capture(hand)
-            serve_until_interrupted(web)
+
+            def ready(app: dict[str, Any]) -> None:
+                if as_json:
+                    emit_json(demo_json(made, home, all_ok) | {"serve": hand | {"app": app}})
+                else:
+                    render_app(app)
+
+            serve_app(web, home, port, ready)
     if not all_ok:
         raise typer.Exit(ExitCode.INCOMPLETE)
 
@@ -211,10 +230,74 @@ def render_hand_capture(hand: dict[str, Any]) -> None:
     out.print("  " + shlex.join(hand["command"]), markup=False)
 
 
-def serve_until_interrupted(web: FakeWeb) -> None:
-    """Wait for Ctrl-C, then let the caller stop the site: an expected end, not an error."""
+DEMO_USER = "demo"
+
+
+def demo_admin(home: Path) -> str:
+    """A new password for the demo archive's admin, ``demo`` (added when missing): printed
+    once, kept only as its hash. The demo's archive holds imitations, never evidence, so a
+    new password each time is the honest way to let the person who ran the demo in."""
+    import secrets
+
+    from postproof.runs import opened_archive
+    from storage import Role
+
+    password = secrets.token_urlsafe(12)
+    with opened_archive(home) as archive:
+        if any(user.name == DEMO_USER for user in archive.users.all()):
+            archive.users.set_password(DEMO_USER, password)
+        else:
+            archive.users.add(DEMO_USER, Role.ADMIN, password)
+    return password
+
+
+def demo_settings(home: Path, web: FakeWeb) -> Settings:
+    """The demo home's settings, with the demo site reachable as the demo reached it: the
+    app's paste box captures the story's URLs from it, never from the internet."""
+    settings = Settings.load(home)
+    capture = replace(
+        settings.capture,
+        allow_private=True,
+        insecure=True,
+        host_map=(*settings.capture.host_map, *web.host_map()),
+    )
+    return replace(settings, capture=capture)
+
+
+def serve_app(web: FakeWeb, home: Path, port: int, ready: Callable[[dict[str, Any]], None]) -> None:
+    """``postproof serve`` on the demo's archive until Ctrl-C (an expected end, not an
+    error); ``ready`` is told the app's address and how to sign in once it listens."""
+    from postproof.web import ServeOptions, serve
+
+    password = demo_admin(home)
+
+    def listening(app_port: int, archive_port: int) -> None:
+        app = {
+            "url": f"http://127.0.0.1:{app_port}/",
+            "archive_port": archive_port,
+            "user": DEMO_USER,
+            "password": password,
+        }
+        ready(app)
+
     try:
-        while True:
-            time.sleep(3600)
+        serve(
+            demo_settings(home, web),
+            ServeOptions(port=port),
+            announce=lambda text: err.print(esc(text)),
+            ready=listening,
+        )
     except KeyboardInterrupt:
-        err.print(f"Stopping the demo site on 127.0.0.1:{web.port}.")
+        err.print(f"Stopping the demo site on 127.0.0.1:{web.port} and the web app.")
+
+
+def render_app(app: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]Web app on the demo archive: {esc(app['url'])}[/] until Ctrl-C "
+        "(its paste box captures from the demo site)"
+    )
+    out.print(
+        f"Sign in as [bold]{esc(app['user'])}[/] (admin) with the password "
+        f"[bold]{esc(app['password'])}[/]: shown this once, only its hash is kept; "
+        "the next `postproof demo --serve` gives a new one."
+    )

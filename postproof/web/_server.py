@@ -90,8 +90,14 @@ def _announce(
         say("Warning: plain HTTP beyond this machine; use --certfile/--keyfile or a TLS proxy.")
 
 
-def serve(settings: Settings, options: ServeOptions, announce: Callable[[str], None]) -> None:
-    """Serve until interrupted. Refuses a non-loopback host while the archive has no admin."""
+def serve(
+    settings: Settings,
+    options: ServeOptions,
+    announce: Callable[[str], None],
+    ready: Callable[[int, int], None] | None = None,
+) -> None:
+    """Serve until interrupted. Refuses a non-loopback host while the archive has no admin.
+    ``ready`` is told the app's port and the archive origin's once both listen."""
     import asyncio
 
     import uvicorn
@@ -119,4 +125,6 @@ def serve(settings: Settings, options: ServeOptions, announce: Callable[[str], N
             timeout_graceful_shutdown=5,
         )
         _announce(options, ports, len(archive.users.all()), announce)
+        if ready is not None:
+            ready(*ports)
         asyncio.run(uvicorn.Server(config).serve(sockets=[main_socket, frames_socket]))

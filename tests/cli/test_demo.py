@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import re
 import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import run_cli
@@ -63,15 +67,30 @@ def next_line(lines: queue.Queue[str | None], deadline: float) -> str | None:
         return None
 
 
-def test_demo_serve_keeps_the_demo_site_up_until_ctrl_c(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def sign_in(url: str, name: str, password: str) -> Iterator[httpx.Client]:
+    """A client signed in through the app's login form, as a browser signs in."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert form.status_code == 200 and csrf, form.text
+        data = {"name": name, "password": password, "csrf": csrf[1]}
+        signed = client.post("/login", data=data)
+        assert signed.status_code == 303 and signed.headers["location"] == "/", signed.text
+        yield client
+
+
+def test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c(
+    tmp_path: Path,
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
     env["POSTPROOF_HOME"] = str(tmp_path / "postproof")
     home = tmp_path / "demo-home"
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
         served = subprocess.Popen(
-            [str(Path(sys.executable).with_name("postproof")), "demo", "--serve", "--home",
-             str(home)],
+            [str(Path(sys.executable).with_name("postproof")), "demo", "--serve", "--port",
+             "0", "--home", str(home)],
             env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
         )  # fmt: skip
     lines: queue.Queue[str | None] = queue.Queue()
@@ -86,14 +105,21 @@ def test_demo_serve_keeps_the_demo_site_up_until_ctrl_c(tmp_path: Path) -> None:
     reader.start()
     try:
         deadline = time.monotonic() + 240
-        serving = command = None
-        while command is None:
+        serving = command = app = signing = None
+        while signing is None:
             line = next_line(lines, deadline)
             assert line is not None, errors.read_text()
             if "serving on 127.0.0.1" in line:
                 serving = line
             elif serving and line.strip().startswith("postproof capture "):
                 command = shlex.split(line)
+            elif line.startswith("Web app on the demo archive: "):
+                app = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            elif line.startswith("Sign in as "):
+                signing = re.fullmatch(
+                    r"Sign in as (\S+) \(admin\) with the password (\S+):.*\n", line
+                )
+        assert serving and command and app and signing, errors.read_text()
         assert str(home.resolve()) in serving
         assert "Starting the demo site" in errors.read_text()
         assert "Launching the browser" in errors.read_text()
@@ -107,6 +133,28 @@ def test_demo_serve_keeps_the_demo_site_up_until_ctrl_c(tmp_path: Path) -> None:
         listed = json.loads(run_cli("list", "--json", "--home", str(home), env=env).stdout)
         assert capture["id"] in [c["id"] for c in listed["captures"]]
 
+        # The web app serves the demo's archive to the demo admin, and to nobody else.
+        assert httpx.get(app[1] + "/api/captures", timeout=30).status_code == 401
+        with sign_in(app[1], signing[1], signing[2]) as browser:
+            listed = browser.get("/api/captures", params={"limit": 1000}).json()["captures"]
+            articles = browser.get("/api/articles").json()["articles"]
+            page = browser.get(f"/captures/{capture['id']}")
+            # Its paste box reaches the demo site, as the demo did.
+            csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get("/").text)
+            assert csrf
+            job = browser.post(
+                "/api/captures", json={"urls": [command[2]]}, headers={"x-csrf-token": csrf[1]}
+            ).json()["job"]
+            while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
+                time.sleep(0.3)
+                job = browser.get(f"/api/jobs/{job['id']}").json()["job"]
+            again = browser.get(f"/api/captures/{job['captures'][0]}").json()["capture"]
+        assert job["state"] == "done" and again["status"] == "ok", job
+        assert again["post"]["author"] == capture["post"]["author"]
+        assert capture["id"] in [c["id"] for c in listed] and len(listed) > 5
+        assert [a["title"] for a in articles] and page.status_code == 200
+        assert capture["post"]["author"] in page.text
+
         served.send_signal(signal.SIGINT)
         assert served.wait(timeout=60) == 0, errors.read_text()
         assert "Stopping the demo site" in errors.read_text()
@@ -117,3 +165,16 @@ def test_demo_serve_keeps_the_demo_site_up_until_ctrl_c(tmp_path: Path) -> None:
         reader.join(timeout=10)
         assert served.stdout is not None
         served.stdout.close()
+
+
+def test_each_demo_serve_gives_the_demo_admin_a_new_password(tmp_path: Path) -> None:
+    from postproof.commands.demo import DEMO_USER, demo_admin
+    from storage import Role, open_archive
+
+    first = demo_admin(tmp_path)
+    second = demo_admin(tmp_path)
+    assert first != second
+    with open_archive(tmp_path) as archive:
+        assert [(u.name, u.role) for u in archive.users.all()] == [(DEMO_USER, Role.ADMIN)]
+        assert archive.users.authenticate(DEMO_USER, first) is None
+        assert archive.users.authenticate(DEMO_USER, second) is not None

@@ -45,6 +45,15 @@ def test_users_passwords_tokens_and_sessions(tmp_path: Path) -> None:
         assert users.session(cookie) is None
 
         cookie, _ = users.start_session(alice)
+        users.set_password("alice", "a brand new passphrase")
+        assert users.session(cookie) is None  # signed out
+        assert users.authenticate("alice", "correct horse battery") is None
+        assert users.authenticate("alice", "a brand new passphrase") == alice
+        assert users.by_token(token) == alice  # scripts keep their tokens
+        with pytest.raises(UsageError, match="no user named"):
+            users.set_password("nobody", "a brand new passphrase")
+
+        cookie, _ = users.start_session(alice)
         assert users.remove("alice") and not users.remove("alice")
         assert users.by_token(token) is None and users.session(cookie) is None
         assert [u.name for u in users.all()] == ["bob"]
