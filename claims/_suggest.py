@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -75,9 +75,14 @@ class _Post:
 
 
 def suggest(
-    claims: Sequence[ClaimDraft], candidates: Sequence[Candidate], *, limit: int = 3
+    claims: Sequence[ClaimDraft],
+    candidates: Sequence[Candidate],
+    *,
+    limit: int = 3,
+    excluded: Collection[tuple[int, str]] = (),
 ) -> tuple[Suggestion, ...]:
-    """For each claim, the ``limit`` best posts scoring at least :data:`FLOOR`, best first."""
+    """For each claim, the ``limit`` best posts scoring at least :data:`FLOOR`, best first;
+    never a (claim number, capture id) pair of ``excluded`` (a suggestion rejected)."""
     posts = [_prepare(candidate) for candidate in candidates]
     # A post on a platform is a primary source; a web page that reports it is not.
     secondary = {c.capture_id for c in candidates if c.platform == "generic"}
@@ -86,6 +91,7 @@ def suggest(
         scored = [
             Suggestion(claim.number, post.candidate.capture_id, score, reasons)
             for post in posts
+            if (claim.number, post.candidate.capture_id) not in excluded
             for score, reasons in [_score(claim, post)]
             if reasons and score >= FLOOR
         ]

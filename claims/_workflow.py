@@ -486,14 +486,34 @@ def suggest_links(
     linked = {link.claim_id for link in book.links(article_id)}
     open_claims = [c for c in claims if c.id not in linked]
     article = book.get(article_id)
-    candidates = [
-        _candidate(archive, c)
+    captures = [
+        c
         for c in archive.latest_good_captures(include_retracted=include_retracted)
         if not own_evidence(article, c)
     ]
     by_number = {c.number: c for c in open_claims}
-    found = suggest([_draft(c) for c in open_claims], candidates, limit=limit)
+    excluded = _rejected(book.rejected_posts(article_id), open_claims, captures)
+    candidates = [_candidate(archive, c) for c in captures]
+    found = suggest([_draft(c) for c in open_claims], candidates, limit=limit, excluded=excluded)
     return [(by_number[s.claim_number], s) for s in found]
+
+
+def _rejected(
+    rejected: set[tuple[int, int]],
+    claims: Sequence[storage.ClaimRecord],
+    captures: Sequence[storage.CaptureRecord],
+) -> set[tuple[int, str]]:
+    """(claim number, capture id) of the captures whose post was rejected for the claim."""
+    number_of = {claim.id: claim.number for claim in claims}
+    captures_of: dict[int, list[str]] = {}
+    for capture in captures:
+        captures_of.setdefault(capture.post_id, []).append(capture.id)
+    return {
+        (number_of[claim_id], capture_id)
+        for claim_id, post_id in rejected
+        if claim_id in number_of
+        for capture_id in captures_of.get(post_id, [])
+    }
 
 
 def own_evidence(article: storage.ArticleRecord, capture: storage.CaptureRecord) -> str | None:

@@ -254,6 +254,16 @@ def suggestion_json(claim: storage.ClaimRecord, suggestion: Suggestion) -> JsonD
     }
 
 
+def rejected_json(claim: storage.ClaimRecord, capture_id: str, by: str | None, at: Any) -> JsonDict:
+    """A suggestion rejected: its post is not suggested for the claim again."""
+    return {
+        "claim": claim.ref,
+        "capture_id": capture_id,
+        "rejected_by": by,
+        "rejected_at": _time(at),
+    }
+
+
 def post_json(post: storage.PostRecord) -> JsonDict:
     """A post as the watch list knows it."""
     return {

@@ -22,7 +22,16 @@ from storage._database import read_session, storage_errors, write_session
 from storage._journal import Journal
 from storage._records import RetractionRecord
 from storage._retractions import not_retracted, of_targets, retracted
-from storage._tables import Article, ArticleReference, Claim, EvidenceLink, OcrText, QuoteCheck
+from storage._tables import (
+    Article,
+    ArticleReference,
+    Capture,
+    Claim,
+    EvidenceLink,
+    OcrText,
+    QuoteCheck,
+    RejectedSuggestion,
+)
 
 _CLAIM_REF = re.compile(r"^\s*(?P<article>[0-9A-Za-z]{4,8})\s*[#:]\s*(?P<number>\d{1,6})\s*$")
 _ID_ATTEMPTS = 32
@@ -498,6 +507,31 @@ class ArticleBook:
                     (articles[article.id], record, self._link_record(session, link, record.ref))
                 )
             return found
+
+    def reject(self, claim: ClaimRecord, capture_id: str, by: str | None) -> datetime:
+        """Record that the capture suggested for ``claim`` is not its evidence (``by``: the
+        user); when it was rejected."""
+        now = self._clock()
+        with storage_errors(self._home), write_session(self._engine) as session:
+            session.add(
+                RejectedSuggestion(
+                    claim_id=claim.id, capture_id=capture_id, rejected_by=by, rejected_at=now
+                )
+            )
+        return now
+
+    def rejected_posts(self, article_id: str) -> set[tuple[int, int]]:
+        """(claim id, post id) of every suggestion rejected for the article's claims: a post
+        rejected once is rejected in all its captures."""
+        full_id = self.resolve(article_id)
+        with storage_errors(self._home), read_session(self._engine) as session:
+            rows = session.exec(
+                select(RejectedSuggestion.claim_id, Capture.post_id)
+                .join(Claim, col(Claim.id) == col(RejectedSuggestion.claim_id))
+                .join(Capture, col(Capture.id) == col(RejectedSuggestion.capture_id))
+                .where(col(Claim.article_id) == full_id)
+            ).all()
+        return {(claim_id, post_id) for claim_id, post_id in rows}
 
     def record_check(
         self,

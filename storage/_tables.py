@@ -254,6 +254,20 @@ class EvidenceLink(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class RejectedSuggestion(SQLModel, table=True):
+    """A capture an editor rejected when it was suggested as evidence for a claim: its post is
+    not suggested for that claim again. Kept with who rejected it and when; linking the post by
+    hand stays possible."""
+
+    __tablename__ = "rejected_suggestions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    capture_id: str = Field(foreign_key="captures.id", sa_type=sa.String)
+    rejected_by: str | None = Field(default=None, sa_type=sa.String)  # a user of the web app
+    rejected_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class QuoteCheck(SQLModel, table=True):
     """The result of searching a link's evidence for the claim's quote; the newest row counts."""
 

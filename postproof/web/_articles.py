@@ -1,7 +1,8 @@
 """The article pages: the list, one article's claims in order with their evidence and quote
-checks, suggestions accepted with one click, manual links to captures, unlinking, the report and
-the WACZ of its evidence. Each does what the matching command does (``article show``, ``link``,
-``link --suggest``, ``unlink``, ``report``, ``export --article``), through the same calls."""
+checks, suggestions accepted or rejected with one click, manual links to captures, unlinking,
+the report and the WACZ of its evidence. Each does what the matching command does (``article
+show``, ``link``, ``link --suggest``, ``unlink``, ``report``, ``export --article``), through the
+same calls; rejecting is the app's own (kept in the archive, so ``link --suggest`` honours it)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ import storage
 from archiver.errors import UsageError
 from postproof.runs import Run, seal_log
 from postproof.settings import CaptureFlags
-from postproof.views import article_json, capture_json, link_json, suggestion_json
+from postproof.views import (
+    article_json,
+    capture_json,
+    link_json,
+    rejected_json,
+    suggestion_json,
+)
 from postproof.web._app import WebState, page, state
 from postproof.web._jobs import article_work
 from postproof.web._security import require
@@ -116,16 +123,24 @@ def _own_claim(record: storage.ArticleRecord, claim_ref: str) -> str:
     return claim_ref
 
 
-def _accept(web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str) -> Any:
+def _suggested(web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str) -> Any:
+    """The claim and the suggestion of ``capture`` for it, as the article's page shows them."""
     import claims
 
     for claim, suggestion in claims.suggest_links(web.archive, record.id):
         if (claim.ref, suggestion.capture_id) == (claim_ref, capture):
-            return claims.accept_suggestion(web.archive, claim, suggestion)
+            return claim, suggestion
     raise UsageError(
         f"{capture} is not suggested for {claim_ref}",
-        hint="the claim may be linked already: reload the article",
+        hint="the claim may be linked already, or the suggestion rejected: reload the article",
     )
+
+
+def _accept(web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str) -> Any:
+    import claims
+
+    claim, suggestion = _suggested(web, record, claim_ref, capture)
+    return claims.accept_suggestion(web.archive, claim, suggestion)
 
 
 async def accept(request: Request) -> Response:
@@ -140,6 +155,24 @@ async def accept(request: Request) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"ok": True, "link": link_json(made)}, status_code=201)
     return _back(record, claim_ref)
+
+
+def _reject(web: WebState, record: storage.ArticleRecord, given: dict[str, str], by: str) -> Any:
+    capture = given.get("capture_id", "")
+    claim, _suggestion = _suggested(web, record, given.get("claim", ""), capture)
+    return rejected_json(claim, capture, by, web.archive.articles.reject(claim, capture, by))
+
+
+async def reject(request: Request) -> Response:
+    """Reject the capture suggested for a claim: it is not its evidence, and its post is not
+    suggested for that claim again (the rejection is kept, with who made it)."""
+    who = require(request, storage.Role.EDITOR)
+    given = await _given(request)
+    record = _article(request)
+    made = await run_in_threadpool(_reject, state(request), record, given, who.user.name)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"ok": True, "rejected": made}, status_code=201)
+    return _back(record, given.get("claim", ""))
 
 
 def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -> Any:
@@ -302,11 +335,13 @@ ROUTES = [
     Route("/api/articles/{article}", article_api, methods=["GET"]),
     Route("/api/articles/{article}/suggestions", suggestions_api, methods=["GET"]),
     Route("/api/articles/{article}/accept", accept, methods=["POST"]),
+    Route("/api/articles/{article}/reject", reject, methods=["POST"]),
     Route("/api/articles/{article}/links", link, methods=["POST"]),
     Route("/api/articles/{article}/unlink", unlink, methods=["POST"]),
     Route("/articles", article_list, methods=["GET"]),
     Route("/articles/{article}", article_page, methods=["GET"]),
     Route("/articles/{article}/accept", accept, methods=["POST"]),
+    Route("/articles/{article}/reject", reject, methods=["POST"]),
     Route("/articles/{article}/link", link, methods=["POST"]),
     Route("/articles/{article}/unlink", unlink, methods=["POST"]),
     Route("/articles/{article}/report.{format}", report, methods=["GET"]),

@@ -83,6 +83,17 @@ def test_a_quote_read_from_an_image_finds_the_post(
     assert any(reason.startswith("shares the names Kessler, Victor") for reason in found.reasons)
 
 
+def test_a_rejected_pair_is_never_suggested_and_the_next_post_moves_up(
+    demo_claims: tuple[ClaimDraft, ...], candidates: list[Candidate]
+) -> None:
+    claim = next(c for c in demo_claims if c.text.startswith(f"« {MISQUOTE} »"))
+    best, second = suggest([claim], candidates, limit=2)
+    left = suggest([claim], candidates, limit=2, excluded={(claim.number, best.capture_id)})
+    assert left[0] == second and best.capture_id not in [s.capture_id for s in left]
+    other_claim = {(claim.number + 1, best.capture_id)}  # a rejection holds for its claim only
+    assert suggest([claim], candidates, limit=2, excluded=other_claim) == (best, second)
+
+
 def test_no_overlap_no_suggestion(candidates: list[Candidate]) -> None:
     claim = _draft("Le conseil municipal de Riverton a voté la fermeture de la rue.")
     assert suggest([claim], candidates) == ()

@@ -185,6 +185,16 @@ def test_suggestions_rank_the_speakers_post_first(run: DemoRun, tmp_path: Path) 
     ] == run.capture_of(TOOT)
     assert not any("météo" in claim.text for claim, _ in found)
 
+    # Rejected, the post is not suggested for that claim again (in any of its captures).
+    igor = next(c for c in added.claims if "Igor Vantal" in c.text)
+    vantal = run.archive.get_capture(run.capture_of(VANTAL))
+    run.archive.articles.reject(igor, vantal.id, "ed")
+    assert run.archive.articles.rejected_posts(added.article.id) == {(igor.id, vantal.post_id)}
+    again = claims.suggest_links(run.archive, added.article.id)
+    assert (igor.id, vantal.id) not in {(claim.id, s.capture_id) for claim, s in again}
+    others = [(claim.id, s.capture_id) for claim, s in found if claim.id != igor.id]
+    assert others and others == [(claim.id, s.capture_id) for claim, s in again]
+
 
 def test_the_article_is_never_suggested_or_linked_as_its_own_evidence(run: DemoRun) -> None:
     article = run.added.article

@@ -16,7 +16,8 @@ from tests.web.conftest import Served, SignedIn
 
 DRAFT = (
     "Budget\n\nAlice Dupont a écrit que le conseil municipal a voté ce soir le budget 2025.\n\n"
-    "Il pleuvra demain.\n"
+    "Il pleuvra demain.\n\n"
+    "Selon Alice Dupont, le budget 2025 du conseil municipal a été voté.\n"
 )
 
 
@@ -166,3 +167,55 @@ def test_find_evidence_by_search_and_link_it(
     page.goto(f"{served.url}/articles/{article['id']}?find=nothing+matches+zzzq")
     assert "No capture matches" in page.inner_text(".found")
     page.close()
+
+
+def test_reject_a_suggestion_and_it_is_not_suggested_again(
+    editor: BrowserContext, signed: SignedIn, served: Served, article: dict
+) -> None:
+    """Last of the module: a rejection lasts (the tests before it accept the suggestion)."""
+    alice = next(c for c in article["claims"] if "Alice Dupont" in c["text"])
+    base = f"/api/articles/{article['id']}"
+    with served.api("ed") as api:
+        api.post(base + "/unlink", json={"claim": alice["id"]})
+    with served.api("vic") as api:
+        refused = api.post(
+            base + "/reject", json={"claim": alice["id"], "capture_id": article["evidence"]}
+        )
+    assert refused.status_code == 403
+    page = editor.new_page()
+    page.goto(f"{served.url}/articles/{article['id']}")
+    claim = page.locator(f"#claim-{alice['number']}")
+    suggested = claim.locator(
+        ".suggestion", has=page.locator(f"code:text('{article['evidence']}')")
+    )
+    suggested.locator("button", has_text="Reject").click()
+    page.wait_for_url(f"**/articles/{article['id']}#claim-{alice['number']}")
+    claim = page.locator(f"#claim-{alice['number']}")
+    assert "No evidence linked" in claim.inner_text()
+    assert article["evidence"] not in claim.inner_text()
+    page.close()
+
+    cli = run_cli("link", "--suggest", article["id"], "--json", env=served.env)
+    pairs = {(s["claim"], s["capture_id"]) for s in json.loads(cli.stdout)["suggestions"]}
+    assert (alice["id"], article["evidence"]) not in pairs
+    asked = {"claim": alice["id"], "capture_id": article["evidence"]}
+    with served.api("ed") as api:
+        listed = api.get(base + "/suggestions").json()["suggestions"]
+        again = api.post(base + "/reject", json=asked)
+        accepted = api.post(base + "/accept", json=asked)
+        by_hand = api.post(base + "/links", json=asked)  # a rejection never forbids a link
+    assert (alice["id"], article["evidence"]) not in {(s["claim"], s["capture_id"]) for s in listed}
+    assert again.status_code == 400 and "not suggested" in again.json()["error"]
+    assert accepted.status_code == 400
+    assert by_hand.status_code == 201 and by_hand.json()["link"]["origin"] == "manual"
+
+    # The same post is still suggested for the other claim that names Alice Dupont.
+    other = next(c for c in article["claims"] if c["text"].startswith("Selon Alice"))
+    with served.api("ed") as api:
+        made = api.post(base + "/reject", json={**asked, "claim": other["id"]})
+        left = api.get(base + "/suggestions").json()["suggestions"]
+    assert made.status_code == 201, made.text
+    rejected = made.json()["rejected"]
+    assert rejected["claim"] == other["id"] and rejected["rejected_by"] == "ed"
+    assert rejected["capture_id"] == article["evidence"] and rejected["rejected_at"].endswith("Z")
+    assert article["evidence"] not in [s["capture_id"] for s in left]
