@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import storage
     from archiver import ContextCapture
     from claims.models import Suggestion
+    from postproof.images import SimilarImages
     from proof import InstallationKey
     from storage import UserRecord
     from watch import CronEntry, WatchedPost
@@ -261,6 +262,20 @@ def rejected_json(claim: storage.ClaimRecord, capture_id: str, by: str | None, a
         "capture_id": capture_id,
         "rejected_by": by,
         "rejected_at": _time(at),
+    }
+
+
+def similar_json(results: list[SimilarImages]) -> JsonDict:
+    """``similar --json``: each image searched for, with its matches."""
+    return {
+        "queries": [
+            {
+                "image": r.query.label,
+                "phash": r.query.phash,
+                "matches": [m.to_json() for m in r.matches],
+            }
+            for r in results
+        ]
     }
 
 

@@ -16,10 +16,7 @@ from postproof.runs import opened_archive
 from postproof.settings import resolve_home
 
 if TYPE_CHECKING:
-    import storage
-
-Query = tuple[str, str, str | None]  # what is searched for (a file or an image URL), phash, dhash
-Found = tuple[str, str, "list[storage.ImageMatch]"]  # label, phash, matches
+    from postproof.images import SimilarImages
 
 
 @handles_errors
@@ -49,6 +46,9 @@ def similar(
     Example: postproof similar leaked-memo.jpg
     Example: postproof similar 7k2m9x4q --kind media --json
     """
+    from postproof.images import bytes_query, capture_queries, find_similar_images
+    from postproof.views import similar_json
+
     require_positive("--limit", limit)
     path = Path(target).expanduser()
     if not path.is_file() and (path.suffix or "/" in target or os.sep in target or path.exists()):
@@ -59,59 +59,27 @@ def similar(
         )
     with opened_archive(resolve_home(home)) as archive:
         if path.is_file():
-            queries, exclude_capture = [file_query(path)], None
+            queries, exclude_capture = [bytes_query(path.read_bytes(), str(path))], None
         else:
             queries, exclude_capture = capture_queries(archive, target)
-        results: list[Found] = []
-        for label, phash, query_dhash in queries:
-            found = archive.find_similar(
-                phash, query_dhash, max_distance=max_distance, kinds=kind or None, limit=limit + 20
-            )
-            found = [m for m in found if m.capture_id != exclude_capture][:limit]
-            results.append((label, phash, found))
-    if as_json:
-        emit_json(
-            {
-                "ok": True,
-                "queries": [
-                    {"image": label, "phash": phash, "matches": [m.to_json() for m in found]}
-                    for label, phash, found in results
-                ],
-            }
+        results = find_similar_images(
+            archive,
+            queries,
+            exclude_capture=exclude_capture,
+            max_distance=max_distance,
+            kinds=kind or None,
+            limit=limit,
         )
+    if as_json:
+        emit_json({"ok": True, **similar_json(results)})
         return
     render_similar(results)
 
 
-def file_query(path: Path) -> Query:
-    from storage import query_hashes
-
-    phash, dhash = query_hashes(path.read_bytes(), name=str(path))
-    return str(path), phash, dhash
-
-
-def capture_queries(archive: storage.Archive, capture_id: str) -> tuple[list[Query], str]:
-    """The images of a capture's post (its media and post screenshot), and the capture's id:
-    the capture itself is left out of what it finds."""
-    from archiver import ArtifactKind
-
-    capture = archive.get_capture(capture_id)
-    queries: list[Query] = []
-    for artifact in capture.artifacts:
-        if artifact.phash and artifact.kind in (ArtifactKind.MEDIA, ArtifactKind.POST_SCREENSHOT):
-            label = artifact.source_url or f"{capture.id} {artifact.kind}"
-            queries.append((label, artifact.phash, artifact.dhash))
-    if not queries:
-        raise UsageError(
-            f"capture {capture.id} has no image of the post to search for",
-            hint="give an image file instead, e.g. a saved screenshot",
-        )
-    return queries, capture.id
-
-
-def render_similar(results: list[Found]) -> None:
-    for label, _phash, found in results:
-        out.print(f"[bold]{esc(label)}[/]")
+def render_similar(results: list[SimilarImages]) -> None:
+    for result in results:
+        found = result.matches
+        out.print(f"[bold]{esc(result.query.label)}[/]")
         if not found:
             out.print("  no similar image in the archive")
             continue

@@ -110,7 +110,7 @@ async def postproof_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, archive: storage.Archive, archive_port: int) -> Starlette:
     """The app over ``archive``; archived pages are framed from ``archive_port``."""
-    from postproof.web import _accounts, _api, _articles, _browse, _checks, _pages
+    from postproof.web import _accounts, _api, _articles, _browse, _checks, _images, _pages
 
     web = WebState(
         settings=settings,
@@ -125,6 +125,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
         *_pages.ROUTES,
         *_articles.ROUTES,
         *_browse.ROUTES,
+        *_images.ROUTES,
         *_checks.ROUTES,
         *_accounts.ROUTES,
         *_api.ROUTES,

@@ -248,6 +248,9 @@ def capture_page(request: Request) -> Response:
         "citations": _citations(archive, record.id),
         "timeline": _timeline(archive, record),
         "has_dom": any(a.kind == "html" for a in record.artifacts),
+        "has_post_image": any(
+            a.phash and a.kind in ("media", "post_screenshot") for a in record.artifacts
+        ),
     }
     return page(request, "capture.html", context)
 

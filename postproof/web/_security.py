@@ -41,6 +41,9 @@ LOGIN_CSRF_COOKIE = "postproof_login"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 OPEN_PATHS = ("/login", "/static/", "/favicon.ico")
 MAX_FORM_BYTES = 1 << 20  # forms hold URLs and short texts; nothing near this
+# Where an image is sent to find where else it appeared: a screenshot or a photo.
+UPLOAD_PATHS = frozenset({"/similar", "/api/similar"})
+MAX_UPLOAD_BYTES = 16 << 20
 
 # The app's pages run only the app's own script and style; nothing from anywhere else, no
 # inline script (so markup that slipped through could not run), no plugin, no <base>.
@@ -208,11 +211,12 @@ class Guard:
         if scope["method"] in SAFE_METHODS or (who is not None and who.session is None):
             await self.app(scope, receive, send)  # reads, and API calls with a token
             return
-        body = await _read_body(receive)
+        limit = MAX_UPLOAD_BYTES if path in UPLOAD_PATHS else MAX_FORM_BYTES
+        body = await _read_body(receive, limit)
         if body is None:
-            await _plain(send, 413, "The form is too large.")
+            await _plain(send, 413, f"Refused: more than {limit >> 20} MiB was sent.")
             return
-        if not self._same_origin(scope) or not self._csrf_ok(scope, who, body):
+        if not self._same_origin(scope) or not await self._csrf_ok(scope, who, body):
             await _plain(send, 403, "Refused: the form did not come from this app (CSRF check).")
             return
         await self.app(scope, _replay(body), send)
@@ -236,7 +240,7 @@ class Guard:
         host = _header(scope, b"host") or ""
         return origin in (f"http://{host}", f"https://{host}")
 
-    def _csrf_ok(self, scope: Scope, who: Caller | None, body: bytes) -> bool:
+    async def _csrf_ok(self, scope: Scope, who: Caller | None, body: bytes) -> bool:
         if who is not None:
             expected = who.csrf
         elif scope["path"] == "/login":
@@ -245,11 +249,8 @@ class Guard:
             return False
         given = _header(scope, b"x-csrf-token")
         if given is None:
-            content_type = _header(scope, b"content-type") or ""
-            if content_type.startswith("application/x-www-form-urlencoded"):
-                form = parse_qs(body.decode("utf-8", errors="replace"))
-                given = (form.get("csrf") or [""])[0]
-        return bool(expected) and hmac.compare_digest(expected, given or "")
+            given = await _csrf_field(scope, body)
+        return bool(expected) and hmac.compare_digest(expected, given)
 
     async def _refuse(self, scope: Scope, send: Send, api: bool) -> None:
         if api or scope["method"] not in SAFE_METHODS:
@@ -285,7 +286,28 @@ class Guard:
         return sending
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def _csrf_field(scope: Scope, body: bytes) -> str:
+    """The ``csrf`` field of a form, URL-encoded or multipart (a file sent with a form)."""
+    content_type = _header(scope, b"content-type") or ""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", errors="replace"))
+        return (form.get("csrf") or [""])[0]
+    if not content_type.startswith("multipart/form-data"):
+        return ""
+    from starlette.formparsers import MultiPartException
+
+    parsing = Request(scope, _replay(body)).form(
+        max_files=1, max_fields=20, max_part_size=MAX_UPLOAD_BYTES
+    )
+    try:
+        async with parsing as form:
+            value = form.get("csrf")
+    except (MultiPartException, HTTPException):  # a broken body carries no token
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -294,7 +316,7 @@ async def _read_body(receive: Receive) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_FORM_BYTES:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body"):

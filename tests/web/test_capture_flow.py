@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -236,3 +237,57 @@ def test_an_admin_retracts_a_capture(
     with served.api("alice") as api:
         again = api.post("/api/retractions", json=body)
     assert again.status_code == 400 and again.json()["ok"] is False
+
+
+def test_find_similar_images_by_upload_and_from_a_capture(
+    editor: tuple[BrowserContext, Watched],
+    served: Served,
+    pasted: str,
+    captured: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """The hostile post was captured twice: each capture's post screenshot finds the other."""
+    context, watched = editor
+    twin = captured[FIXTURE_URLS["x_hostile"]]
+    with served.api("vic") as api:
+        artifacts = api.get(f"/api/captures/{pasted}").json()["capture"]["artifacts"]
+        shot = next(a for a in artifacts if a["kind"] == "post_screenshot")
+        image = api.get(f"/captures/{pasted}/artifacts/{shot['sha256']}").content
+        by_api = api.post("/api/similar", content=image, params={"name": "shot.png"}).json()
+        from_capture = api.get(f"/api/captures/{pasted}/similar").json()
+    upload = tmp_path / "shot.png"
+    upload.write_bytes(image)
+
+    page = context.new_page()
+    page.goto(served.url + "/search")
+    page.click("text=Find similar images")
+    page.set_input_files("#image", str(upload))
+    page.click("#similar-form button[type=submit]")
+    page.wait_for_url(served.url + "/similar")
+    rows = page.locator("#similar-results tbody tr")
+    exact = rows.filter(has=page.locator(f"a[href='/captures/{pasted}']"))
+    assert "0 bits" in exact.first.inner_text()
+    assert rows.filter(has=page.locator(f"a[href='/captures/{twin}']")).count() >= 1
+    assert page.locator("#similar-results strong.first").count() == 1
+
+    page.goto(f"{served.url}/captures/{pasted}")
+    page.click("#find-similar")
+    page.wait_for_url(f"{served.url}/captures/{pasted}/similar")
+    found = page.inner_text("#similar-results tbody")
+    assert twin in found and pasted not in found  # the capture itself is left out
+    page.close()
+    assert watched.dialogs == [] and watched.errors == []
+
+    matches = [m["capture_id"] for q in by_api["queries"] for m in q["matches"]]
+    assert by_api["queries"][0]["image"] == "shot.png" and {pasted, twin} <= set(matches)
+    as_cli = run_cli("similar", pasted, "--json", env=served.env)
+    assert from_capture == json.loads(as_cli.stdout)
+    # A file sent without the form's CSRF token is refused, as every other form is.
+    refused = context.request.post(
+        served.url + "/similar",
+        multipart={"image": {"name": "shot.png", "mimeType": "image/png", "buffer": image}},
+    )
+    assert refused.status == 403
+    with served.api("vic") as api:
+        not_an_image = api.post("/api/similar", content=b"<html>not an image</html>")
+    assert not_an_image.status_code == 400 and "not an image" in not_an_image.json()["error"]
