@@ -4,8 +4,10 @@ click, a link made and removed by hand, the report and the evidence WACZ, roles.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext
@@ -166,6 +168,35 @@ def test_find_evidence_by_search_and_link_it(
     assert article["evidence"] in page.locator(f"#claim-{rain['number']} .links").inner_text()
     page.goto(f"{served.url}/articles/{article['id']}?find=nothing+matches+zzzq")
     assert "No capture matches" in page.inner_text(".found")
+    page.close()
+
+
+def test_the_article_page_fits_a_phone_screen(
+    editor: BrowserContext, served: Served, article: dict
+) -> None:
+    """At 390 px wide nothing scrolls sideways but the tables meant to, and a suggestion can
+    still be accepted or rejected. With POSTPROOF_DOCS_SCREENSHOTS=1, docs/serve-article.png
+    is taken again: the claims, their evidence and a suggestion."""
+    rain = next(c for c in article["claims"] if "pleuvra" in c["text"])
+    with served.api("ed") as api:  # linked by hand before: no post says it will rain
+        api.post(f"/api/articles/{article['id']}/unlink", json={"claim": rain["id"]})
+    page = editor.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{served.url}/articles/{article['id']}")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > 390 && !e.closest('.scroll')).map(e => e.tagName + '.' + e.className).slice(0, 8)"
+    )
+    assert width <= 390, (width, wide)
+    assert page.eval_on_selector_all("img", "imgs => imgs.filter(i => !i.alt).length") == 0
+    suggestion = page.locator(".suggestion").first
+    assert suggestion.locator("button", has_text="Accept").is_visible()
+    assert suggestion.locator("button", has_text="Reject").is_visible()
+    if os.environ.get("POSTPROOF_DOCS_SCREENSHOTS") == "1":
+        page.evaluate("document.getElementById('claims-title').scrollIntoView()")
+        docs = Path(__file__).resolve().parents[2] / "docs"
+        page.screenshot(path=str(docs / "serve-article.png"))
     page.close()
 
 
