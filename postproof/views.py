@@ -1,7 +1,9 @@
 """Every record's JSON shape, in one place.
 
 Scripts read these field names: a field may be added, never renamed or removed. Times are ISO
-8601 UTC with a ``Z`` (``isoformat_z``); absent values are ``null``.
+8601 UTC with a ``Z`` (``isoformat_z``); absent values are ``null``. Each shape's JSON Schema,
+published in the API's OpenAPI document, is in ``postproof.shapes``: a field added here goes
+there too (the web tests check every answer against them).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ signed-in browser may use it too (its writes carry the ``X-CSRF-Token`` header).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -128,55 +127,7 @@ def articles(request: Request) -> Response:
     return _ok({"articles": [article_json(a) for a in found], "retracted_left_out": left_out})
 
 
-def _operation(endpoint: Any, path: str) -> dict[str, Any]:
-    doc = (endpoint.__doc__ or endpoint.__name__.replace("_", " ")).strip()
-    summary, _, description = doc.partition("\n\n")
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", path)
-    ]
-    operation: dict[str, Any] = {
-        "summary": " ".join(summary.split()),
-        "parameters": parameters,
-        "responses": {
-            "200": {"description": '{"ok": true, ...}, the shape of the matching --json'},
-            "400": {"description": '{"ok": false, "error": ..., "hint": ...}'},
-            "401": {"description": "no session and no valid token"},
-            "403": {"description": "the user's role does not allow it"},
-        },
-    }
-    if description:
-        operation["description"] = " ".join(description.split())
-    return operation
-
-
-def openapi(request: Request) -> Response:
-    """This description of the API (OpenAPI 3.1), made from the app's own routes."""
-    import postproof
-
-    paths: dict[str, dict[str, Any]] = {}
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.path.startswith("/api/"):
-            for method in sorted((route.methods or set()) - {"HEAD"}):
-                operation = _operation(route.endpoint, route.path)
-                paths.setdefault(route.path, {})[method.lower()] = operation
-    document = {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "postproof",
-            "version": postproof.version(),
-            "description": "The JSON API of postproof serve: the shapes of the command line's "
-            "--json. Send a token made by `postproof user token NAME`.",
-        },
-        "security": [{"token": []}],
-        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
-        "paths": paths,
-    }
-    return JSONResponse(document)
-
-
 ROUTES = [
-    Route("/api/openapi.json", openapi, methods=["GET"]),
     Route("/api/me", me, methods=["GET"]),
     Route("/api/captures", captures, methods=["GET"]),
     Route("/api/captures", start_capture, methods=["POST"]),

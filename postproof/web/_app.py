@@ -110,7 +110,16 @@ async def postproof_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, archive: storage.Archive, archive_port: int) -> Starlette:
     """The app over ``archive``; archived pages are framed from ``archive_port``."""
-    from postproof.web import _accounts, _api, _articles, _browse, _checks, _images, _pages
+    from postproof.web import (
+        _accounts,
+        _api,
+        _articles,
+        _browse,
+        _checks,
+        _images,
+        _openapi,
+        _pages,
+    )
 
     web = WebState(
         settings=settings,
@@ -129,6 +138,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
         *_checks.ROUTES,
         *_accounts.ROUTES,
         *_api.ROUTES,
+        *_openapi.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb, Request, Response, html
 from storage import Role, open_archive
 from tests.fixtureweb import FIXTURE_URLS
+from tests.web.openapi_check import AnswerChecker
 
 PASSWORDS = {
     "alice": "alice's long passphrase",
@@ -42,14 +43,25 @@ class Served:
     home: Path
     tokens: dict[str, str]  # user name -> API token
     env: dict[str, str]
+    answers: list[AnswerChecker] = field(default_factory=list)  # made at the first API call
 
     @property
     def archive_origin(self) -> str:
         return f"http://127.0.0.1:{self.archive_port}"
 
+    def checker(self) -> AnswerChecker:
+        """What checks every API answer against the app's OpenAPI document."""
+        if not self.answers:
+            headers = {"authorization": f"Bearer {self.tokens['vic']}"}
+            document = httpx.get(self.url + "/api/openapi.json", headers=headers, timeout=30)
+            self.answers.append(AnswerChecker(document.json()))
+        return self.answers[0]
+
     def api(self, user: str) -> httpx.Client:
+        """A client with the user's token; each JSON answer checked against its schema."""
         headers = {"authorization": f"Bearer {self.tokens[user]}"}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        hooks = {"response": [self.checker().hook]}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, event_hooks=hooks)
 
 
 def serve_env(web: FakeWeb, home: Path) -> dict[str, str]:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser
 
 from tests.conftest import run_cli
@@ -199,6 +200,37 @@ def test_the_api_describes_itself(served: Served) -> None:
     assert len(operations) >= 19 and all(op["summary"] for op in operations)
     with httpx.Client(base_url=served.url) as anonymous:
         assert anonymous.get("/api/openapi.json").status_code == 401
+
+
+def test_the_api_describes_the_shape_of_every_answer(served: Served) -> None:
+    """Every operation names the schema of its answers; every answer the tests' API clients
+    receive is checked against it (``tests/web/openapi_check.py``), these ones here."""
+    from jsonschema import Draft202012Validator
+
+    checker = served.checker()
+    document = checker.document
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            success = [status for status in op["responses"] if status.startswith("2")]
+            assert len(success) == 1, (method, path)
+            assert op["responses"][success[0]]["content"], (method, path)
+    for name, schema in document["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+        assert schema["description"], name
+    with served.api("alice") as api:
+        me = api.get("/api/me").json()
+        api.get("/api/users")
+        api.get("/api/captures", params={"limit": 2})
+        api.get("/api/articles")
+        missing = api.get("/api/captures/zzzzzzzz")
+    assert me["user"]["name"] == "alice" and missing.status_code == 404
+    assert {("get", "/api/me", 200), ("get", "/api/users", 200)} <= checker.checked
+    assert ("get", "/api/captures/{capture}", 404) in checker.checked
+    # A field a view adds without its schema, or a wrong type, is caught.
+    with pytest.raises(AssertionError, match="does not match"):
+        checker.check("get", "/api/me", 200, me | {"user": me["user"] | {"secret": "x"}})
+    with pytest.raises(AssertionError, match="does not match"):
+        checker.check("get", "/api/me", 200, {"ok": True, "user": me["user"] | {"tokens": "1"}})
 
 
 def test_an_admin_manages_users_in_the_browser(signed: SignedIn, served: Served) -> None:
