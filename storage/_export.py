@@ -97,6 +97,41 @@ def export_bundle(
 
     ``report`` maps file names to the bytes of a report of these captures; given, it goes in
     ``report/`` with the captures' screenshots as PNG files."""
+    warcs, pages, extra = _capture_files(captures, proofs, read_blob)
+    if report is not None:
+        extra.update(_report_files(captures, report, read_blob))
+    stamps = _timestamp_files(proofs, extra)
+    proof_json = _proof_json(proofs, stamps)
+    extra["postproof/proof.json"] = _json(proof_json)
+    extra["postproof/key.pem"] = key.public_key_pem().encode("ascii")
+    extra["postproof/README.txt"] = _readme(proofs, stamps, report is not None).encode("utf-8")
+    info = write_wacz(
+        out,
+        warcs,
+        pages,
+        extra,
+        title=title,
+        description="Evidence exported by postproof: signed, logged and timestamped captures.",
+        software=software,
+        created=created,
+        digest_signer=lambda digest: sign_datapackage_digest(digest, key),
+    )
+    return ExportReport(
+        path=out,
+        sha256=info.sha256,
+        captures=tuple(c.id for c in captures),
+        checkpoint_size=proofs.head.size,
+        timestamps=len(stamps),
+        files=len(info.resources),
+        retracted=tuple(r.capture_id for r in proofs.retractions),
+    )
+
+
+def _capture_files(
+    captures: Sequence[CaptureRecord], proofs: LedgerProofs, read_blob: Any
+) -> tuple[list[tuple[str, bytes]], list[WaczPage], dict[str, bytes]]:
+    """Each capture's WARC (rehashed on the way out), its page, its signed manifest, and the
+    signed retractions the bundle carries."""
     warcs: list[tuple[str, bytes]] = []
     pages: list[WaczPage] = []
     extra: dict[str, bytes] = {}
@@ -110,20 +145,7 @@ def export_bundle(
                 "the log, so the bundle could not carry it",
                 hint="run `postproof timestamp` to sign a checkpoint, then export again",
             )
-        warc = capture.artifact(ArtifactKind.WARC)
-        if warc is None:
-            raise UsageError(
-                f"capture {capture.id} was taken by a postproof version that did not record "
-                "WARC files, so it cannot go into a WACZ bundle",
-                hint=f"capture the post again (`postproof capture {capture.requested_url}`) and "
-                "export the new capture",
-            )
-        data = read_blob(warc.sha256)
-        if hashlib.sha256(data).hexdigest() != warc.sha256:
-            raise IntegrityError(
-                f"the WARC of capture {capture.id} in the blob store no longer matches its hash",
-                hint="run `postproof verify --all` to see what was altered; nothing was exported",
-            )
+        data = _warc_of(capture, read_blob)
         warcs.append((f"{capture.id}.warc.gz", data))
         pages.append(
             WaczPage(
@@ -134,14 +156,33 @@ def export_bundle(
                 id=capture.id,
             )
         )
-        entry = entries[capture.id]
-        extra[manifest_path(capture.id)] = _json(_envelope(entry))
-
+        extra[manifest_path(capture.id)] = _json(_envelope(entries[capture.id]))
     for retraction in proofs.retractions:
         extra[retraction_path(retraction.capture_id)] = _json(_envelope(retraction))
-    if report is not None:
-        extra.update(_report_files(captures, report, read_blob))
+    return warcs, pages, extra
 
+
+def _warc_of(capture: CaptureRecord, read_blob: Any) -> bytes:
+    warc = capture.artifact(ArtifactKind.WARC)
+    if warc is None:
+        raise UsageError(
+            f"capture {capture.id} was taken by a postproof version that did not record "
+            "WARC files, so it cannot go into a WACZ bundle",
+            hint=f"capture the post again (`postproof capture {capture.requested_url}`) and "
+            "export the new capture",
+        )
+    data: bytes = read_blob(warc.sha256)
+    if hashlib.sha256(data).hexdigest() != warc.sha256:
+        raise IntegrityError(
+            f"the WARC of capture {capture.id} in the blob store no longer matches its hash",
+            hint="run `postproof verify --all` to see what was altered; nothing was exported",
+        )
+    return data
+
+
+def _timestamp_files(proofs: LedgerProofs, extra: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Each RFC 3161 token with the checkpoint it stamps (added to ``extra``), described for
+    proof.json."""
     stamps: list[dict[str, Any]] = []
     notes = {cp.size: cp.note for cp in proofs.checkpoints}
     for number, stamp in enumerate(proofs.timestamps, 1):
@@ -163,6 +204,10 @@ def export_bundle(
                 else [],
             }
         )
+    return stamps
+
+
+def _proof_json(proofs: LedgerProofs, stamps: list[dict[str, Any]]) -> dict[str, Any]:
     proof_json = {
         "format": BUNDLE_FORMAT,
         "key": proofs.verifier,
@@ -194,29 +239,7 @@ def export_bundle(
             }
             for r in proofs.retractions
         ]
-    extra["postproof/proof.json"] = _json(proof_json)
-    extra["postproof/key.pem"] = key.public_key_pem().encode("ascii")
-    extra["postproof/README.txt"] = _readme(proofs, stamps, report is not None).encode("utf-8")
-    info = write_wacz(
-        out,
-        warcs,
-        pages,
-        extra,
-        title=title,
-        description="Evidence exported by postproof: signed, logged and timestamped captures.",
-        software=software,
-        created=created,
-        digest_signer=lambda digest: sign_datapackage_digest(digest, key),
-    )
-    return ExportReport(
-        path=out,
-        sha256=info.sha256,
-        captures=tuple(c.id for c in captures),
-        checkpoint_size=proofs.head.size,
-        timestamps=len(stamps),
-        files=len(info.resources),
-        retracted=tuple(r.capture_id for r in proofs.retractions),
-    )
+    return proof_json
 
 
 def _envelope(entry: EntryProof) -> dict[str, Any]:
