@@ -157,7 +157,7 @@ def _read(artifact: storage.ArtifactRecord) -> bytes | None:
     """The stored screenshot, if its bytes still hash to what was recorded: a certificate
     never shows an image other than the one the capture's manifest names."""
     try:
-        data = artifact.path.read_bytes()
+        data = artifact.read_bytes()
     except OSError:
         return None
     return data if hashlib.sha256(data).hexdigest() == artifact.sha256 else None

@@ -58,7 +58,7 @@ def captured_logged_in(capture: storage.CaptureRecord) -> bool:
     if artifact is None:
         return False
     try:
-        provenance = json.loads(artifact.path.read_bytes())
+        provenance = json.loads(artifact.read_bytes())
     except (OSError, ValueError) as exc:
         log.warning("cannot read the provenance %s: %s", artifact.sha256, exc)
         return False

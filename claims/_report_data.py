@@ -207,7 +207,7 @@ def _image_bytes(artifact: storage.ArtifactRecord | None) -> bytes | None:
     if artifact is None:
         return None
     try:
-        return artifact.path.read_bytes()
+        return artifact.read_bytes()
     except OSError as exc:
         log.warning("the %s %s cannot be read: %s", artifact.kind, artifact.sha256, exc)
         return None
@@ -365,7 +365,7 @@ def _diff(details: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def _json_artifact(artifact: storage.ArtifactRecord) -> dict[str, Any] | None:
     try:
-        value = json.loads(artifact.path.read_bytes())
+        value = json.loads(artifact.read_bytes())
     except (OSError, ValueError) as exc:
         log.warning("cannot read the %s artifact %s: %s", artifact.kind, artifact.sha256, exc)
         return None

@@ -194,7 +194,7 @@ def _record_article(
                 f"The capture {page.id} of the article holds no HTML to read.",
                 hint="Save the page as a file and add the file instead.",
             )
-        data = html.path.read_bytes()
+        data = html.read_bytes()
         kind, source_url, capture_id = SourceKind.HTML, url, page.id
         base_url, source_name = page.final_url or url, None
     parsed = parse_article(data, kind=kind, base_url=base_url, lang=lang, title=title)
@@ -398,20 +398,20 @@ def evidence_texts(
         shot = capture.artifact(ArtifactKind.POST_SCREENSHOT)
         images = [shot] if shot is not None else []
     for image in images:
-        text = image_text(archive, image.sha256, image.path)
+        text = image_text(archive, image)
         if text:
             sources.append((f"image:{image.sha256}", text))
     return sources
 
 
-def image_text(archive: storage.Archive, sha256: str, path: Path) -> str:
+def image_text(archive: storage.Archive, image: storage.ArtifactRecord) -> str:
     """Text read from an image blob by OCR, read once and kept in the archive."""
     book = archive.articles
-    cached = book.ocr_text(sha256, OCR_LANGS)
+    cached = book.ocr_text(image.sha256, OCR_LANGS)
     if cached is not None:
         return cached
-    text = read_text(path.read_bytes(), langs=OCR_LANGS)
-    book.keep_ocr_text(sha256, OCR_LANGS, text, engine="tesseract")
+    text = read_text(image.read_bytes(), langs=OCR_LANGS)
+    book.keep_ocr_text(image.sha256, OCR_LANGS, text, engine="tesseract")
     return text
 
 

@@ -10,9 +10,12 @@ Command-line flags add to them through the typed views (:meth:`Settings.capture_
     [timestamp]  tsa_urls, ca_files, timeout
     [recheck]    intervals, confirmations
     [alerts]     webhook_url
+    [database]   url (read by ``storage``, after ``POSTPROOF_DATABASE_URL``: the archive's
+                 PostgreSQL database, wherever a command opens the archive)
 
 ``POSTPROOF_TSA_URLS`` and ``POSTPROOF_TSA_CA`` are read and checked by ``proof``, which owns
-timestamps; every other variable is read here.
+timestamps; ``POSTPROOF_BLOBS`` and ``[blobs]`` (url, endpoint_url, region, retain_days,
+conditional_writes) by ``storage``, which owns the blob store; every other variable is read here.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def artifact_json(artifact: storage.ArtifactRecord) -> JsonDict:
         "sha256": artifact.sha256,
         "size": artifact.size,
         "media_type": artifact.media_type,
-        "path": str(artifact.path),
+        "path": artifact.location,
         "phash": artifact.phash,
         "dhash": artifact.dhash,
         "source_url": artifact.source_url,
@@ -90,7 +90,7 @@ def author_signature(record: storage.CaptureRecord) -> JsonDict | None:
     if artifact is None:
         return None
     try:
-        proof_json = json.loads(artifact.path.read_bytes())
+        proof_json = json.loads(artifact.read_bytes())
     except (OSError, ValueError):
         return {"verified": False, "reason": "the stored check cannot be read; run verify"}
     keys = ("verified", "did", "uri", "record_cid", "commit_cid", "rev", "signing_key", "reason")
@@ -106,7 +106,7 @@ def provenance_notes(record: storage.CaptureRecord) -> list[str]:
     if artifact is None:
         return []
     try:
-        provenance = json.loads(artifact.path.read_bytes())
+        provenance = json.loads(artifact.read_bytes())
     except (OSError, ValueError):
         return ["the stored provenance cannot be read; run verify"]
     notes = provenance.get("notes") if isinstance(provenance, dict) else None

@@ -1,6 +1,6 @@
-"""The archive of postproof: SQLite tables, migrations, the content-addressed blob store, and
-every query. ``archiver`` hands finished captures to :class:`Archive` (a ``CaptureSink``) and
-never imports this package.
+"""The archive of postproof: SQLite tables, migrations, the content-addressed blob store (local,
+or in an S3-compatible bucket), and every query. ``archiver`` hands finished captures to
+:class:`Archive` (a ``CaptureSink``) and never imports this package.
 
 Errors are those of :mod:`archiver.errors`: ``StorageError`` when the archive cannot be opened
 or written, ``IntegrityError`` when stored evidence does not match its hashes, ``UsageError``
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         ReferenceRecord,
     )
     from storage._auth import AuthRecord, AuthStore
-    from storage._blobs import BlobStore
+    from storage._blobs import Blobs, BlobStore
     from storage._home import HOME_ENV, default_home
     from storage._ledger import (
         EntryProof,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from storage._records import (
         ArtifactRecord,
+        BlobUnreadable,
         CaptureRecord,
         ProblemKind,
         RecoveryReport,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         VerifyReport,
     )
     from storage._retractions import Retractions
+    from storage._s3blobs import S3BlobStore, S3Location
     from storage._search import SearchFilters, SearchHit, SearchIndex
     from storage._similar import ImageMatch, query_hashes
     from storage._users import Role, SessionRecord, UserRecord, Users, parse_role
@@ -73,6 +75,7 @@ _EXPORTS = {
     "AuthRecord": "storage._auth",
     "AuthStore": "storage._auth",
     "BlobStore": "storage._blobs",
+    "Blobs": "storage._blobs",
     "HOME_ENV": "storage._home",
     "default_home": "storage._home",
     "EntryProof": "storage._ledger",
@@ -86,6 +89,7 @@ _EXPORTS = {
     "log_origin": "storage._ledger",
     "manifest_for": "storage._ledger",
     "ArtifactRecord": "storage._records",
+    "BlobUnreadable": "storage._records",
     "CaptureRecord": "storage._records",
     "ProblemKind": "storage._records",
     "RecoveryReport": "storage._records",
@@ -93,6 +97,8 @@ _EXPORTS = {
     "VerifyProblem": "storage._records",
     "VerifyReport": "storage._records",
     "Retractions": "storage._retractions",
+    "S3BlobStore": "storage._s3blobs",
+    "S3Location": "storage._s3blobs",
     "SearchFilters": "storage._search",
     "SearchHit": "storage._search",
     "SearchIndex": "storage._search",
@@ -118,6 +124,8 @@ __all__ = [
     "AuthRecord",
     "AuthStore",
     "BlobStore",
+    "BlobUnreadable",
+    "Blobs",
     "CaptureRecord",
     "ClaimRecord",
     "EntryProof",
@@ -139,6 +147,8 @@ __all__ = [
     "RetractionRecord",
     "Retractions",
     "Role",
+    "S3BlobStore",
+    "S3Location",
     "SealReport",
     "SearchFilters",
     "SearchHit",

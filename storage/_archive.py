@@ -22,7 +22,7 @@ from proof import InstallationKey, load_or_create_key
 from storage import _ids
 from storage._articles import ArticleBook
 from storage._auth import AuthStore
-from storage._blobs import BlobStore
+from storage._blob_config import open_blob_store
 from storage._database import (
     create_archive_engine,
     read_session,
@@ -105,7 +105,7 @@ class Archive:
         self._key: InstallationKey | None = None
         with storage_errors(self.home):
             self._layout.create()
-            self.blobs = BlobStore(self._layout.blobs, run_id=self.run_id)
+            self.blobs = open_blob_store(self.home, self._layout.blobs, self.run_id)
             self._engine = create_archive_engine(self._layout.database)
             try:
                 upgrade_to_head(self._engine, self._layout.migrate_lock)
@@ -386,7 +386,7 @@ class Archive:
     def _abandon(self, journal: Journal, shas: Sequence[str]) -> None:
         try:
             journal.abandon(shas)
-        except (sa_exc.SQLAlchemyError, OSError) as cleanup_error:
+        except (sa_exc.SQLAlchemyError, OSError, StorageError) as cleanup_error:
             # The original error matters more; recovery removes these blobs after we exit.
             log.warning("could not clean up after a failed store: %s", cleanup_error)
 
@@ -591,7 +591,7 @@ class Archive:
             )
             for artifact in session.exec(query):
                 artifacts[artifact.capture_id].append(
-                    artifact_record(artifact, self.blobs.path(artifact.sha256))
+                    artifact_record(artifact, self.blobs)
                 )
         retracted = of_targets(session, "capture", ids)
         return [

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from archiver.errors import StorageError, UsageError
 from storage import _ids
-from storage._blobs import BlobStore
+from storage._blobs import Blobs
 from storage._database import read_session, storage_errors, write_session
 from storage._journal import Journal
 from storage._records import RetractionRecord
@@ -87,7 +87,7 @@ class ArticleRecord:
     source_name: str | None
     source_sha256: str
     source_size: int
-    source_path: Path
+    source_location: str  # where its bytes are: a file path or an s3:// URL
     capture_id: str | None
     title: str | None
     byline: str | None
@@ -168,7 +168,7 @@ class ArticleBook:
     def __init__(
         self,
         engine: sa.Engine,
-        blobs: BlobStore,
+        blobs: Blobs,
         journal: Journal,
         home: Path,
         clock: Callable[[], datetime],
@@ -329,7 +329,7 @@ class ArticleBook:
             source_name=row.source_name,
             source_sha256=row.source_sha256,
             source_size=row.source_size,
-            source_path=self._blobs.path(row.source_sha256),
+            source_location=self._blobs.location_of(row.source_sha256),
             capture_id=row.capture_id,
             title=row.title,
             byline=row.byline,

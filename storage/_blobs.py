@@ -9,6 +9,9 @@ A blob is written to ``tmp/``, flushed and fsynced, then hard-linked to its fina
 never replaces an existing file, so a blob, once written, is never overwritten: if the name is
 taken the existing bytes are checked instead (content addressing makes them identical, unless
 the store has been tampered with, which is an :class:`IntegrityError`).
+
+:class:`Blobs` is what the archive asks of a blob store; :class:`BlobStore` (this module, the
+default) and ``storage._s3blobs.S3BlobStore`` (an S3-compatible bucket) implement it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from archiver.errors import IntegrityError, UsageError
 
@@ -28,7 +33,7 @@ _CHUNK = 1 << 20
 _SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 # errnos meaning "this filesystem cannot hard-link"; we fall back to a checked rename.
 _NO_LINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
-_VERIFY_HINT = "the blob store was altered or damaged; run `postproof verify --all`"
+VERIFY_HINT = "the blob store was altered or damaged; run `postproof verify --all`"
 
 
 def check_sha256(sha: str) -> str:
@@ -52,12 +57,71 @@ def digest_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def hash_expected(data: bytes, expected_sha256: str | None) -> str:
+    """The SHA-256 of ``data``; an :class:`IntegrityError` if it is not ``expected_sha256``."""
+    sha = hashlib.sha256(data).hexdigest()
+    if expected_sha256 is not None and check_sha256(expected_sha256) != sha:
+        raise IntegrityError(
+            f"artifact bytes hash to {sha}, not to the recorded {expected_sha256}",
+            hint="the artifact changed after it was hashed; this is a bug, please report it",
+        )
+    return sha
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class Blobs(Protocol):
+    """A write-once, content-addressed blob store, as the archive uses it.
+
+    Reads of a missing blob raise :class:`IntegrityError`; a store that cannot be reached
+    raises :class:`StorageError`. Nothing here hands out a path to poke at: a caller that needs
+    a file for a tool asks :meth:`local_file` for one.
+    """
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def read(self, sha256: str) -> bytes: ...
+
+    def open(self, sha256: str) -> AbstractContextManager[BinaryIO]:
+        """The blob as a stream, read as it is consumed."""
+        ...
+
+    def local_file(self, sha256: str) -> AbstractContextManager[Path]:
+        """A file on this machine holding the blob, for as long as the block lasts (the blob's
+        own read-only file in a local store, a temporary copy otherwise)."""
+        ...
+
+    def local_path(self, sha256: str) -> Path | None:
+        """The blob's own file when the store keeps it on this machine, else ``None``."""
+        ...
+
+    def location_of(self, sha256: str) -> str:
+        """Where the blob is, as a person reads it: a file path or an ``s3://`` URL."""
+        ...
+
+    def digest(self, sha256: str) -> tuple[str, int] | None:
+        """Stream the stored blob through SHA-256: its digest and size, ``None`` if absent."""
+        ...
+
+    def put(self, data: bytes, expected_sha256: str | None = None) -> str: ...
+
+    def iter_shas(self) -> Iterator[str]: ...
+
+    def stray_files(self) -> Iterator[Path | str]:
+        """What sits among the blobs without being one (a wrong name or place)."""
+        ...
+
+    def temp_files(self) -> list[Path]: ...
+
+    def temp_owner(self, temp: Path) -> str: ...
+
+    def discard(self, sha256: str) -> bool: ...
 
 
 class BlobStore:
@@ -85,14 +149,41 @@ class BlobStore:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise _missing(sha256) from None
+            raise missing_blob(sha256) from None
+
+    @contextmanager
+    def open(self, sha256: str) -> Iterator[BinaryIO]:
+        try:
+            stream = self.path(sha256).open("rb")
+        except FileNotFoundError:
+            raise missing_blob(sha256) from None
+        with stream:
+            yield stream
+
+    @contextmanager
+    def local_file(self, sha256: str) -> Iterator[Path]:
+        if not self.exists(sha256):
+            raise missing_blob(sha256)
+        yield self.path(sha256)
+
+    def local_path(self, sha256: str) -> Path:
+        return self.path(sha256)
+
+    def location_of(self, sha256: str) -> str:
+        return str(self.path(sha256))
+
+    def digest(self, sha256: str) -> tuple[str, int] | None:
+        try:
+            return digest_file(self.path(sha256))
+        except FileNotFoundError:
+            return None
 
     def hash_file(self, sha256: str) -> str:
         """Recompute the SHA-256 of the stored blob (streaming); compare it with ``sha256``."""
         try:
             return digest_file(self.path(sha256))[0]
         except FileNotFoundError:
-            raise _missing(sha256) from None
+            raise missing_blob(sha256) from None
 
     def put(self, data: bytes, expected_sha256: str | None = None) -> str:
         """Store ``data`` once and return its SHA-256.
@@ -100,12 +191,7 @@ class BlobStore:
         Raises :class:`IntegrityError` if ``data`` does not hash to ``expected_sha256`` or if a
         blob of the same name already exists with different bytes (it is never overwritten).
         """
-        sha = hashlib.sha256(data).hexdigest()
-        if expected_sha256 is not None and check_sha256(expected_sha256) != sha:
-            raise IntegrityError(
-                f"artifact bytes hash to {sha}, not to the recorded {expected_sha256}",
-                hint="the artifact changed after it was hashed; this is a bug, please report it",
-            )
+        sha = hash_expected(data, expected_sha256)
         final = self.path(sha)
         if self._matches_existing(final, sha):
             return sha
@@ -163,7 +249,7 @@ class BlobStore:
         if stored_sha != sha:
             raise IntegrityError(
                 f"the stored blob {sha} does not match its name (its bytes hash to {stored_sha})",
-                hint=_VERIFY_HINT,
+                hint=VERIFY_HINT,
             )
         return True
 
@@ -224,5 +310,5 @@ def _is_blob_path(path: Path) -> bool:
     )
 
 
-def _missing(sha256: str) -> IntegrityError:
-    return IntegrityError(f"blob {sha256} is missing from the store", hint=_VERIFY_HINT)
+def missing_blob(sha256: str) -> IntegrityError:
+    return IntegrityError(f"blob {sha256} is missing from the store", hint=VERIFY_HINT)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from storage import _locks
-from storage._blobs import BlobStore
+from storage._blobs import Blobs
 from storage._database import read_session, write_session
 from storage._home import Layout
 from storage._records import RecoveryReport
@@ -46,7 +46,7 @@ class Journal:
     def __init__(
         self,
         engine: sa.Engine,
-        blobs: BlobStore,
+        blobs: Blobs,
         layout: Layout,
         run_id: str,
         clock: Callable[[], datetime],
@@ -147,7 +147,7 @@ class Journal:
         return removed
 
 
-def _discard_unreferenced(session: Session, blobs: BlobStore, shas: Collection[str]) -> int:
+def _discard_unreferenced(session: Session, blobs: Blobs, shas: Collection[str]) -> int:
     """Delete the blobs among ``shas`` that no artifact and no journal row references.
     Must run inside a write transaction (see the module docstring)."""
     referenced: set[str] = set()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
+from archiver.errors import PostproofError, StorageError
 from archiver.models import ArtifactKind, Media, Status, isoformat_z
+
+if TYPE_CHECKING:
+    from storage._blobs import Blobs
 
 ProblemKind = Literal[
     "missing",
@@ -31,18 +36,53 @@ ProblemKind = Literal[
 ]
 
 
+class BlobUnreadable(StorageError, OSError):
+    """An artifact's blob cannot be read (missing, or its store out of reach). An ``OSError``
+    too, so that code which reads an artifact as it reads a file handles it the same way."""
+
+
 @dataclass(frozen=True)
 class ArtifactRecord:
-    """One stored artifact of a capture; its bytes are the blob at ``path``."""
+    """One stored artifact of a capture; its bytes are the blob ``sha256`` of ``blobs``, at
+    ``location`` (a file path, or an ``s3://`` URL)."""
 
     kind: ArtifactKind
     sha256: str
     size: int
     media_type: str
-    path: Path
+    location: str
+    blobs: Blobs = field(repr=False, compare=False)
     phash: str | None = None
     dhash: str | None = None
     source_url: str | None = None
+
+    def read_bytes(self) -> bytes:
+        """The artifact's bytes; :class:`BlobUnreadable` when they cannot be read."""
+        with _unreadable():
+            return self.blobs.read(self.sha256)
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The artifact's bytes as a stream, read as it is consumed."""
+        with _unreadable(), self.blobs.open(self.sha256) as stream:
+            yield stream
+
+    def local_file(self) -> AbstractContextManager[Path]:
+        """A file holding the artifact's bytes while the block lasts (for tools that read
+        files); see ``storage.Blobs.local_file``."""
+        return self.blobs.local_file(self.sha256)
+
+    @property
+    def path(self) -> Path:
+        """The blob's own file, in a local blob store. A remote store has none: read the
+        artifact with :meth:`read_bytes`, :meth:`open` or :meth:`local_file` instead."""
+        path = self.blobs.local_path(self.sha256)
+        if path is None:
+            raise StorageError(
+                f"the {self.kind} {self.sha256} is kept at {self.location}, not in a file",
+                hint="this is a bug in postproof: please report it",
+            )
+        return path
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,7 +90,7 @@ class ArtifactRecord:
             "sha256": self.sha256,
             "size": self.size,
             "media_type": self.media_type,
-            "path": str(self.path),
+            "path": self.location,
             "phash": self.phash,
             "dhash": self.dhash,
             "source_url": self.source_url,
@@ -238,3 +278,13 @@ class VerifyReport:
             "ledger": self.ledger,
             "retracted": None if self.retracted is None else self.retracted.to_json(),
         }
+
+
+@contextmanager
+def _unreadable() -> Iterator[None]:
+    try:
+        yield
+    except BlobUnreadable:
+        raise
+    except PostproofError as exc:
+        raise BlobUnreadable(exc.message, hint=exc.hint) from exc

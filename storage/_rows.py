@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -14,6 +14,9 @@ from archiver.errors import IntegrityError
 from archiver.models import ArtifactKind, CaptureResult, Media, Status
 from storage._records import ArtifactRecord, CaptureRecord, RetractionRecord
 from storage._tables import Artifact, Capture, Post
+
+if TYPE_CHECKING:
+    from storage._blobs import Blobs
 
 
 def check_result(result: CaptureResult) -> None:
@@ -197,13 +200,14 @@ def artifact_rows(capture_id: str, result: CaptureResult) -> list[Artifact]:
     ]
 
 
-def artifact_record(row: Artifact, path: Path) -> ArtifactRecord:
+def artifact_record(row: Artifact, blobs: Blobs) -> ArtifactRecord:
     return ArtifactRecord(
         kind=ArtifactKind(row.kind),
         sha256=row.sha256,
         size=row.size,
         media_type=row.media_type,
-        path=path,
+        location=blobs.location_of(row.sha256),
+        blobs=blobs,
         phash=row.phash,
         dhash=row.dhash,
         source_url=row.source_url,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from archiver.models import ArtifactKind
-from storage._blobs import BlobStore, digest_file
+from storage._blobs import Blobs
 from storage._database import read_session
 from storage._records import ProblemKind, RecoveryReport, VerifyProblem, VerifyReport
 from storage._tables import Article, Artifact, Capture, PendingBlob
@@ -23,7 +23,7 @@ class _BlobState:
 
 
 def verify_artifacts(
-    engine: sa.Engine, blobs: BlobStore, capture_id: str | None, recovery: RecoveryReport
+    engine: sa.Engine, blobs: Blobs, capture_id: str | None, recovery: RecoveryReport
 ) -> VerifyReport:
     """Check the artifacts of ``capture_id``, or of every capture and the whole store."""
     # List the files before reading the database: a blob written after a run committed its
@@ -72,7 +72,7 @@ def verify_artifacts(
                 kind=None,
                 sha256=sha,
                 problem="unreferenced_blob",
-                detail=f"no capture references the blob {blobs.path(sha)}",
+                detail=f"no capture references the blob {blobs.location_of(sha)}",
             )
         )
     for stray in strays:
@@ -96,19 +96,17 @@ def verify_artifacts(
     )
 
 
-def _hash_blob(blobs: BlobStore, sha: str) -> _BlobState:
+def _hash_blob(blobs: Blobs, sha: str) -> _BlobState:
     try:
-        actual, size = digest_file(blobs.path(sha))
-    except FileNotFoundError:
-        return _BlobState(sha256=None, size=0, error="is not in the blob store")
+        found = blobs.digest(sha)
     except OSError as exc:
         return _BlobState(sha256=None, size=0, error=f"cannot be read: {exc.strerror or exc}")
-    return _BlobState(sha256=actual, size=size)
+    if found is None:
+        return _BlobState(sha256=None, size=0, error="is not in the blob store")
+    return _BlobState(sha256=found[0], size=found[1])
 
 
-def _check_artifact(
-    artifact: Artifact, state: _BlobState, blobs: BlobStore
-) -> VerifyProblem | None:
+def _check_artifact(artifact: Artifact, state: _BlobState, blobs: Blobs) -> VerifyProblem | None:
     name = f"the {artifact.kind} of capture {artifact.capture_id}"
     problem = _blob_problem(name, artifact.sha256, artifact.size, state, blobs)
     if problem is None:
@@ -122,7 +120,7 @@ def _check_artifact(
     )
 
 
-def _check_source(article: Article, state: _BlobState, blobs: BlobStore) -> VerifyProblem | None:
+def _check_source(article: Article, state: _BlobState, blobs: Blobs) -> VerifyProblem | None:
     name = f"the source of article {article.id}"
     problem = _blob_problem(name, article.source_sha256, article.source_size, state, blobs)
     if problem is None:
@@ -137,11 +135,11 @@ def _check_source(article: Article, state: _BlobState, blobs: BlobStore) -> Veri
 
 
 def _blob_problem(
-    name: str, sha256: str, size: int, state: _BlobState, blobs: BlobStore
+    name: str, sha256: str, size: int, state: _BlobState, blobs: Blobs
 ) -> tuple[ProblemKind, str] | None:
     problem: ProblemKind
     if state.sha256 is None:
-        problem, detail = "missing", f"{name} {state.error} ({blobs.path(sha256)})"
+        problem, detail = "missing", f"{name} {state.error} ({blobs.location_of(sha256)})"
     elif state.sha256 != sha256:
         problem = "hash_mismatch"
         detail = (

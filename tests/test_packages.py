@@ -26,6 +26,7 @@ def test_every_exported_name_resolves(name: str) -> None:
 
 def test_importing_the_packages_loads_nothing_heavy() -> None:
     heavy = ("playwright", "sqlalchemy", "alembic", "trafilatura", "numpy", "httpx", "jinja2")
+    heavy += ("boto3", "botocore")
     code = (
         f"import sys, {', '.join(PACKAGES)}; "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"

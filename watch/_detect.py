@@ -354,4 +354,4 @@ def _visual_change(before: PostSnapshot, after: PostSnapshot, threshold: int) ->
 
 
 def _path_text(snap: PostSnapshot) -> str | None:
-    return str(snap.post_screenshot_path) if snap.post_screenshot_path else None
+    return snap.post_screenshot

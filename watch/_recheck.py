@@ -460,7 +460,7 @@ def snapshot(capture: storage.CaptureRecord) -> PostSnapshot:
             if a.kind == ArtifactKind.MEDIA
         ),
         post_screenshot_phash=shot.phash if shot else None,
-        post_screenshot_path=shot.path if shot else None,
+        post_screenshot=shot.location if shot else None,
     )
 
 

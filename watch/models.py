@@ -7,7 +7,6 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 
@@ -42,7 +41,7 @@ class PostSnapshot:
     text: str | None = None
     media: tuple[MediaSnapshot, ...] = ()
     post_screenshot_phash: str | None = None
-    post_screenshot_path: Path | None = None
+    post_screenshot: str | None = None  # where its blob is: a file path or an s3:// URL
 
 
 @dataclass(frozen=True)

@@ -439,7 +439,7 @@ def write_side_by_side(
     if shots[0] is None or shots[1] is None:
         return None, []
     png, boxes = watch.side_by_side(
-        shots[0].path.read_bytes(), shots[1].path.read_bytes(), labels=(a.id, b.id)
+        shots[0].read_bytes(), shots[1].read_bytes(), labels=(a.id, b.id)
     )
     path = check_output(output or Path(f"postproof-diff-{a.id}-{b.id}.png"), force=force)
     try:

@@ -14,11 +14,12 @@ import re
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 import storage
 from archiver.errors import UsageError
+from postproof.web._blobfiles import blob_response
 from postproof.web._security import FrameSigner
 
 _ORIGIN = re.compile(
@@ -53,7 +54,7 @@ def archived_app(archive: storage.Archive, signer: FrameSigner) -> Starlette:
         if record.id != capture_id or html is None:
             return PlainTextResponse("No page was kept for this capture.", 404, HEADERS)
         headers = HEADERS | {"content-security-policy": FRAME_CSP.format(app_origin=app_origin)}
-        return FileResponse(html.path, media_type="text/html; charset=utf-8", headers=headers)
+        return blob_response(html, media_type="text/html; charset=utf-8", headers=headers)
 
     def nothing(request: Request) -> Response:
         return PlainTextResponse("Not found.", 404, HEADERS)

@@ -27,6 +27,7 @@ from postproof.views import (
     event_json,
 )
 from postproof.web._app import page, state
+from postproof.web._blobfiles import blob_response
 from postproof.web._jobs import MAX_URLS, Job, capture_work
 from postproof.web._security import (
     LOGIN_CSRF_COOKIE,
@@ -275,10 +276,9 @@ def artifact(request: Request) -> Response:
         raise HTTPException(404, "This capture has no such artifact.")
     media_type = found.media_type.split(";")[0].strip().lower()
     inline = request.query_params.get("inline") == "1" and media_type in INLINE_TYPES
-    suffix = Path(str(found.path)).suffix or ""
-    name = f"{record.id}-{found.kind}-{sha256[:12]}{suffix}"
-    response = FileResponse(
-        found.path,
+    name = f"{record.id}-{found.kind}-{sha256[:12]}"
+    response = blob_response(
+        found,
         media_type=media_type if inline else "application/octet-stream",
         filename=None if inline else name,
         content_disposition_type="inline" if inline else "attachment",

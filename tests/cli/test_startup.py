@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("playwright", "sqlalchemy", "alembic", "trafilatura", "numpy")
+HEAVY = ("playwright", "sqlalchemy", "alembic", "trafilatura", "numpy", "boto3", "botocore")
 REPORT = f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr)"
 
 # Runs the command line in-process with the given arguments, then reports which of the heavy
