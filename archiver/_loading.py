@@ -72,6 +72,7 @@ async def navigate(page: Page, seen: Seen, deadline: Deadline) -> None:
         status, reason = _explain(exc, seen)
         if reason == _STALLED:
             reason = await stall_reason(seen, page, allowed)
+            seen.landing.silent = not delivered(seen)
         seen.outcome.fail(status, reason)
         return
     if response is not None:
@@ -160,10 +161,7 @@ async def stall_reason(seen: Seen, page: Page | None, seconds: float) -> str:
             f"the page sent more than the byte budget ({traffic.max_bytes / 1e6:g} MB): "
             f"loading was stopped after {gate.bytes_in} bytes, before the page was ready"
         )
-    # The document's response headers reached the browser (TLS handshakes alone say nothing).
-    host = host_of(seen.requested_url)
-    arrived = seen.landing.response is not None or any(host_of(u) == host for u in traffic.wire)
-    if not arrived:
+    if not delivered(seen):
         return f"the server did not deliver the page within {seconds:.0f} s"
     if page is not None and not page.is_closed() and not await _responsive(page):
         seen.landing.frozen = True
@@ -175,6 +173,13 @@ async def stall_reason(seen: Seen, page: Page | None, seconds: float) -> str:
         f"the server sent the page, but it did not finish loading within {seconds:.0f} s "
         "(a resource it waits for never came, or a page that never settles)"
     )
+
+
+def delivered(seen: Seen) -> bool:
+    """Whether the document's response headers reached the browser (TLS handshakes alone say
+    nothing)."""
+    host = host_of(seen.requested_url)
+    return seen.landing.response is not None or any(host_of(u) == host for u in seen.traffic.wire)
 
 
 async def _responsive(page: Page, seconds: float = 2.0) -> bool:

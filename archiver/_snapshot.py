@@ -181,7 +181,7 @@ async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline) -> None:
 
 async def salvage(context: BrowserContext, seen: Seen) -> None:
     """After a timeout, keep a picture of what the page showed, if it can still be taken."""
-    if seen.outcome.has(ArtifactKind.SCREENSHOT) or not context.pages:
+    if seen.outcome.has(ArtifactKind.SCREENSHOT) or seen.landing.silent or not context.pages:
         return
     if not await scrub_page(context.pages[0], seen, Deadline(6)):
         seen.outcome.notes.append(

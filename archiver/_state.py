@@ -36,6 +36,7 @@ class Landing:
     tls: dict[str, Any] | None = None  # the page's TLS session, as Chromium negotiated it
     crashed: bool = False  # the page's renderer crashed
     frozen: bool = False  # the page's renderer stopped answering
+    silent: bool = False  # the navigation stalled before anything of the page arrived
 
 
 @dataclass

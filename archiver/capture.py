@@ -58,6 +58,9 @@ __all__ = [
 
 log = logging.getLogger("postproof.capture")
 RECORDING_GRACE = 5.0  # seconds to finish reading bodies still in flight after the screenshots
+# After the capture's time ran out, the bodies still in flight are mostly the ones that stalled
+# it: a shorter wait keeps what is about to arrive without adding the whole grace to the overrun.
+TIMED_OUT_GRACE = 2.0
 
 
 class Capturer:
@@ -166,7 +169,7 @@ class Capturer:
             seen.outcome.notes.append("no screenshot could be taken: the page stopped responding")
         else:  # a frozen renderer paints nothing: no time is spent asking it
             await salvage(context, seen)
-        await seen.traffic.settle(RECORDING_GRACE)
+        await seen.traffic.settle(TIMED_OUT_GRACE)
 
     async def _with_warc(self, seen: Seen) -> CaptureResult:
         """The capture's result, with its WARC: the traffic and every evidence artifact."""
@@ -243,6 +246,11 @@ class Capturer:
         await seen.traffic.watch_wire(context, page)
 
         await navigate(page, seen, deadline)
+        if seen.landing.silent:
+            # A page still waiting for its first byte has nothing to read or photograph, and
+            # asking it would only wait out the rest of the time.
+            seen.outcome.notes.append("nothing of the page arrived: no page to keep")
+            return
         adapter = follow_redirect(seen)
         if seen.outcome.status is None:
             await quiet(page.wait_for_load_state("load", timeout=ms(deadline.left(10))))

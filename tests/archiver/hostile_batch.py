@@ -16,7 +16,7 @@ import storage
 from archiver import ArtifactKind, CaptureOptions, capture_many, parse_host_map
 from tests.fixtureweb import FIXTURE_URLS, ODD, build_fixture_web
 
-TIMEOUT = 20.0
+TIMEOUT = 12.0
 NORMAL = ("x_live", "mastodon_live", "bsky_live", "youtube_live")
 HOSTILE = (
     f"https://{ODD}/bombs?n=60",  # 60 gzip bombs: ~2.4 GB once decompressed, ~2.5 MB on the wire
