@@ -4,6 +4,7 @@ to check, and a real capture (SQLite database, S3 blobs) that `verify --all` pas
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import itertools
@@ -250,6 +251,47 @@ def test_verify_catches_a_blob_altered_or_removed_in_the_bucket(
     found = {(p.sha256, p.problem) for p in report.problems}
     assert found == {(html.sha256, "hash_mismatch"), (shot.sha256, "missing")}
     assert not report.ok and report.captures_checked == 1
+
+
+def test_an_artifact_in_the_bucket_is_served_as_a_stream_and_read_as_a_file(
+    aws: Seaweed, prefix: str, tmp_path: Path
+) -> None:
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from postproof.web._blobfiles import blob_response
+
+    home = s3_home(tmp_path / "home", aws, prefix)
+    with open_archive(home, clock=fixed_clock(), new_id=sequential_ids()) as archive:
+        capture_id = archive.store(make_result())
+        record = archive.get_capture(capture_id)
+    html = next(a for a in record.artifacts if a.kind == ArtifactKind.HTML)
+
+    def download(request: Request) -> Response:
+        return blob_response(html, media_type="text/html", filename="page.html")
+
+    async def get() -> httpx.Response:
+        app = Starlette(routes=[Route("/page", download)])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            return await client.get("/page")
+
+    answer = asyncio.run(get())
+    assert answer.status_code == 200 and answer.content == b"<html><p>hello world</p></html>"
+    assert answer.headers["content-length"] == str(html.size)
+    assert answer.headers["content-disposition"] == 'attachment; filename="page.html"'
+    with html.local_file() as path:
+        assert path.read_bytes() == answer.content
+    with pytest.raises(StorageError, match="not in a file"):
+        html.path  # noqa: B018 - a remote blob has no file to poke at
+
+    aws.client().delete_object(Bucket=BUCKET, Key=html.location.split("/", 3)[3])
+    with pytest.raises(OSError, match="missing") as gone:  # as reading a lost file would
+        html.read_bytes()
+    assert isinstance(gone.value, StorageError) and gone.value.hint
 
 
 def test_the_store_stopped_mid_write_leaves_no_capture_and_recovery_cleans_up(
