@@ -4,6 +4,7 @@ download), and its videos, downloaded at the best quality offered, with their ke
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -79,22 +80,23 @@ async def _keep_videos(
     page_url = seen.page_url
     bytes_left = opts.max_video_bytes
     kept: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(
-        prefix="postproof-video-", ignore_cleanup_errors=True
-    ) as scratch:
-        for number, url in enumerate(urls):
-            # The post's page first: a platform's extractor finds the best format there.
-            # With several videos the page cannot say which is which, so each its own.
-            candidates = [page_url, url] if len(urls) == 1 else [url]
-            seconds = deadline.left() - VIDEO_TIME_RESERVE
-            if seconds < 1:
-                seen.outcome.notes.append(f"no time was left to download the video {url[:200]}")
-                continue
+    for url in urls:
+        # The post's page first: a platform's extractor finds the best format there.
+        # With several videos the page cannot say which is which, so each its own.
+        candidates = [page_url, url] if len(urls) == 1 else [url]
+        seconds = deadline.left() - VIDEO_TIME_RESERVE
+        if seconds < 1:
+            seen.outcome.notes.append(f"no time was left to download the video {url[:200]}")
+            continue
+        # A folder per download: one cut short by its deadline may still be writing into
+        # its own after the capture has moved on (see _download_video).
+        workdir = Path(tempfile.mkdtemp(prefix="postproof-video-"))
+        try:
             download = await _download_video(
                 candidates,
                 bytes_left,
                 seconds,
-                Path(scratch) / str(number),
+                workdir,
                 seen,
                 policy=policy,
                 insecure=opts.insecure,
@@ -106,17 +108,19 @@ async def _keep_videos(
             frames, why = await asyncio.to_thread(
                 keyframes_or_reason, download.path, timeout=max(2.0, deadline.left(60) - 5)
             )
-            if why:
-                seen.outcome.notes.append(f"no keyframes of the video {url[:200]}: {why}")
-            video = Artifact.from_bytes(
-                ArtifactKind.MEDIA, download.data, download.media_type, source_url=url
-            )
-            seen.outcome.add(video)
-            kept.append(
-                {"source_url": url, "sha256": video.sha256, "size": video.size}
-                | download.to_json()
-                | {"keyframes": [frame.to_json() for frame in frames]}
-            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if why:
+            seen.outcome.notes.append(f"no keyframes of the video {url[:200]}: {why}")
+        video = Artifact.from_bytes(
+            ArtifactKind.MEDIA, download.data, download.media_type, source_url=url
+        )
+        seen.outcome.add(video)
+        kept.append(
+            {"source_url": url, "sha256": video.sha256, "size": video.size}
+            | download.to_json()
+            | {"keyframes": [frame.to_json() for frame in frames]}
+        )
     if kept:
         seen.outcome.add(json_artifact(ArtifactKind.VIDEO_KEYFRAMES, {"videos": kept}))
 
@@ -154,6 +158,9 @@ async def _download_video(
         if seen.traffic.gate is not None:  # the capture's record of every connection it made
             seen.traffic.gate.connections.extend(gate.connections)
     if not done:
+        # The thread cannot be stopped; it ends soon, its connection cut, and may write into
+        # ``workdir`` until then: the folder goes once it has ended.
+        job.add_done_callback(lambda _job: shutil.rmtree(workdir, ignore_errors=True))
         return DownloadFailed(f"the download did not finish within {seconds:.0f} s")
     outcome = job.result()
     refused = next((c for c in gate.connections if c.blocked), None)

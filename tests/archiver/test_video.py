@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ HOST = "clips.example"  # serves the posts and their video
 CDN = "cdn.example"  # serves the same video; refused by the safety rules in one test
 POST = f"https://{HOST}/@ana/114000000000000001"  # its video on HOST
 POST_ON_CDN = f"https://{HOST}/@ana/114000000000000002"  # its video on CDN
+POST_SLOW = f"https://{HOST}/@ana/114000000000000003"  # its video comes too slowly
 VIDEO = f"https://{HOST}/media/clip.mp4"
 VIDEO_ON_CDN = f"https://{CDN}/media/clip.mp4"
 
@@ -85,6 +87,13 @@ def video_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VideoWeb]:
     web.add_route(CDN, r"/media/clip\.mp4", serve_clip)
     web.add_route(HOST, r"/@ana/114000000000000001", lambda r: html(_post_page("/media/clip.mp4")))
     web.add_route(HOST, r"/@ana/114000000000000002", lambda r: html(_post_page(VIDEO_ON_CDN)))
+
+    def serve_slowly(request: Request) -> Response:
+        request.sleep(12)  # longer than the capture leaves for its video
+        return Response(200, clip, "video/mp4")
+
+    web.add_route(HOST, r"/media/slow\.mp4", serve_slowly)
+    web.add_route(HOST, r"/@ana/114000000000000003", lambda r: html(_post_page("/media/slow.mp4")))
     web.start()
     try:
         yield VideoWeb(web, clip, clip_path)
@@ -219,11 +228,13 @@ def test_a_file_that_is_no_video_gives_a_reason(tmp_path: Path) -> None:
 
 def _capture(video_web: VideoWeb, urls: list[str], **options: object) -> list[CaptureResult]:
     settings = CaptureOptions(
-        timeout=30.0,
-        concurrency=1,
-        insecure=True,
-        host_map=parse_host_map(video_web.web.host_map()),
-        **options,  # type: ignore[arg-type]
+        **{
+            "timeout": 30.0,
+            "concurrency": 1,
+            "insecure": True,
+            "host_map": parse_host_map(video_web.web.host_map()),
+            **options,
+        }  # type: ignore[arg-type]
     )
 
     async def run() -> list[CaptureResult]:
@@ -286,3 +297,21 @@ def test_a_capture_enforces_the_video_budget_and_the_safety_rules(video_web: Vid
     assert f"no video could be downloaded: {CDN}: {CDN} resolves to the non-public" in notes
     assert f"blocked a connection to {CDN}:443" in notes
     assert video_web.requests_for(CDN, "/media/clip.mp4") == before
+
+
+@pytest.mark.browser
+def test_a_download_cut_short_leaves_no_scratch_folder(
+    video_web: VideoWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The download thread cannot be stopped when the capture's time for it is up; whatever it
+    writes until it ends goes with its folder."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    [result] = _capture(video_web, [POST_SLOW], allow_private=True, timeout=19.0)
+    assert result.status is Status.OK, result.reason
+    assert _video_artifacts(result) == []
+    assert any("did not finish within" in note for note in result.provenance.notes), (
+        result.provenance.notes
+    )
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("postproof-video-")] == []
