@@ -1,32 +1,54 @@
-"""Capture cost against a bare Playwright loop, measured in one process.
+"""Capture speed against the least a correct capture needs, as whole processes, in one run.
 
-Runs N full captures (every artifact, hashing, safety checks, storage into a real archive in a
-temporary data home) of the demo story's posts, then N bare iterations of the same URLs with a
-plain Playwright loop (new context, goto, full-page screenshot) on the same Chromium and the same
-host mapping, and prints both rates and their ratio. Nothing is asserted: the figure is for
-people to read.
+Both sides capture the same posts of the demo story (served on 127.0.0.1) at the same
+concurrency, each as a process of its own, from its start to its exit:
 
-    .venv/bin/python bench/capture_bench.py --posts 20 --concurrency 1
+- **bare**: a plain Playwright script on the same Chromium — for each URL a fresh context, the
+  page loaded, the post's text waited for until it is painted, a full-page screenshot and a
+  screenshot of the post's element; nothing kept;
+- **postproof**: ``postproof capture URL... --concurrency N --context 0`` into a fresh data home
+  (every artifact, hashing, WARC, safety rules, signing, storing, the log sealed).
+
+Each side runs ``--repeat`` times, alternately; the medians and the ratio of postproof's speed
+to the bare loop's (1.0: as fast as the bare loop) are printed. Nothing is asserted: the figures
+are for people to read.
+
+    .venv/bin/python bench/capture_bench.py --posts 20 --concurrency 2 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from playwright.async_api import async_playwright
-
-import storage
-from archiver import CaptureOptions, capture_many, parse_host_map
-from archiver.browser import BASE_ARGS, choose_browser
 from demo import build_demo_web, demo_story
 
+ROOT = Path(__file__).resolve().parents[1]
 
-async def bare_loop(urls: list[str], rules: str, concurrency: int) -> float:
+# What a reader waits for on each platform of the demo story: the post's text, painted; and the
+# element that is the post.
+SELECTORS = {
+    "x.com": ('[data-testid="tweetText"]', 'article[data-testid="tweet"]'),
+    "piaille.fr": (".detailed-status .status__content", ".detailed-status"),
+    "bsky.app": ('[data-testid^="postThreadItem-by-"]', '[data-testid^="postThreadItem-by-"]'),
+}
+
+BARE = r"""
+import asyncio, json, sys
+from urllib.parse import urlsplit
+from playwright.async_api import async_playwright
+from archiver.browser import BASE_ARGS, choose_browser
+
+urls, rules, concurrency, selectors = json.loads(sys.argv[1])
+
+async def main():
     async with async_playwright() as pw:
         choice = choose_browser(pw)
         browser = await pw.chromium.launch(
@@ -34,72 +56,102 @@ async def bare_loop(urls: list[str], rules: str, concurrency: int) -> float:
             args=[*BASE_ARGS, f"--host-resolver-rules={rules}"],
         )
         queue = list(urls)
-        started = time.perf_counter()
 
-        async def worker() -> None:
+        async def worker():
             while queue:
                 url = queue.pop()
+                text, post = selectors[urlsplit(url).hostname]
                 context = await browser.new_context(ignore_https_errors=True)
                 page = await context.new_page()
                 await page.goto(url, wait_until="domcontentloaded")
+                await page.locator(text).first.wait_for(state="visible")
                 await page.screenshot(full_page=True)
+                await page.locator(post).first.screenshot()
                 await context.close()
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
         await browser.close()
-    return elapsed
+
+asyncio.run(main())
+"""
 
 
-async def full_captures(urls: list[str], options: CaptureOptions, home: Path) -> float:
-    archive = storage.open_archive(home)
-    try:
+def bare_run(urls: list[str], rules: str, concurrency: int) -> float:
+    payload = json.dumps([urls, rules, concurrency, SELECTORS])
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", BARE, payload], cwd=ROOT, check=True)
+    return time.perf_counter() - started
+
+
+def postproof_run(urls: list[str], host_map: list[str], concurrency: int) -> float:
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
+        env |= {
+            "POSTPROOF_HOME": home,
+            "POSTPROOF_ALLOW_PRIVATE": "1",
+            "POSTPROOF_INSECURE": "1",
+            "POSTPROOF_HOST_MAP": ",".join(host_map),
+        }
+        command = [
+            str(Path(sys.executable).with_name("postproof")),
+            "capture",
+            *urls,
+            "--concurrency",
+            str(concurrency),
+            "--context",
+            "0",
+            "--json",
+        ]
         started = time.perf_counter()
-        results = await capture_many(urls, options, archive)
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
-    finally:
-        archive.close()
-    statuses = {r.status.value for _, r in results}
-    if statuses != {"ok"}:
-        raise SystemExit(f"benchmark captures did not all succeed: {statuses}")
+    if done.returncode != 0:
+        raise SystemExit(f"postproof capture failed ({done.returncode}): {done.stderr[-2000:]}")
+    captures = json.loads(done.stdout)["captures"]
+    statuses = {c["status"] for c in captures}
+    if len(captures) != len(urls) or statuses != {"ok"}:
+        raise SystemExit(f"benchmark captures did not all succeed: {len(captures)}, {statuses}")
     return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=20, help="captures per side")
-    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--posts", type=int, default=20, help="captures per run")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     story = demo_story()
-    with build_demo_web() as web, tempfile.TemporaryDirectory() as home:
-        base = list(story.post_urls)
-        urls = [base[i % len(base)] for i in range(args.posts)]
-        host_map = parse_host_map(web.host_map())
-        options = CaptureOptions(
-            allow_private=True, insecure=True, host_map=host_map, concurrency=args.concurrency
-        )
+    base = [u for u in story.post_urls if any(f"//{host}/" in u for host in SELECTORS)]
+    with build_demo_web() as web:
+        # Distinct URLs, as a reporter's list would be: the same post under a query string.
+        urls = [f"{base[i % len(base)]}?n={i}" for i in range(args.posts)]
         rules = web.host_resolver_rules()
-        asyncio.run(bare_loop(urls[:2], rules, 1))  # warm the OS caches for both sides alike
-        bare = asyncio.run(bare_loop(urls, rules, args.concurrency))
-        full = asyncio.run(full_captures(urls, options, Path(home)))
+        host_map = web.host_map()
+        bare_run(urls[:2], rules, 1)  # warm the OS caches for both sides alike
+        bare, full = [], []
+        for _ in range(args.repeat):
+            bare.append(bare_run(urls, rules, args.concurrency))
+            full.append(postproof_run(urls, host_map, args.concurrency))
+    bare_s, full_s = statistics.median(bare), statistics.median(full)
     figures = {
         "posts": args.posts,
         "concurrency": args.concurrency,
-        "bare_seconds": round(bare, 3),
-        "postproof_seconds": round(full, 3),
-        "bare_per_minute": round(args.posts / bare * 60, 1),
-        "postproof_per_minute": round(args.posts / full * 60, 1),
-        "ratio": round(full / bare, 2),
+        "repeat": args.repeat,
+        "bare_seconds": round(bare_s, 2),
+        "postproof_seconds": round(full_s, 2),
+        "bare_per_minute": round(args.posts / bare_s * 60, 1),
+        "postproof_per_minute": round(args.posts / full_s * 60, 1),
+        "speed_ratio": round(bare_s / full_s, 2),
     }
     if args.json:
         print(json.dumps(figures))
     else:
         print(
-            f"{args.posts} captures, concurrency {args.concurrency}: bare Playwright loop "
-            f"{bare:.2f} s ({figures['bare_per_minute']}/min), postproof {full:.2f} s "
-            f"({figures['postproof_per_minute']}/min); postproof takes {figures['ratio']}x the "
-            "bare loop's time"
+            f"{args.posts} captures, concurrency {args.concurrency}, median of {args.repeat}: "
+            f"bare Playwright loop {bare_s:.2f} s ({figures['bare_per_minute']}/min), "
+            f"postproof capture {full_s:.2f} s ({figures['postproof_per_minute']}/min): "
+            f"postproof runs at {figures['speed_ratio']} of the bare loop's speed"
         )
 
 
