@@ -24,6 +24,7 @@ from storage._articles import ArticleBook
 from storage._auth import AuthStore
 from storage._blob_config import open_blob_store
 from storage._database import (
+    configured_database_url,
     create_archive_engine,
     read_session,
     storage_errors,
@@ -73,10 +74,18 @@ def open_archive(
     *,
     clock: Clock = utcnow,
     new_id: IdGenerator = _ids.new_capture_id,
+    database_url: str | None = None,
 ) -> Archive:
     """Open (creating and migrating if needed) the archive in ``home``, or in
-    :func:`default_home`, and clean up after runs that died while storing."""
-    return Archive(home if home is not None else default_home(), clock=clock, new_id=new_id)
+    :func:`default_home`, and clean up after runs that died while storing. Its database is
+    PostgreSQL at ``database_url``, else at the configured URL (``$POSTPROOF_DATABASE_URL`` or
+    ``[database] url`` in the home's ``config.toml``), else SQLite in the home."""
+    return Archive(
+        home if home is not None else default_home(),
+        clock=clock,
+        new_id=new_id,
+        database_url=database_url,
+    )
 
 
 class Archive:
@@ -94,6 +103,7 @@ class Archive:
         *,
         clock: Clock = utcnow,
         new_id: IdGenerator = _ids.new_capture_id,
+        database_url: str | None = None,
     ) -> None:
         self._layout = Layout(Path(home))
         self.run_id = new_run_id()
@@ -106,7 +116,8 @@ class Archive:
         with storage_errors(self.home):
             self._layout.create()
             self.blobs = open_blob_store(self.home, self._layout.blobs, self.run_id)
-            self._engine = create_archive_engine(self._layout.database)
+            url = database_url or configured_database_url(self._layout.home)
+            self._engine = create_archive_engine(self._layout.database, url)
             try:
                 upgrade_to_head(self._engine, self._layout.migrate_lock)
                 self._journal = Journal(self._engine, self.blobs, self._layout, self.run_id, clock)
@@ -301,12 +312,12 @@ class Archive:
         return self._layout.logs
 
     def close(self) -> None:
+        if self._journal is not None:  # first: on PostgreSQL its lock uses the engine
+            self._journal.close()
+            self._journal = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
 
     def __enter__(self) -> Archive:
         return self
@@ -590,9 +601,7 @@ class Archive:
                 .order_by(col(Artifact.id))
             )
             for artifact in session.exec(query):
-                artifacts[artifact.capture_id].append(
-                    artifact_record(artifact, self.blobs)
-                )
+                artifacts[artifact.capture_id].append(artifact_record(artifact, self.blobs))
         retracted = of_targets(session, "capture", ids)
         return [
             capture_record(row, tuple(artifacts[row.id]), retracted.get(row.id)) for row in rows

@@ -1,14 +1,17 @@
-"""The SQLite engine, schema migrations, and the one place where database and filesystem errors
-become :class:`archiver.errors.StorageError`."""
+"""The archive's engine (SQLite in the data home, or PostgreSQL when a database URL is
+configured: see :mod:`storage._postgres`), schema migrations, and the one place where database
+and filesystem errors become :class:`archiver.errors.StorageError`."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 import threading
+import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +19,55 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
-from archiver.errors import StorageError
-from storage import _locks
+from archiver.errors import StorageError, UsageError
+from storage import _locks, _postgres
 
 log = logging.getLogger("postproof.storage")
 
 BUSY_TIMEOUT_SECONDS = 30
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_BEGIN_OPTION = "postproof_begin"
+BEGIN_OPTION = "postproof_begin"
+DATABASE_URL_ENV = "POSTPROOF_DATABASE_URL"
+CONFIG_NAME = "config.toml"
 
 
-def create_archive_engine(db_path: Path) -> sa.Engine:
-    """An engine on ``db_path``: WAL mode, a 30 s busy timeout, foreign keys enforced.
+def configured_database_url(home: Path) -> str | None:
+    """The archive's database URL: ``$POSTPROOF_DATABASE_URL``, else ``[database] url`` in the
+    data home's ``config.toml``; ``None`` (the embedded SQLite archive) when neither is set."""
+    configured = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if configured:
+        return configured
+    path = home / CONFIG_NAME
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle).get("database", {})
+    except FileNotFoundError:
+        return None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(
+            f"Cannot read the settings file {path}: {exc}",
+            hint="Fix the file (TOML) or move it away; README.md lists its keys.",
+        ) from exc
+    url = table.get("url") if isinstance(table, dict) else None
+    if url is not None and not isinstance(url, str):
+        raise UsageError(
+            f"[database] url in {path} must be a string, not {url!r}",
+            hint='write url = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"',
+        )
+    return (url or "").strip() or None
+
+
+def create_archive_engine(db_path: Path, database_url: str | None = None) -> sa.Engine:
+    """An engine on the PostgreSQL database ``database_url`` when given, else on the SQLite
+    database ``db_path``: WAL mode, a 30 s busy timeout, foreign keys enforced.
 
     sqlite3's own transaction handling is switched off and we emit BEGIN ourselves, so that
     writers can ask for ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
     fails at once with "database is locked" (no busy wait) when another process wrote between
     its read and its write.
     """
+    if database_url is not None:
+        return _postgres.create_engine(_postgres.engine_url(database_url))
     url = sa.URL.create("sqlite", database=str(db_path))  # no URL parsing of odd paths
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
@@ -50,15 +84,29 @@ def create_archive_engine(db_path: Path) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
 
+def is_postgres(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
 def writer(engine: sa.Engine) -> sa.Engine:
     """The same engine, but its transactions take the write lock when they begin."""
-    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    extra = _postgres.writer_options() if is_postgres(engine) else {}
+    return engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}, **extra)
+
+
+def lock_for_transaction(session: Session, name: str) -> None:
+    """Hold the lock ``name`` until the write transaction of ``session`` ends. On SQLite the
+    transaction's write lock already excludes every other writer; on PostgreSQL, an advisory
+    lock of that name."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        _postgres.lock_for_transaction(session, name)
 
 
 @contextmanager
@@ -88,8 +136,8 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Alembic keeps its migration context in module globals: one migration at a time in this
-    # process (threads), and the file lock for other processes.
-    with _MIGRATING, _locks.exclusive(lock_path):
+    # process (threads), and a lock for other processes.
+    with _MIGRATING, _migration_lock(engine, lock_path):
         if _current_revision(engine, known) == head:
             return
         with writer(engine).begin() as connection:
@@ -99,6 +147,14 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
 
 
 _MIGRATING = threading.Lock()
+
+
+def _migration_lock(engine: sa.Engine, lock_path: Path) -> AbstractContextManager[None]:
+    if is_postgres(engine):
+        return _postgres.held(engine, _postgres.MIGRATE)
+    return _locks.exclusive(lock_path)
+
+
 _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(?:\"([^\"]*)\"|None)", re.MULTILINE)
 
 
@@ -154,7 +210,10 @@ def storage_errors(home: Path) -> Iterator[None]:
 
 
 def _translate_database_error(exc: Exception, home: Path) -> StorageError:
-    text = str(getattr(exc, "orig", None) or exc).lower()
+    original = getattr(exc, "orig", None) or exc
+    if _postgres.is_postgres_error(original):
+        return _postgres.translate(original)
+    text = str(original).lower()
     if "locked" in text or "busy" in text:
         return StorageError(
             "the database is locked by another postproof process",

@@ -2,8 +2,10 @@
 
 Storing a capture writes blobs first and database rows last, so a process killed in between
 leaves blobs nothing references. Before writing a blob a run commits a ``PendingBlob`` row
-naming it; a run holds an ``flock`` on ``runs/<run id>.lock`` while alive. Recovery deletes the
-blobs of dead runs that no artifact and no other run's journal still names.
+naming it; a run holds an ``flock`` on ``runs/<run id>.lock`` while alive (on PostgreSQL, an
+advisory lock named after the run, which the server drops with the run's connection, so runs on
+other machines count too). Recovery deletes the blobs of dead runs that no artifact and no other
+run's journal still names.
 
 Every deletion happens inside a ``BEGIN IMMEDIATE`` transaction: while recovery decides a blob
 is unreferenced and removes it, no other run can commit a journal row or an artifact naming it.
@@ -23,9 +25,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
-from storage import _locks
+from archiver.errors import StorageError
+from storage import _locks, _postgres
 from storage._blobs import Blobs
-from storage._database import read_session, write_session
+from storage._database import is_postgres, read_session, write_session
 from storage._home import Layout
 from storage._records import RecoveryReport
 from storage._tables import BLOB_REFERENCES, PendingBlob
@@ -56,7 +59,11 @@ class Journal:
         self._layout = layout
         self._clock = clock
         self.run_id = run_id
-        self._lock = _locks.RunLock(layout.run_lock(run_id))
+        self._lock: _locks.RunLock | _postgres.HeldLock
+        if is_postgres(engine):
+            self._lock = _postgres.HeldLock(engine, _run_lock_name(run_id))
+        else:
+            self._lock = _locks.RunLock(layout.run_lock(run_id))
 
     def close(self) -> None:
         self._lock.release()
@@ -64,13 +71,45 @@ class Journal:
     def reserve(self, shas: Iterable[str]) -> None:
         """Record (and commit) that this run is about to write blobs ``shas``."""
         now = self._clock()
+        if isinstance(self._lock, _postgres.HeldLock):
+            self._lock.renew()
         with write_session(self._engine) as session:
             session.add_all(
                 PendingBlob(run_id=self.run_id, sha256=sha, created_at=now) for sha in shas
             )
 
     def settle(self, session: Session, shas: Collection[str]) -> None:
-        """Inside the transaction recording the capture: the blobs are referenced now."""
+        """Inside the transaction recording the capture: the blobs are referenced now.
+
+        On PostgreSQL a run's lock goes with its connection, which a server restart or a
+        network cut ends while the run lives on: another run may then have taken it for dead
+        and removed its reserved blobs. So the lock is taken again, and a run that lost it since
+        it reserved ``shas`` checks, while it holds the writer lock, that its reservations are
+        all still there; if not, the capture is refused rather than recorded without its blobs.
+        """
+        if isinstance(self._lock, _postgres.HeldLock) and self._lock.renew():
+            self._check_reservations(session, shas)
+        self._forget(session, shas)
+
+    def _check_reservations(self, session: Session, shas: Collection[str]) -> None:
+        wanted = set(shas)
+        found: set[str] = set()
+        for chunk in _chunks(wanted):
+            found.update(
+                session.exec(
+                    select(PendingBlob.sha256).where(
+                        col(PendingBlob.run_id) == self.run_id, col(PendingBlob.sha256).in_(chunk)
+                    )
+                ).all()
+            )
+        if found != wanted:
+            raise StorageError(
+                "the connection to the database was cut while blobs were being stored, and "
+                "another postproof process cleaned them up meanwhile: nothing was recorded",
+                hint="capture it again",
+            )
+
+    def _forget(self, session: Session, shas: Collection[str]) -> None:
         for chunk in _chunks(shas):
             session.exec(
                 delete(PendingBlob).where(
@@ -81,7 +120,7 @@ class Journal:
     def abandon(self, shas: Collection[str]) -> int:
         """After a failed store: forget our reservations and remove the blobs only they kept."""
         with write_session(self._engine) as session:
-            self.settle(session, shas)
+            self._forget(session, shas)
             session.flush()
             return _discard_unreferenced(session, self._blobs, shas)
 
@@ -109,7 +148,11 @@ class Journal:
         return report
 
     def _is_dead(self, run_id: str) -> bool:
-        return run_id != self.run_id and _locks.is_dead(self._layout.run_lock(run_id))
+        if run_id == self.run_id:
+            return False
+        if isinstance(self._lock, _postgres.HeldLock):
+            return _postgres.is_free(self._engine, _run_lock_name(run_id))
+        return _locks.is_dead(self._layout.run_lock(run_id))
 
     def _dead_runs_with_pending_blobs(self) -> list[str]:
         with read_session(self._engine) as session:
@@ -145,6 +188,10 @@ class Journal:
             if _RUN_ID_PATTERN.fullmatch(run_id) and run_id != self.run_id:
                 removed += _locks.remove_if_dead(lock_file)
         return removed
+
+
+def _run_lock_name(run_id: str) -> str:
+    return f"run:{run_id}"
 
 
 def _discard_unreferenced(session: Session, blobs: Blobs, shas: Collection[str]) -> int:

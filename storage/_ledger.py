@@ -53,7 +53,7 @@ from proof import (
     token_certificates_pem,
     verify_timestamp,
 )
-from storage._database import read_session, write_session
+from storage._database import lock_for_transaction, read_session, write_session
 from storage._ledger_entries import (
     MANIFEST_FORMAT,
     RETRACTION_FORMAT,
@@ -80,6 +80,7 @@ from storage._ledger_proofs import (
     stored_timestamp,
 )
 from storage._ledger_verify import LedgerCheck, read_ledger, verify_ledger
+from storage._postgres import LOG as LOG_LOCK
 from storage._records import VerifyProblem
 from storage._tables import Artifact, Capture, CheckpointRow, LogEntry, TimestampRow
 
@@ -203,6 +204,7 @@ class Ledger:
         key = self._key()
         warnings: list[str] = []
         with write_session(self._engine) as session:
+            lock_for_transaction(session, LOG_LOCK)  # no entry is appended while we sign
             leaves = read_leaves(session)
             head = session.exec(select(func.max(CheckpointRow.size))).one() or 0
             _still_signed(session, head)

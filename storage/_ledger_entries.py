@@ -17,6 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from archiver.errors import IntegrityError
 from proof import InstallationKey, canonical_json, leaf_hash
+from storage._database import lock_for_transaction
+from storage._postgres import LOG as LOG_LOCK
 from storage._tables import Article, Artifact, Capture, LogEntry, Retraction
 
 MANIFEST_FORMAT = "postproof-capture-manifest/1"
@@ -160,6 +162,9 @@ def _signed_entry(
     capture_id: str | None = None,
     retraction_id: int | None = None,
 ) -> LogEntry:
+    # The next index is read and taken under one lock, in the transaction that adds the entry:
+    # writers that append at once are sequenced, never given the same index or a gap.
+    lock_for_transaction(session, LOG_LOCK)
     last = session.exec(select(func.max(LogEntry.idx))).one()
     return LogEntry(
         idx=0 if last is None else last + 1,

@@ -51,6 +51,7 @@ class Post(SQLModel, table=True):
             "platform_post_id",
             unique=True,
             sqlite_where=sa.text("platform_post_id IS NOT NULL"),
+            postgresql_where=sa.text("platform_post_id IS NOT NULL"),
         ),
     )
 

@@ -10,21 +10,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage._triggers import drop_append_only, make_append_only
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Captures and artifacts are evidence: once recorded they are never changed or removed.
-APPEND_ONLY_TRIGGERS = {
-    f"{table}_append_only_{action.lower()}": (
-        f"CREATE TRIGGER {table}_append_only_{action.lower()} BEFORE {action} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: rows are never changed or "
-        "removed'); END"
-    )
-    for table in ("captures", "artifacts")
-    for action in ("UPDATE", "DELETE")
-}
+APPEND_ONLY_TABLES = ("captures", "artifacts")
 
 
 def upgrade() -> None:
@@ -47,6 +41,7 @@ def upgrade() -> None:
         ["platform", "platform_post_id"],
         unique=True,
         sqlite_where=sa.text("platform_post_id IS NOT NULL"),
+        postgresql_where=sa.text("platform_post_id IS NOT NULL"),
     )
 
     op.create_table(
@@ -111,13 +106,11 @@ def upgrade() -> None:
     op.create_index("ix_pending_blobs_run_id", "pending_blobs", ["run_id"])
     op.create_index("ix_pending_blobs_sha256", "pending_blobs", ["sha256"])
 
-    for statement in APPEND_ONLY_TRIGGERS.values():
-        op.execute(statement)
+    make_append_only(*APPEND_ONLY_TABLES)
 
 
 def downgrade() -> None:
-    for name in APPEND_ONLY_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_append_only(*APPEND_ONLY_TABLES)
     op.drop_table("pending_blobs")
     op.drop_table("artifacts")
     op.drop_table("captures")

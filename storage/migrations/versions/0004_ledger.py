@@ -10,21 +10,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage._triggers import drop_append_only, make_append_only
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The log, its checkpoints and their timestamps are evidence: never changed or removed.
-LEDGER_TRIGGERS = {
-    f"{table}_append_only_{action.lower()}": (
-        f"CREATE TRIGGER {table}_append_only_{action.lower()} BEFORE {action} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: rows are never changed or "
-        "removed'); END"
-    )
-    for table in ("log_entries", "checkpoints", "timestamps")
-    for action in ("UPDATE", "DELETE")
-}
+LEDGER_TABLES = ("log_entries", "checkpoints", "timestamps")
 
 
 def upgrade() -> None:
@@ -65,13 +59,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_timestamps_checkpoint_size", "timestamps", ["checkpoint_size"], unique=False
     )
-    for statement in LEDGER_TRIGGERS.values():
-        op.execute(statement)
+    make_append_only(*LEDGER_TABLES)
 
 
 def downgrade() -> None:
-    for name in LEDGER_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_append_only(*LEDGER_TABLES)
     op.drop_index("ix_timestamps_checkpoint_size", table_name="timestamps")
     op.drop_table("timestamps")
     op.drop_table("checkpoints")

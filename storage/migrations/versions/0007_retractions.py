@@ -4,7 +4,8 @@ recorded or logged is ever changed.
 
 The log gains a second kind of entry: ``log_entries.capture_id`` may now be NULL, for an entry
 whose ``retraction_id`` is set (exactly one of the two is). SQLite cannot relax NOT NULL in
-place, so the table is copied into a new one and its append-only triggers are made again.
+place, so there the table is copied into a new one and its append-only triggers are made
+again; PostgreSQL alters it in place.
 
 Revision ID: 0007
 Revises: 0006
@@ -16,27 +17,16 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage._triggers import drop_append_only, make_append_only
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _append_only(table: str) -> dict[str, str]:
-    return {
-        f"{table}_append_only_{action.lower()}": (
-            f"CREATE TRIGGER {table}_append_only_{action.lower()} BEFORE {action} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: rows are never changed or "
-            "removed'); END"
-        )
-        for action in ("UPDATE", "DELETE")
-    }
-
-
 # A retraction is evidence too: never changed or removed once recorded.
-RETRACTION_TRIGGERS = _append_only("retractions")
-# The log's own triggers (made by 0004), made again on the copied table.
-LOG_TRIGGERS = _append_only("log_entries")
+RETRACTION_TABLE = "retractions"
 _LOG_COLUMNS = "idx, capture_id, manifest, signature, key, leaf_hash, logged_at"
 
 
@@ -76,8 +66,41 @@ def _copy_log(*, with_retractions: bool) -> None:
     # DROP TABLE removes the table's triggers first, so its rows go without firing them.
     op.drop_table("log_entries")
     op.rename_table("log_entries_copy", "log_entries")
-    for statement in LOG_TRIGGERS.values():
-        op.execute(statement)
+    make_append_only("log_entries")  # the log's own triggers (made by 0004), made again
+
+
+def _alter_log_in_place(*, with_retractions: bool) -> None:
+    """PostgreSQL: the same change without a copy (ALTER TABLE fires no row triggers). The
+    constraints get the names PostgreSQL gives those of a new table, as the copy has them."""
+    if with_retractions:
+        op.alter_column("log_entries", "capture_id", existing_type=sa.String(), nullable=True)
+        op.add_column("log_entries", sa.Column("retraction_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "log_entries_retraction_id_fkey",
+            "log_entries",
+            "retractions",
+            ["retraction_id"],
+            ["id"],
+        )
+        op.create_unique_constraint(
+            "log_entries_retraction_id_key", "log_entries", ["retraction_id"]
+        )
+        op.create_check_constraint(
+            "ck_log_entries_subject",
+            "log_entries",
+            "(capture_id IS NULL) <> (retraction_id IS NULL)",
+        )
+        return
+    op.drop_constraint("ck_log_entries_subject", "log_entries", type_="check")
+    op.drop_column("log_entries", "retraction_id")  # its key and constraints go with it
+    op.alter_column("log_entries", "capture_id", existing_type=sa.String(), nullable=False)
+
+
+def _change_log(*, with_retractions: bool) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        _alter_log_in_place(with_retractions=with_retractions)
+    else:
+        _copy_log(with_retractions=with_retractions)
 
 
 def upgrade() -> None:
@@ -94,9 +117,8 @@ def upgrade() -> None:
             "target_kind IN ('capture', 'article')", name="ck_retractions_target_kind"
         ),
     )
-    for statement in RETRACTION_TRIGGERS.values():
-        op.execute(statement)
-    _copy_log(with_retractions=True)
+    make_append_only(RETRACTION_TABLE)
+    _change_log(with_retractions=True)
 
 
 def downgrade() -> None:
@@ -109,7 +131,6 @@ def downgrade() -> None:
             "the log holds retractions: downgrading below revision 0007 would remove log "
             "entries, which the signed checkpoints cover"
         )
-    _copy_log(with_retractions=False)
-    for name in RETRACTION_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _change_log(with_retractions=False)
+    drop_append_only(RETRACTION_TABLE)
     op.drop_table("retractions")
