@@ -210,12 +210,12 @@ class Run:
         time, report each change to ``on_event`` (after those an earlier, stopped run stored
         but never reported), alert the webhook, seal, and mark the changes reported.
 
-        Raises ``watch.AlreadyRunning`` when another re-check holds the data home."""
+        Raises ``watch.AlreadyRunning`` when another re-check holds the archive."""
         import watch
         from archiver import utcnow
 
         checks = logging.getLogger("postproof.recheck")
-        with watch.recheck_lock(self.archive.home):
+        with watch.recheck_lock(self.archive):
             chosen = watch.select_posts(
                 self.archive, refs=refs, all_posts=all_posts, now=ladder.clock()
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,7 @@ from storage._database import (
     create_archive_engine,
     read_session,
     storage_errors,
+    try_exclusive,
     upgrade_to_head,
     write_session,
 )
@@ -297,6 +299,17 @@ class Archive:
                 hint="give a capture id or the URL of a captured post (`postproof list`)",
             )
         return found
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[str | None]:
+        """Hold the lock ``name`` for the ``with`` block, without waiting, against every
+        process that opens this archive (with PostgreSQL, on every machine); the block gets
+        ``None`` when it holds the lock, else who holds it."""
+        engine, _journal = self._open_parts()
+        with ExitStack() as stack:
+            with storage_errors(self.home):  # taking it; what the block raises is its own
+                holder = stack.enter_context(try_exclusive(engine, self._layout.runs, name))
+            yield holder
 
     @property
     def home(self) -> Path:

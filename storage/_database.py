@@ -12,6 +12,7 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,16 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
 
 
 _MIGRATING = threading.Lock()
+
+
+def try_exclusive(engine: sa.Engine, runs: Path, name: str) -> AbstractContextManager[str | None]:
+    """The lock ``name`` of everyone who uses the archive, taken without waiting (see
+    :meth:`storage.Archive.exclusive`): a file lock in the data home's ``runs`` on SQLite, an
+    advisory lock on PostgreSQL, which holds across machines."""
+    if is_postgres(engine):
+        return _postgres.try_held(engine, name)
+    since = datetime.now(UTC).isoformat(timespec="seconds")
+    return _locks.try_exclusive(runs / f"{name}.lock", f"pid {os.getpid()} since {since}")
 
 
 def _migration_lock(engine: sa.Engine, lock_path: Path) -> AbstractContextManager[None]:

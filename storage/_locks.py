@@ -93,3 +93,26 @@ def exclusive(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def try_exclusive(path: Path, note: str) -> Iterator[str | None]:
+    """Hold an exclusive lock on ``path`` for the ``with`` block, without waiting: ``None`` when
+    it is held (``note`` is then written into the file, for whoever finds it taken), else what
+    the holder wrote there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            yield handle.read().strip() or "another process"
+            return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(note)
+        handle.flush()
+        try:
+            yield None
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

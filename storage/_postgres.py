@@ -18,9 +18,12 @@ psycopg is imported by SQLAlchemy when the first engine is made, never before.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +64,8 @@ def create_engine(url: sa.URL) -> sa.Engine:
         pool_pre_ping=True,  # a server restarted since: reconnect instead of failing
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-            "application_name": "postproof",
+            # Who holds a lock, for whoever finds it taken (see _holder).
+            "application_name": f"postproof on {socket.gethostname()} pid {os.getpid()}"[:63],
             # A writer waits for the writer lock as long as SQLite's busy timeout, no longer.
             "options": f"-c lock_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}",
         },
@@ -151,6 +155,47 @@ def held(engine: sa.Engine, name: str) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@contextmanager
+def try_held(engine: sa.Engine, name: str) -> Iterator[str | None]:
+    """Hold the advisory lock ``name`` for the ``with`` block, without waiting: ``None`` when
+    it is held, else who holds it (the program, machine and process its connection named, and
+    since when)."""
+    key = advisory_key(name)
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        if not connection.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar_one():
+            yield _holder(connection, key)
+            return
+        try:
+            yield None
+        finally:
+            try:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+            except sa.exc.DBAPIError:
+                connection.invalidate()  # the server is gone, and the lock with the connection
+    finally:
+        connection.close()
+
+
+def _holder(connection: sa.Connection, key: int) -> str:
+    """Who holds the advisory lock ``key``, as ``pg_stat_activity`` tells (a 64-bit key is
+    listed as its high and low halves)."""
+    row = connection.execute(
+        sa.text(
+            "SELECT a.application_name, a.backend_start FROM pg_locks AS l "
+            "JOIN pg_stat_activity AS a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = :high AND l.objid = :low"
+        ),
+        {"high": (key >> 32) & 0xFFFFFFFF, "low": key & 0xFFFFFFFF},
+    ).first()
+    if row is None:  # it was released a moment ago
+        return "another process"
+    since = row.backend_start.astimezone(UTC).isoformat(timespec="seconds")
+    return f"{row.application_name or 'a program'} since {since}"
 
 
 def is_free(engine: sa.Engine, name: str) -> bool:

@@ -13,15 +13,12 @@ is retracted is not re-checked at all.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import storage
@@ -131,28 +128,16 @@ def parse_intervals(text: str) -> tuple[timedelta, ...]:
 
 
 @contextmanager
-def recheck_lock(home: Path) -> Iterator[None]:
-    """One re-check at a time per data home; an overlapping run exits cleanly."""
-    path = home / "runs" / "recheck.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+def recheck_lock(archive: storage.Archive) -> Iterator[None]:
+    """One re-check at a time per archive (with PostgreSQL, across machines); an overlapping
+    run exits cleanly."""
+    with archive.exclusive("recheck") as holder:
+        if holder is not None:
             raise AlreadyRunning(
                 f"Another re-check is already running ({holder}); nothing to do.",
                 hint="It re-checks the due posts; this run leaves them to it.",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {utcnow().isoformat(timespec='seconds')}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            )
+        yield
 
 
 def select_posts(

@@ -176,6 +176,20 @@ def test_a_retraction_is_logged_and_hides_the_capture(
     }
 
 
+def test_an_exclusive_lock_is_held_by_one_process_of_the_archive_at_a_time(
+    archive: Archive, home: Path, backend: str | None
+) -> None:
+    with open_archive(home, database_url=backend) as other:
+        with archive.exclusive("recheck") as holder:
+            assert holder is None
+            with other.exclusive("recheck") as second:
+                assert second is not None and "pid" in second
+            with other.exclusive("another") as unrelated:
+                assert unrelated is None
+        with other.exclusive("recheck") as after:
+            assert after is None
+
+
 def _manifests(archive: Archive, backend: str | None) -> list[dict[str, object]]:
     engine = raw_engine(archive, backend)
     try:

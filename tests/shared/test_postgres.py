@@ -229,9 +229,9 @@ def _cut_run_lock(archive: Archive, database_url: str) -> None:
             ended = connection.execute(
                 sa.text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND granted AND (classid::bigint << 32 | objid::bigint) = :key"
+                    "AND granted AND objsubid = 1 AND classid = :high AND objid = :low"
                 ),
-                {"key": key & 0xFFFFFFFFFFFFFFFF},
+                {"high": (key >> 32) & 0xFFFFFFFF, "low": key & 0xFFFFFFFF},
             ).all()
         assert ended == [(True,)]
     finally:
@@ -265,3 +265,22 @@ def test_a_run_that_lost_its_lock_takes_it_again_and_never_records_reclaimed_blo
         assert archive.count_captures() == 3
         report = archive.verify()
         assert report.ok, report.problems
+
+
+def test_one_recheck_at_a_time_across_machines(database_url: str, tmp_path: Path) -> None:
+    """The re-check lock is the archive's, not a data home's: a second machine (another data
+    home, the same database) is told who re-checks, and takes over once that run ends."""
+    import watch
+
+    with (
+        open_archive(tmp_path / "laptop", database_url=database_url) as laptop,
+        open_archive(tmp_path / "server", database_url=database_url) as server,
+    ):
+        with (
+            watch.recheck_lock(laptop),
+            pytest.raises(watch.AlreadyRunning, match=r"\(postproof on .+ pid \d+ since "),
+            watch.recheck_lock(server),
+        ):
+            pytest.fail("two re-checks ran at once")
+        with watch.recheck_lock(server), laptop.exclusive("recheck") as holder:
+            assert holder is not None and holder.startswith("postproof on ")
