@@ -142,6 +142,12 @@ class SearchIndex:
 
     def refresh(self) -> int:
         """Index the rows added to the archive since the last refresh; how many."""
+        if self._engine.dialect.name == "postgresql":
+            # What is new is found by SQLite's row ids, which PostgreSQL tables do not have.
+            raise StorageError(
+                "full-text search does not work yet when the archive is in PostgreSQL",
+                hint="`postproof list --url URL` finds the captures of an address",
+            )
         added = 0
         with self._lock, self._connect() as index:
             for source, query in _SOURCES.items():
