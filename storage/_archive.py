@@ -433,6 +433,9 @@ class Archive:
             )
         engine, _journal = self._open_parts()
         with storage_errors(self.home), read_session(engine) as session:
+            # A whole id is found by its key; the prefix search below scans every id.
+            if len(prefix) == _ids.ID_LENGTH and session.get(Capture, prefix) is not None:
+                return prefix
             candidates = session.exec(
                 select(Capture.id)
                 .where(col(Capture.id).startswith(prefix, autoescape=True))
