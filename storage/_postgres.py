@@ -269,6 +269,16 @@ def _lost(_text: str) -> StorageError:
     )
 
 
+def _not_allowed(text: str) -> StorageError:
+    first_line = text.strip().splitlines()[0]
+    return StorageError(
+        f"the PostgreSQL server did not allow it: {first_line}",
+        hint="after an upgrade of postproof, run one command with the URL of the role that owns "
+        "the tables, to migrate them; otherwise check the grants of postproof's role (README: "
+        "Shared archive)",
+    )
+
+
 def _busy(_text: str) -> StorageError:
     return StorageError(
         "the archive database is busy with another postproof process",
@@ -297,6 +307,7 @@ _RULES: tuple[tuple[frozenset[str], re.Pattern[str], Callable[[str], StorageErro
         re.compile("terminating connection|server closed the connection"),
         _lost,
     ),
+    (frozenset({"42501"}), re.compile("permission denied|must be owner"), _not_allowed),
     (frozenset({"55P03"}), re.compile("lock timeout"), _busy),
     (frozenset({"53100"}), re.compile("no space left"), _full),
 )
