@@ -194,8 +194,10 @@ def _holder(connection: sa.Connection, key: int) -> str:
     ).first()
     if row is None:  # it was released a moment ago
         return "another process"
-    since = row.backend_start.astimezone(UTC).isoformat(timespec="seconds")
-    return f"{row.application_name or 'a program'} since {since}"
+    who = row.application_name or "another process"  # hidden from roles without the right
+    if row.backend_start is None:
+        return who
+    return f"{who} since {row.backend_start.astimezone(UTC).isoformat(timespec='seconds')}"
 
 
 def is_free(engine: sa.Engine, name: str) -> bool:
