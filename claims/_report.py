@@ -82,6 +82,7 @@ class ReportLink:
     proof: LogProof | None = None  # None when the capture has no log entry
     edits: tuple[PostEdit, ...] = ()  # edits re-checks found since this capture, oldest first
     newest: NewestVersion | None = None  # for a post edited since: its newest good capture
+    made_by: str | None = None  # the web app's user who asked for the capture
 
     @property
     def status_text(self) -> str:
@@ -110,6 +111,7 @@ class ReportLink:
             "checked_at": isoformat_z(self.checked_at),
             "note": self.note,
             "captured_logged_in": self.logged_in,
+            "made_by": self.made_by,
             "author_signature": None
             if self.author_signature is None
             else self.author_signature.to_json(),

@@ -189,6 +189,7 @@ def _report_links(link: storage.LinkRecord, evidence: _Evidence) -> list[ReportL
                 proof=evidence.proof,
                 edits=evidence.edits,
                 newest=_newest_version(evidence, quote),
+                made_by=capture.made_by,
             )
         )
     return rows

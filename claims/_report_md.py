@@ -110,7 +110,9 @@ def _markdown_link(link: ReportLink) -> list[str]:
         f"— capture `{link.capture_id}`" + "".join(f" — *{mark}*" for mark in marks),
         "",
         f"- Post: {_markdown_url(link.url)}, posted {when(link.posted_at)}",
-        f"- Captured: {when(link.captured_at)}; screenshot: capture `{link.capture_id}`, "
+        f"- Captured: {when(link.captured_at)}"
+        + (f", asked for by {esc(link.made_by)}" if link.made_by else "")
+        + f"; screenshot: capture `{link.capture_id}`, "
         f"SHA-256 `{link.screenshot_sha256 or 'none'}`",
         f"- Post screenshot SHA-256 `{link.post_screenshot_sha256 or 'none'}`",
         f"- {esc(str(link.relation).capitalize())}: {esc(link.why)} (origin: {esc(link.origin)})",

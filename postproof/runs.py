@@ -36,11 +36,12 @@ log = logging.getLogger("postproof.run")
 
 
 @contextmanager
-def opened_archive(home: Path) -> Iterator[storage.Archive]:
-    """The archive of the data home ``home``, closed (and its run lock released) on exit."""
+def opened_archive(home: Path, made_by: str | None = None) -> Iterator[storage.Archive]:
+    """The archive of the data home ``home``, closed (and its run lock released) on exit;
+    ``made_by``: the web app's user its captures are made for."""
     from storage import open_archive
 
-    archive = open_archive(home)
+    archive = open_archive(home, made_by=made_by)
     try:
         yield archive
     finally:
@@ -108,9 +109,11 @@ class Run:
         *,
         show_progress: bool = False,
         on_stored: OnStored | None = None,
+        user: str | None = None,
     ) -> Iterator[Run]:
-        """A run in the archive of ``settings.home``, closed (its progress gone) on exit."""
-        with opened_archive(settings.home) as archive:
+        """A run in the archive of ``settings.home``, closed (its progress gone) on exit;
+        ``user``, of the web app, is recorded as the maker of each capture it stores."""
+        with opened_archive(settings.home, made_by=user) as archive:
             run = cls(archive, settings, options, show_progress=show_progress, on_stored=on_stored)
             with run.steps:
                 yield run

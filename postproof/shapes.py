@@ -60,6 +60,7 @@ _CAPTURE: Schema = {
     "server_date": null(STR),
     "server_ip": null(STR),
     "insecure": BOOL,
+    "made_by": {**null(STR), "description": "the web app's user who asked for it"},
     "retracted": null(ref("Retracted")),
     "post": ref("Post"),
 }

@@ -47,6 +47,7 @@ def capture_json(record: storage.CaptureRecord, *, artifacts: bool = True) -> Js
         "server_date": record.server_date,
         "server_ip": record.server_ip,
         "insecure": record.insecure,
+        "made_by": record.made_by,
         "retracted": retraction_json(record.retracted),
         "post": {
             "author": record.author,

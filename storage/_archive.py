@@ -77,16 +77,19 @@ def open_archive(
     clock: Clock = utcnow,
     new_id: IdGenerator = _ids.new_capture_id,
     database_url: str | None = None,
+    made_by: str | None = None,
 ) -> Archive:
     """Open (creating and migrating if needed) the archive in ``home``, or in
     :func:`default_home`, and clean up after runs that died while storing. Its database is
     PostgreSQL at ``database_url``, else at the configured URL (``$POSTPROOF_DATABASE_URL`` or
-    ``[database] url`` in the home's ``config.toml``), else SQLite in the home."""
+    ``[database] url`` in the home's ``config.toml``), else SQLite in the home. ``made_by``:
+    the user on whose behalf it stores captures (signed in their manifests)."""
     return Archive(
         home if home is not None else default_home(),
         clock=clock,
         new_id=new_id,
         database_url=database_url,
+        made_by=made_by,
     )
 
 
@@ -106,8 +109,10 @@ class Archive:
         clock: Clock = utcnow,
         new_id: IdGenerator = _ids.new_capture_id,
         database_url: str | None = None,
+        made_by: str | None = None,
     ) -> None:
         self._layout = Layout(Path(home))
+        self.made_by = made_by
         self.run_id = new_run_id()
         self._clock = clock
         self._new_id = new_id
@@ -347,6 +352,7 @@ class Archive:
 
     def store(self, result: CaptureResult) -> str:
         """Record ``result`` with its artifacts, atomically, and return the new capture id.
+        The user the archive was opened for (``made_by``) is signed in its manifest.
 
         Blobs are written first (each announced in the journal beforehand), then one transaction
         records the post, the capture and its artifacts. If the process dies in between, the
@@ -384,7 +390,7 @@ class Archive:
             stored_at = as_utc(self._clock(), "clock()")
             post = upsert_post(session, result)
             capture_id = self._unused_capture_id(session)
-            capture = capture_row(capture_id, post, result, stored_at)
+            capture = capture_row(capture_id, post, result, stored_at, self.made_by)
             session.add(capture)
             session.flush()  # no ORM relationships: the capture must exist before its artifacts
             artifacts = artifact_rows(capture_id, result)

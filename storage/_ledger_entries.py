@@ -62,7 +62,7 @@ def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, A
         value = json.loads(text) if text else None
         if value:
             post[name] = value
-    return {
+    manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "capture_id": capture.id,
         "requested_url": capture.requested_url,
@@ -97,6 +97,11 @@ def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, A
             key=lambda a: (a["kind"], a["source_url"] or "", a["sha256"]),
         ),
     }
+    # Signed only when known: the manifest of a capture made from the command line, or stored
+    # before it was recorded, stays byte for byte what was signed.
+    if capture.made_by is not None:
+        manifest["made_by"] = capture.made_by
+    return manifest
 
 
 def retraction_manifest(retraction: Retraction, target: Mapping[str, Any]) -> dict[str, Any]:

@@ -157,6 +157,7 @@ class CaptureRecord:
     missing: tuple[str, ...] = ()
     conflicts: tuple[Mapping[str, str], ...] = ()
     retracted: RetractionRecord | None = None  # taken back from the record (it stays stored)
+    made_by: str | None = None  # the web app's user who asked for it; None: the command line
 
     def artifact(self, kind: ArtifactKind) -> ArtifactRecord | None:
         return next((a for a in self.artifacts if a.kind == kind), None)

@@ -89,7 +89,13 @@ def upsert_post(session: Session, result: CaptureResult) -> Post:
     return post
 
 
-def capture_row(capture_id: str, post: Post, result: CaptureResult, stored_at: datetime) -> Capture:
+def capture_row(
+    capture_id: str,
+    post: Post,
+    result: CaptureResult,
+    stored_at: datetime,
+    made_by: str | None = None,
+) -> Capture:
     provenance = result.provenance
     fields = result.post
     assert post.id is not None  # flushed by upsert_post
@@ -127,6 +133,7 @@ def capture_row(capture_id: str, post: Post, result: CaptureResult, stored_at: d
         sources_json=_dumps(dict(fields.sources) if fields else {}),
         missing_json=_dumps(list(fields.missing) if fields else []),
         conflicts_json=_dumps([dict(c) for c in fields.conflicts] if fields else []),
+        made_by=made_by,
     )
 
 
@@ -181,6 +188,7 @@ def capture_record(
         missing=tuple(json.loads(row.missing_json or "[]")),
         conflicts=tuple(json.loads(row.conflicts_json or "[]")),
         retracted=retracted,
+        made_by=row.made_by,
     )
 
 

@@ -112,6 +112,9 @@ class Capture(SQLModel, table=True):
     conflicts_json: str = Field(
         default="[]", sa_type=sa.Text, sa_column_kwargs={"server_default": "[]"}
     )
+    # The user of the web app who asked for the capture (signed in its manifest); None from the
+    # command line, and for captures stored before migration 0010.
+    made_by: str | None = Field(default=None, sa_type=sa.String)
 
 
 class Artifact(SQLModel, table=True):

@@ -87,7 +87,7 @@ def capture_work(settings: Settings, urls: list[str]) -> Work:
 
     def work(job: Job) -> None:
         options = settings.capture_options(CaptureFlags())
-        with Run.open(settings, options, on_stored=job.stored) as run:
+        with Run.open(settings, options, on_stored=job.stored, user=job.user) as run:
             pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
             job.emit("step", text=f"launching the browser, loading {pages}")
             captured = run.capture(urls, context_depth=settings.context_depth(None))
@@ -110,7 +110,7 @@ def article_work(settings: Settings, url: str | None, text: str | None, title: s
                 draft = Path(folder) / "draft.txt"
                 draft.write_text(text or "", encoding="utf-8")
                 source = str(draft)
-            with Run.open(settings, options, on_stored=job.stored) as run:
+            with Run.open(settings, options, on_stored=job.stored, user=job.user) as run:
                 job.emit("step", text="reading the article, capturing the posts it cites")
                 added = run.add_article(source, title=title)
                 job.emit("step", text="sealing the log")

@@ -300,8 +300,8 @@ async def _csrf_field(scope: Scope, body: bytes) -> str:
         max_files=1, max_fields=20, max_part_size=MAX_UPLOAD_BYTES
     )
     try:
-        async with parsing as form:
-            value = form.get("csrf")
+        async with parsing as multipart:
+            value = multipart.get("csrf")
     except (MultiPartException, HTTPException):  # a broken body carries no token
         return ""
     return value if isinstance(value, str) else ""

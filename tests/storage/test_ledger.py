@@ -281,6 +281,33 @@ def test_a_swapped_key_is_found(archive: Archive, home: Path) -> None:
     assert "does not verify" in found["checkpoint_invalid"][0]
 
 
+def test_the_user_who_asked_for_a_capture_is_signed_in_its_manifest(
+    archive: Archive, home: Path
+) -> None:
+    """Only when there is one: a capture from the command line signs the manifest it always
+    did, without the key; a changed name no longer matches what was signed."""
+    [plain] = _store(archive, 1)
+    with open_archive(home, made_by="ed") as as_ed:
+        asked = as_ed.store(make_result("https://social.example/@a/77", post_id="77"))
+        assert as_ed.get_capture(asked).made_by == "ed"
+    assert archive.get_capture(plain).made_by is None
+    db = _db(home)
+    try:
+        manifests = dict(db.execute("SELECT capture_id, manifest FROM log_entries").fetchall())
+    finally:
+        db.close()
+    assert json.loads(manifests[asked])["made_by"] == "ed"
+    assert "made_by" not in json.loads(manifests[plain])
+    assert _codes(archive) == {}
+    _tamper(
+        home,
+        "DROP TRIGGER captures_append_only_update",
+        f"UPDATE captures SET made_by = 'vic' WHERE id = '{asked}'",
+    )
+    [detail] = _codes(archive)["manifest_mismatch"]
+    assert f"capture {asked} no longer matches its signed manifest" in detail
+
+
 def test_an_edited_capture_row_no_longer_matches_its_manifest(archive: Archive, home: Path) -> None:
     [capture_id] = _store(archive, 1)
     _tamper(

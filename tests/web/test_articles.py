@@ -92,9 +92,13 @@ def test_report_and_evidence_downloads(
     base = f"{served.url}/articles/{article['id']}"
     report = editor.request.get(base + "/report.json")
     assert report.ok and "attachment" in report.headers["content-disposition"]
-    assert json.loads(report.body())["article"]["id"] == article["id"]
+    data = json.loads(report.body())
+    assert data["article"]["id"] == article["id"]
+    # The evidence was captured for ed (the package's job): the report says so.
+    assert '"made_by": "ed"' in json.dumps(data)
     html = editor.request.get(base + "/report.html")
     assert html.ok and "sandbox" in html.headers["content-security-policy"]
+    assert b"asked for by ed" in html.body()
     wacz = editor.request.get(base + "/wacz")
     assert wacz.ok and wacz.body()[:2] == b"PK"
 

@@ -98,6 +98,8 @@ def test_paste_box_to_the_capture_page(
     # The hostile author and text are shown as the text they are.
     assert X_HOSTILE.author in fields and X_HOSTILE.text.splitlines()[0] in fields
     assert page.inner_text("h1").startswith(f"Capture {pasted}")
+    # Pasted by ed: the name is signed in the capture's manifest, and shown.
+    assert page.inner_text("#made-by") == "ed (signed in its manifest)"
     hashes = page.eval_on_selector_all(
         "table.artifacts code.hash", "cells => cells.map(c => c.textContent)"
     )
