@@ -36,10 +36,40 @@ def weed_binary() -> Path | None:
     return Path(found) if found else None
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_HANDED_OUT: set[int] = set()  # ports given to a server of this process already
+
+
+PORT_NAMES = (
+    "master",
+    "master_grpc",
+    "volume",
+    "volume_grpc",
+    "filer",
+    "filer_grpc",
+    "s3",
+    "s3_grpc",
+)
+_PORT_TRIES = 3  # a port taken by another process between its choice and weed's bind
+
+
+def free_ports(names: tuple[str, ...]) -> dict[str, int]:
+    """A free loopback port per name, all different and none handed out before: the probes stay
+    bound until every port is chosen, so the kernel cannot give one port twice."""
+    probes: list[socket.socket] = []
+    ports: dict[str, int] = {}
+    try:
+        while len(ports) < len(names):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probes.append(probe)
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+            if port not in _HANDED_OUT:
+                ports[names[len(ports)]] = port
+                _HANDED_OUT.add(port)
+    finally:
+        for probe in probes:
+            probe.close()
+    return ports
 
 
 class Seaweed:
@@ -55,8 +85,8 @@ class Seaweed:
         self.binary = binary
         self.directory = directory
         self.secret_key = secrets.token_hex(16)
-        names = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3")
-        self.ports = {name: free_port() for name in (*names, "s3_grpc")}
+        self.ports = free_ports(PORT_NAMES)
+        self._launches = 0
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -115,6 +145,7 @@ class Seaweed:
         config.write_text(json.dumps(identities), encoding="utf-8")
         data = self.directory / "data"
         data.mkdir(exist_ok=True)
+        self._launches += 1
         log = (self.directory / "weed.log").open("ab")
         self._process = subprocess.Popen(
             [str(self.binary), "server", *self._arguments(config, data)],
@@ -173,7 +204,13 @@ class Seaweed:
             except (BotoCoreError, ClientError) as exc:
                 error = exc
             if self._process is None or self._process.poll() is not None:
-                raise RuntimeError(f"weed server exited at start:\n{self.log_tail()}")
+                tail = self.log_tail()
+                if "address already in use" in tail and self._launches < _PORT_TRIES:
+                    self.ports = free_ports(PORT_NAMES)  # taken meanwhile: other ports
+                    self.launch()
+                    deadline = time.monotonic() + _START_TIMEOUT
+                    continue
+                raise RuntimeError(f"weed server exited at start:\n{tail}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"weed server did not answer ({error}):\n{self.log_tail()}")
@@ -239,3 +276,8 @@ class Seaweed:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    """One free loopback port (for an address nothing answers at)."""
+    return free_ports(("port",))["port"]
