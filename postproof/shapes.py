@@ -87,8 +87,8 @@ _ARTICLE: Schema = {
 
 SCHEMAS: dict[str, Schema] = {
     "Retracted": obj(
-        "retraction_json: why and when a capture or an article was taken back",
-        {"reason": STR, "at": TIME},
+        "retraction_json: why and when a capture or an article was taken back, and by whom",
+        {"reason": STR, "at": TIME, "made_by": null(STR)},
     ),
     "Media": obj(
         "an item of capture_json's post.media",
@@ -334,6 +334,7 @@ SCHEMAS: dict[str, Schema] = {
             "reason": STR,
             "at": TIME,
             "log_index": null(INT),
+            "made_by": null(STR),
         },
     ),
     "Problem": obj(

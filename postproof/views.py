@@ -360,8 +360,11 @@ def event_json(archive: storage.Archive, event: storage.EventRecord) -> JsonDict
 
 def retraction_json(retraction: storage.RetractionRecord | None) -> JsonDict | None:
     """The ``retracted`` field of a capture or an article: ``null``, or why and when it was
-    taken back from the record."""
-    return None if retraction is None else retraction.to_json()
+    taken back from the record, and by whom (``made_by``: the web app's admin, as signed;
+    ``null`` from the command line)."""
+    if retraction is None:
+        return None
+    return retraction.to_json() | {"made_by": retraction.made_by}
 
 
 def retraction_record_json(retraction: storage.RetractionRecord) -> JsonDict:
@@ -372,6 +375,7 @@ def retraction_record_json(retraction: storage.RetractionRecord) -> JsonDict:
         "reason": retraction.reason,
         "at": _time(retraction.retracted_at),
         "log_index": retraction.log_index,
+        "made_by": retraction.made_by,
     }
 
 

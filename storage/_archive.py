@@ -161,12 +161,13 @@ class Archive:
         engine, _journal = self._open_parts()
         return Retractions(engine, self.home, self.signing_key, self._clock)
 
-    def retract(self, target: str, reason: str) -> RetractionRecord:
+    def retract(self, target: str, reason: str, made_by: str | None = None) -> RetractionRecord:
         """Retract the capture or the article ``target`` names (an id or a unique prefix of
-        one), for ``reason``: a retraction row and its signed log entry, in one transaction.
-        Nothing retracted is changed or removed. Call :meth:`seal` to end the run."""
+        one), for ``reason``: a retraction row and its signed log entry, in one transaction;
+        ``made_by`` (else the user the archive was opened for) is signed with it. Nothing
+        retracted is changed or removed. Call :meth:`seal` to end the run."""
         kind, full_id = self.resolve_target(target)
-        return self.retractions.record(kind, full_id, reason)
+        return self.retractions.record(kind, full_id, reason, made_by or self.made_by)
 
     def resolve_target(self, text: str) -> tuple[TargetKind, str]:
         """The capture or the article ``text`` names: (kind, full id). Refused when it names

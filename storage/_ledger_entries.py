@@ -106,14 +106,17 @@ def manifest_for(capture: Capture, artifacts: Iterable[Artifact]) -> dict[str, A
 
 def retraction_manifest(retraction: Retraction, target: Mapping[str, Any]) -> dict[str, Any]:
     """What a retraction's signed manifest says: what it retracts (``target``, from
-    :func:`retraction_target`), why and when."""
-    return {
+    :func:`retraction_target`), why and when, and who when it was made in the web app."""
+    manifest: dict[str, Any] = {
         "format": RETRACTION_FORMAT,
         "retraction_id": retraction.id,
         "target": dict(target),
         "reason": retraction.reason,
         "retracted_at": log_time(retraction.retracted_at),
     }
+    if retraction.made_by is not None:  # older manifests stay byte for byte as signed
+        manifest["made_by"] = retraction.made_by
+    return manifest
 
 
 def retraction_target(

@@ -108,6 +108,7 @@ class RetractionRecord:
     reason: str
     retracted_at: datetime
     log_index: int | None = None
+    made_by: str | None = None  # the web app's admin who retracted it; None: the command line
 
     def to_json(self) -> dict[str, Any]:
         """The ``retracted`` field of a retracted capture or article."""

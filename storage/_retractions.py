@@ -47,10 +47,12 @@ class Retractions:
         self._key = key
         self._clock = clock
 
-    def record(self, kind: TargetKind, target_id: str, reason: str) -> RetractionRecord:
+    def record(
+        self, kind: TargetKind, target_id: str, reason: str, made_by: str | None = None
+    ) -> RetractionRecord:
         """Retract the capture or article ``target_id`` (a full id, known to exist) and log the
-        retraction, in one transaction. A target already retracted is refused (exit 2): a
-        retraction is final, and never edited."""
+        retraction, in one transaction; ``made_by``, the web app's user, is signed with it. A
+        target already retracted is refused (exit 2): a retraction is final, and never edited."""
         if kind not in TARGET_KINDS:
             raise ValueError(f"cannot retract a {kind!r}")
         reason = reason.strip()
@@ -68,7 +70,13 @@ class Retractions:
                     hint="a retraction is final: it is never edited, and one is enough",
                 )
             now = self._clock()
-            row = Retraction(target_kind=kind, target_id=target_id, reason=reason, retracted_at=now)
+            row = Retraction(
+                target_kind=kind,
+                target_id=target_id,
+                reason=reason,
+                retracted_at=now,
+                made_by=made_by,
+            )
             session.add(row)
             session.flush()
             entry = append_retraction(session, row, key, now)
@@ -157,4 +165,5 @@ def _record(row: Retraction, log_index: int | None) -> RetractionRecord:
         reason=row.reason,
         retracted_at=row.retracted_at,
         log_index=log_index,
+        made_by=row.made_by,
     )

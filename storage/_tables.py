@@ -317,6 +317,9 @@ class Retraction(SQLModel, table=True):
     target_id: str = Field(sa_type=sa.String)  # a capture id or an article id
     reason: str = Field(sa_type=sa.String)
     retracted_at: datetime = Field(sa_type=UTCDateTime)
+    # The admin of the web app who retracted it (signed in its manifest); None from the
+    # command line, and for retractions made before migration 0011.
+    made_by: str | None = Field(default=None, sa_type=sa.String)
 
 
 class LogEntry(SQLModel, table=True):

@@ -21,7 +21,7 @@ from postproof.views import (
 )
 from postproof.web._app import page, state
 from postproof.web._pages import INLINE_TYPES
-from postproof.web._security import require
+from postproof.web._security import caller, require
 
 
 def _verify(request: Request) -> storage.VerifyReport:
@@ -96,7 +96,7 @@ def _retract(request: Request, target: str, reason: str) -> storage.RetractionRe
     web = state(request)
     if not reason.strip():
         raise UsageError("say why it is retracted", hint="the reason is kept, signed and logged")
-    retraction = web.archive.retract(target, reason.strip())
+    retraction = web.archive.retract(target, reason.strip(), made_by=caller(request).user.name)
     # Like a capture run, it ends with the log sealed over what it added.
     seal_log(web.archive, web.settings)
     return retraction

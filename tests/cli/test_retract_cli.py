@@ -59,7 +59,9 @@ def test_a_retracted_capture_leaves_list_and_is_marked_where_it_is_shown(
     everything = listed(cli_env, "--include-retracted")
     assert set(everything) == {kept, gone}
     assert everything[kept]["retracted"] is None
-    assert everything[gone]["retracted"] == {"reason": REASON, "at": retraction["at"]}
+    assert everything[gone]["retracted"] == {
+        "reason": REASON, "at": retraction["at"], "made_by": None,  # from the command line
+    }  # fmt: skip
     marked = f"retracted: {REASON} ({retraction['at']})"
     human = run_cli("list", "--include-retracted", env=cli_env)
     assert f"{gone}: {marked}" in human.stdout

@@ -104,6 +104,33 @@ def test_a_retraction_is_its_own_signed_log_entry_and_verifies(
     assert archive.verify(second).retracted is None
 
 
+def test_the_admin_who_retracts_is_signed_in_the_retraction(archive: Archive, home: Path) -> None:
+    plain, asked = _store(archive, 2)
+    archive.retract(plain, "from the command line")
+    made = archive.retract(asked, "from the web app", made_by="alice")
+    assert made.made_by == "alice"
+    db = _db(home)
+    try:
+        manifests = [
+            json.loads(m)
+            for (m,) in db.execute(
+                "SELECT manifest FROM log_entries WHERE retraction_id IS NOT NULL ORDER BY idx"
+            )
+        ]
+    finally:
+        db.close()
+    assert "made_by" not in manifests[0] and manifests[1]["made_by"] == "alice"
+    assert archive.verify().ok
+    shown = archive.get_capture(asked).retracted
+    assert shown is not None and shown.made_by == "alice"
+    _tamper(
+        home,
+        "DROP TRIGGER retractions_append_only_update",
+        f"UPDATE retractions SET made_by = 'mallory' WHERE id = {made.id}",
+    )
+    assert "manifest_mismatch" in {p.problem for p in archive.verify().problems}
+
+
 def test_the_retraction_table_is_append_only(archive: Archive, home: Path) -> None:
     [capture_id] = _store(archive, 1)
     archive.retract(capture_id, "duplicate")

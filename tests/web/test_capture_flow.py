@@ -227,12 +227,14 @@ def test_an_admin_retracts_a_capture(
     page.click("#retract-form button")
     page.wait_for_url(f"{served.url}/captures/{gone}")
     assert "captured from the <b>wrong</b> account" in page.inner_text(".retracted")
+    assert " by alice: " in page.inner_text(".retracted")  # signed in the retraction
     assert page.locator("#retract-form").count() == 0  # once only
     page.goto(served.url + "/")
     assert page.locator(f"a[href='/captures/{gone}']").count() == 0  # lists leave it out
     page.close()
     shown = json.loads(run_cli("show", gone, "--json", env=served.env).stdout)["capture"]
     assert shown["retracted"]["reason"] == "captured from the <b>wrong</b> account"
+    assert shown["retracted"]["made_by"] == "alice"
     body = {"target": gone, "reason": "again"}
     with served.api("ed") as api:
         assert api.post("/api/retractions", json=body).status_code == 403
