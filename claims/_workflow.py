@@ -543,7 +543,10 @@ def _site(host: str) -> str:
 
 
 def accept_suggestion(
-    archive: storage.Archive, claim: storage.ClaimRecord, suggestion: Suggestion
+    archive: storage.Archive,
+    claim: storage.ClaimRecord,
+    suggestion: Suggestion,
+    made_by: str | None = None,
 ) -> storage.LinkRecord:
     link = archive.articles.link(
         claim,
@@ -551,6 +554,7 @@ def accept_suggestion(
         relation=Relation.SUPPORTS.value,
         origin="suggested",
         why=f"suggested (score {suggestion.score:.2f}): " + "; ".join(suggestion.reasons),
+        made_by=made_by,
     )
     check_link(archive, link)
     return _refreshed(archive, link)

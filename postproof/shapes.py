@@ -212,6 +212,7 @@ SCHEMAS: dict[str, Schema] = {
             "created_at": TIME,
             "removed_at": null(TIME),
             "checks": arr(ref("Check")),
+            "made_by": {**null(STR), "description": "the web app's user who linked"},
         },
     ),
     "Claim": obj(

@@ -184,6 +184,7 @@ def link_json(link: storage.LinkRecord) -> JsonDict:
         "created_at": _time(link.created_at),
         "removed_at": _time(link.removed_at),
         "checks": [check_json(c) for c in link.checks],
+        "made_by": link.made_by,
     }
 
 

@@ -138,7 +138,9 @@ class Archive:
     def articles(self) -> ArticleBook:
         """Articles, claims and their evidence links, in this archive."""
         engine, journal = self._open_parts()
-        return ArticleBook(engine, self.blobs, journal, self.home, self._clock, self._new_id)
+        return ArticleBook(
+            engine, self.blobs, journal, self.home, self._clock, self._new_id, self.made_by
+        )
 
     @property
     def watchlist(self) -> Watchlist:

@@ -160,6 +160,7 @@ class LinkRecord:
     created_at: datetime
     removed_at: datetime | None
     checks: tuple[QuoteCheckRecord, ...]  # the latest check of each quote, newest first
+    made_by: str | None = None  # the web app's user who linked; None: the command line
 
 
 class ArticleBook:
@@ -173,6 +174,7 @@ class ArticleBook:
         home: Path,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        made_by: str | None = None,
     ) -> None:
         self._engine = engine
         self._blobs = blobs
@@ -180,6 +182,7 @@ class ArticleBook:
         self._home = home
         self._clock = clock
         self._new_id = new_id
+        self._made_by = made_by  # the web app's user the links are made for
 
     # -- articles --------------------------------------------------------------------------
 
@@ -420,9 +423,11 @@ class ArticleBook:
         why: str,
         quote: str | None = None,
         note: str | None = None,
+        made_by: str | None = None,
     ) -> LinkRecord:
-        """Link ``claim`` to a capture. An active link between the same two is kept and
-        returned as it is: linking twice changes nothing."""
+        """Link ``claim`` to a capture (``made_by``: the web app's user, else the one the
+        archive was opened for). An active link between the same two is kept and returned as
+        it is: linking twice changes nothing."""
         with storage_errors(self._home), write_session(self._engine) as session:
             existing = session.exec(
                 select(EvidenceLink).where(
@@ -441,6 +446,7 @@ class ArticleBook:
                     quote=quote,
                     note=note,
                     created_at=self._clock(),
+                    made_by=made_by or self._made_by,
                 )
                 session.add(existing)
                 session.flush()
@@ -589,6 +595,7 @@ class ArticleBook:
             created_at=row.created_at,
             removed_at=row.removed_at,
             checks=tuple(latest.values()),
+            made_by=row.made_by,
         )
 
     # -- OCR cache -------------------------------------------------------------------------

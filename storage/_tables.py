@@ -256,6 +256,9 @@ class EvidenceLink(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.String)
     created_at: datetime = Field(sa_type=UTCDateTime)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The web app's user who linked (links are not in the log: recorded, not signed); None
+    # from the command line, and for links made before migration 0012.
+    made_by: str | None = Field(default=None, sa_type=sa.String)
 
 
 class RejectedSuggestion(SQLModel, table=True):

@@ -136,21 +136,23 @@ def _suggested(web: WebState, record: storage.ArticleRecord, claim_ref: str, cap
     )
 
 
-def _accept(web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str) -> Any:
+def _accept(
+    web: WebState, record: storage.ArticleRecord, claim_ref: str, capture: str, by: str
+) -> Any:
     import claims
 
     claim, suggestion = _suggested(web, record, claim_ref, capture)
-    return claims.accept_suggestion(web.archive, claim, suggestion)
+    return claims.accept_suggestion(web.archive, claim, suggestion, made_by=by)
 
 
 async def accept(request: Request) -> Response:
     """Link a claim to the capture suggested for it (``link --suggest --accept``, one claim)."""
-    require(request, storage.Role.EDITOR)
+    who = require(request, storage.Role.EDITOR)
     given = await _given(request)
     record = _article(request)
     claim_ref = given.get("claim", "")
     made = await run_in_threadpool(
-        _accept, state(request), record, claim_ref, given.get("capture_id", "")
+        _accept, state(request), record, claim_ref, given.get("capture_id", ""), who.user.name
     )
     if request.url.path.startswith("/api/"):
         return JSONResponse({"ok": True, "link": link_json(made)}, status_code=201)
@@ -175,7 +177,7 @@ async def reject(request: Request) -> Response:
     return _back(record, given.get("claim", ""))
 
 
-def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -> Any:
+def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str], by: str) -> Any:
     from claims.models import Relation
 
     claim_ref = _own_claim(record, given.get("claim", ""))
@@ -185,7 +187,7 @@ def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -
     # An id only: capturing a URL belongs to the paste box, whose jobs show progress.
     capture_id = web.archive.resolve_capture_id(given.get("capture_id", "").strip())
     options = web.settings.capture_options(CaptureFlags())
-    with Run.open(web.settings, options) as run:
+    with Run.open(web.settings, options, user=by) as run:
         return run.link(
             claim_ref,
             capture_id,
@@ -197,10 +199,10 @@ def _link(web: WebState, record: storage.ArticleRecord, given: dict[str, str]) -
 
 async def link(request: Request) -> Response:
     """Link a claim to a capture by its id (``link CLAIM CAPTURE``), its quote checked."""
-    require(request, storage.Role.EDITOR)
+    who = require(request, storage.Role.EDITOR)
     given = await _given(request)
     record = _article(request)
-    made = await run_in_threadpool(_link, state(request), record, given)
+    made = await run_in_threadpool(_link, state(request), record, given, who.user.name)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"ok": True, "link": link_json(made)}, status_code=201)
     return _back(record, given.get("claim", ""))

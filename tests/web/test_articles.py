@@ -67,7 +67,7 @@ def test_accept_a_suggestion_then_unlink_and_link_by_hand(
     page.wait_for_url(f"**/articles/{article['id']}#claim-{number}")
     claim = page.locator(f"#claim-{number}")
     assert article["evidence"] in claim.locator(".links").inner_text()
-    assert "(suggested)" in claim.locator(".links").inner_text()
+    assert "(suggested, by ed)" in claim.locator(".links").inner_text()  # who linked, recorded
     shown = json.loads(run_cli("article", "show", article["id"], "--json", env=served.env).stdout)
     [link] = next(c for c in shown["article"]["claims"] if c["number"] == number)["links"]
     assert link["origin"] == "suggested" and link["capture_id"] == article["evidence"]
@@ -82,7 +82,7 @@ def test_accept_a_suggestion_then_unlink_and_link_by_hand(
     page.click("#link-form button[type=submit]")
     page.wait_for_url(f"**/articles/{article['id']}#claim-{number}")
     links = page.locator(f"#claim-{number} .links").inner_text()
-    assert article["evidence"] in links and "quote exact" in links
+    assert article["evidence"] in links and "quote exact" in links and "(manual, by ed)" in links
     page.close()
 
 
@@ -139,6 +139,7 @@ def test_the_api_reads_and_links_like_the_command_line(served: Served, article: 
     assert removed == {"ok": True, "removed": removed["removed"]}
     assert [s["capture_id"] for s in suggested["suggestions"] if s["claim"] == alice["id"]]
     assert accepted.status_code == 201 and accepted.json()["link"]["origin"] == "suggested"
+    assert accepted.json()["link"]["made_by"] == "ed"
     assert linked.status_code == 201 and linked.json()["link"]["relation"] == "context"
     as_cli = run_cli("article", "show", article["id"], "--json", env=served.env)
     assert shown == json.loads(as_cli.stdout)
