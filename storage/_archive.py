@@ -238,11 +238,12 @@ class Archive:
         title: str,
         software: str,
         report: Mapping[str, bytes] | None = None,
+        made_by: str | None = None,
     ) -> ExportReport:
         """Write the captures as a verifiable WACZ bundle (see ``storage._export``), with a
         report of them (file name -> bytes) and their screenshots in ``report/`` when
-        ``report`` is given. The log must have a checkpoint holding them: call :meth:`seal`
-        first."""
+        ``report`` is given, and who exported them (``made_by``). The log must have a
+        checkpoint holding them: call :meth:`seal` first."""
         records = [self.get_capture(c) for c in dict.fromkeys(capture_ids)]
         if not records:
             raise UsageError("nothing to export", hint="give capture ids or --article ID")
@@ -258,6 +259,7 @@ class Archive:
                 software=software,
                 created=self._clock(),
                 report=report,
+                made_by=made_by or self.made_by,
             )
 
     def find_similar(

@@ -92,19 +92,26 @@ def export_bundle(
     software: str,
     created: datetime,
     report: Mapping[str, bytes] | None = None,
+    made_by: str | None = None,
 ) -> ExportReport:
     """Write ``captures`` with ``proofs`` (from ``Ledger.proofs``) as a WACZ at ``out``.
 
     ``report`` maps file names to the bytes of a report of these captures; given, it goes in
-    ``report/`` with the captures' screenshots as PNG files."""
+    ``report/`` with the captures' screenshots as PNG files. ``made_by``, the web app's user
+    who exported, is named in ``proof.json`` (signed with every file) and the README."""
     warcs, pages, extra = _capture_files(captures, proofs, read_blob)
     if report is not None:
         extra.update(_report_files(captures, report, read_blob))
     stamps = _timestamp_files(proofs, extra)
     proof_json = _proof_json(proofs, stamps)
+    if made_by is not None:
+        proof_json["exported_by"] = made_by
     extra["postproof/proof.json"] = _json(proof_json)
     extra["postproof/key.pem"] = key.public_key_pem().encode("ascii")
-    extra["postproof/README.txt"] = _readme(proofs, stamps, report is not None).encode("utf-8")
+    readme = _readme(proofs, stamps, report is not None)
+    if made_by is not None:
+        readme += f"\nExported by {made_by}, a user of postproof serve (proof.json: exported_by).\n"
+    extra["postproof/README.txt"] = readme.encode("utf-8")
     info = write_wacz(
         out,
         warcs,

@@ -31,7 +31,7 @@ from postproof.views import (
 )
 from postproof.web._app import WebState, page, state
 from postproof.web._jobs import article_work
-from postproof.web._security import require
+from postproof.web._security import caller, require
 
 REPORT_FORMATS = {
     "html": "text/html",
@@ -327,6 +327,7 @@ def article_wacz(request: Request) -> Response:
         out,
         title=f"Evidence for: {record.title or record.id}",
         software=f"postproof {postproof.version()}",
+        made_by=caller(request).user.name,
     )
     return _download(out, "application/wacz", name)
 

@@ -303,6 +303,7 @@ def wacz(request: Request) -> Response:
         out,
         title=f"postproof evidence: capture {record.id}",
         software=f"postproof {postproof.version()}",
+        made_by=caller(request).user.name,
     )
 
     def clean() -> None:

@@ -3,9 +3,11 @@ click, a link made and removed by hand, the report and the evidence WACZ, roles.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,7 +89,7 @@ def test_accept_a_suggestion_then_unlink_and_link_by_hand(
 
 
 def test_report_and_evidence_downloads(
-    editor: BrowserContext, served: Served, article: dict
+    editor: BrowserContext, served: Served, article: dict, tmp_path: Path
 ) -> None:
     base = f"{served.url}/articles/{article['id']}"
     report = editor.request.get(base + "/report.json")
@@ -101,6 +103,12 @@ def test_report_and_evidence_downloads(
     assert b"asked for by ed" in html.body()
     wacz = editor.request.get(base + "/wacz")
     assert wacz.ok and wacz.body()[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(wacz.body())) as bundle:  # who exported it, signed with it
+        assert json.loads(bundle.read("postproof/proof.json"))["exported_by"] == "ed"
+        assert "Exported by ed" in bundle.read("postproof/README.txt").decode()
+    (tmp_path / "evidence.wacz").write_bytes(wacz.body())
+    checked = run_cli("verify", str(tmp_path / "evidence.wacz"), "--json", env=served.env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_a_viewer_sees_the_article_but_cannot_link(
