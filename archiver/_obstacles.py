@@ -28,7 +28,7 @@ async def clear_obstacles(
     if clicked:
         notes.append(f"dismissed a consent banner (clicked “{str(clicked)[:80]}”)")
         await quiet(page.wait_for_timeout(300))
-    steps = await _scroll_lazy_content(page, seen, deadline, opts)
+    steps = await _scroll_lazy_content(page, deadline, opts)
     if steps > 1:
         notes.append(f"scrolled {steps} screens down to load lazy content")
     await bounded(page.evaluate(_pagejs.SCROLL_TOP_JS), deadline, 2)
@@ -40,9 +40,7 @@ async def clear_obstacles(
         await quiet(page.wait_for_timeout(300))
 
 
-async def _scroll_lazy_content(
-    page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions
-) -> int:
+async def _scroll_lazy_content(page: Page, deadline: Deadline, opts: CaptureOptions) -> int:
     """Scroll down a screen at a time until the page stops growing, is tall enough or the
     scrolling's time is up; returns how many screens were scrolled."""
     loop = asyncio.get_running_loop()
@@ -60,15 +58,14 @@ async def _scroll_lazy_content(
         if state.get("bottom") and not state.get("moved"):
             break  # a page shorter than the window, or already at its end: nothing to load
         if state.get("bottom"):
-            # Content is appended a moment after the scroll event: give what it fetches
-            # the time it takes.
-            await seen.traffic.quiet(0.5)
+            # Content is appended a moment after the scroll event: give it that moment.
+            await quiet(page.wait_for_timeout(500))
             after = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
             if int(after or 0) <= height:
                 break
             height = int(after or 0)
             continue
-        await seen.traffic.quiet(0.25, calm=0.1)
+        await quiet(page.wait_for_timeout(250))
     return steps
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,8 +51,6 @@ class Traffic:
     request_ids: dict[str, str] = field(default_factory=dict)  # URL -> its latest CDP request id
     encoded: dict[str, int] = field(default_factory=dict)  # CDP request id -> bytes on the wire
     body_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
-    in_flight: set[str] = field(default_factory=set)  # CDP ids of requests not yet answered
-    last_activity: float = 0.0  # monotonic time a request last started or ended
 
     def saw_response(self, response: Response) -> None:
         if response.request.resource_type == "image" and len(self.images) < MAX_IMAGES_SEEN:
@@ -152,22 +149,6 @@ class Traffic:
         if pending:
             await asyncio.wait(pending, timeout=seconds)
 
-    async def quiet(self, seconds: float, *, calm: float = 0.15) -> None:
-        """Wait until no request of the page has been in flight for ``calm`` seconds, ``seconds``
-        at most: what a scroll or a click started is given the time it takes, and a page that
-        started nothing is not waited for. Without Chromium's network events (or while a
-        request never ends: a stream, a long poll) the whole ``seconds``."""
-        loop = asyncio.get_running_loop()
-        stop = loop.time() + seconds
-        if self.cdp is None:
-            await asyncio.sleep(seconds)
-            return
-        self.last_activity = max(self.last_activity, time.monotonic())
-        while loop.time() < stop:
-            await asyncio.sleep(min(0.03, max(0.0, stop - loop.time())))
-            if not self.in_flight and time.monotonic() - self.last_activity >= calm:
-                return
-
     async def watch_wire(self, context: BrowserContext, page: Page) -> None:
         """Listen to Chromium's own network events: the negotiated protocol and TLS session of
         each response, which Playwright's API does not expose."""
@@ -190,7 +171,6 @@ class Traffic:
         cdp.on("Network.responseReceived", self._on_response)
         cdp.on("Network.requestWillBeSent", lambda event: self._on_request(event, urls))
         cdp.on("Network.loadingFinished", self._on_finished)
-        cdp.on("Network.loadingFailed", self._on_failed)
         cdp.on("Network.dataReceived", lambda event: self._on_data(event, urls))
 
     def _on_response(self, event: dict[str, Any]) -> None:
@@ -203,26 +183,12 @@ class Traffic:
             }
 
     def _on_request(self, event: dict[str, Any], urls: dict[str, str]) -> None:
-        self._started(event.get("requestId", ""))
         if len(urls) < 4 * MAX_EXCHANGES:
             url = (event.get("request") or {}).get("url", "")
             urls[event.get("requestId", "")] = url
             self.request_ids[url] = event.get("requestId", "")
 
-    def _started(self, request_id: str) -> None:
-        if len(self.in_flight) < 4 * MAX_EXCHANGES:
-            self.in_flight.add(request_id)
-        self.last_activity = time.monotonic()
-
-    def _ended(self, request_id: str) -> None:
-        self.in_flight.discard(request_id)
-        self.last_activity = time.monotonic()
-
-    def _on_failed(self, event: dict[str, Any]) -> None:
-        self._ended(event.get("requestId", ""))
-
     def _on_finished(self, event: dict[str, Any]) -> None:
-        self._ended(event.get("requestId", ""))
         if len(self.encoded) < 4 * MAX_EXCHANGES:
             self.encoded[event.get("requestId", "")] = int(event.get("encodedDataLength") or 0)
 
