@@ -31,6 +31,9 @@ from pathlib import Path
 from demo import build_demo_web, demo_story
 
 ROOT = Path(__file__).resolve().parents[1]
+# The command as its entry point runs it, from the checkout given (--repo: another checkout of
+# postproof, e.g. an older commit in a git worktree, to compare against).
+ENTRY = "import sys; sys.argv[0] = 'postproof'; from cli import main; main()"
 
 # What a reader waits for on each platform of the demo story: the post's text, painted; and the
 # element that is the post.
@@ -83,7 +86,7 @@ def bare_run(urls: list[str], rules: str, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
-def postproof_run(urls: list[str], host_map: list[str], concurrency: int) -> float:
+def postproof_run(urls: list[str], host_map: list[str], concurrency: int, repo: Path) -> float:
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
         env |= {
@@ -93,7 +96,9 @@ def postproof_run(urls: list[str], host_map: list[str], concurrency: int) -> flo
             "POSTPROOF_HOST_MAP": ",".join(host_map),
         }
         command = [
-            str(Path(sys.executable).with_name("postproof")),
+            sys.executable,
+            "-c",
+            ENTRY,
             "capture",
             *urls,
             "--concurrency",
@@ -103,7 +108,7 @@ def postproof_run(urls: list[str], host_map: list[str], concurrency: int) -> flo
             "--json",
         ]
         started = time.perf_counter()
-        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(command, env=env, cwd=repo, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"postproof capture failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -120,6 +125,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose cli.py to time")
     args = parser.parse_args()
     story = demo_story()
     base = [u for u in story.post_urls if any(f"//{host}/" in u for host in SELECTORS)]
@@ -132,9 +138,10 @@ def main() -> None:
         bare, full = [], []
         for _ in range(args.repeat):
             bare.append(bare_run(urls, rules, args.concurrency))
-            full.append(postproof_run(urls, host_map, args.concurrency))
+            full.append(postproof_run(urls, host_map, args.concurrency, args.repo))
     bare_s, full_s = statistics.median(bare), statistics.median(full)
     figures = {
+        "repo": str(args.repo),
         "posts": args.posts,
         "concurrency": args.concurrency,
         "repeat": args.repeat,
