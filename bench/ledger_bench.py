@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -31,44 +30,22 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.shared.cluster: the throwaway PostgreSQL server
-
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
+sys.path.insert(0, str(REPO / "bench"))  # similar_bench.capture_result
 
 
 def _result(worker: int, index: int) -> Any:
-    from archiver.models import Artifact, ArtifactKind, CaptureResult, Provenance, Status
+    """One stored capture with one artifact: the bench's usual capture (bench/similar_bench.py),
+    numbered apart for each writer."""
+    import dataclasses
 
-    url = f"https://social.example/@w{worker}/{index}"
-    started = T0 + timedelta(seconds=index)
-    provenance = Provenance(
-        requested_url=url,
-        started_at=started,
-        finished_at=started + timedelta(seconds=2),
-        tool_version="bench",
-        browser_name="chromium",
-        browser_version="130",
-        user_agent="bench",
-        viewport=(1280, 900),
-        device_scale_factor=1.0,
-        locale="en-US",
-        timezone="UTC",
-        options={},
-    )
+    from similar_bench import capture_result
+
+    from archiver.models import Artifact, ArtifactKind
+
     html = f"<p>writer {worker}, post {index}</p>".encode()
-    return CaptureResult(
-        requested_url=url,
-        canonical_url=url,
-        platform="mastodon",
-        post_id=f"{worker}-{index}",
-        status=Status.OK,
-        reason=None,
-        started_at=started,
-        finished_at=started + timedelta(seconds=2),
-        final_url=url,
-        http_status=200,
-        post=None,
+    return dataclasses.replace(
+        capture_result(worker * 1_000_000 + index),
         artifacts=(Artifact.from_bytes(ArtifactKind.HTML, html, "text/html"),),
-        provenance=provenance,
     )
 
 
