@@ -311,7 +311,7 @@ def _check_entry(
             capture_id,
         )
     leaf = leaf_hash(canonical_json(manifest))
-    path = _path((raw.get("inclusion") or {}).get(str(head_size)))
+    path = _path(_table(raw, "inclusion").get(str(head_size)))
     if head_size is None or head_root is None:
         pass  # the checkpoint itself failed, reported once
     elif path is None or not verify_inclusion(leaf, index, head_size, path, head_root):
@@ -456,7 +456,7 @@ def _stamp_reaches_head(
     """Whether the newest checkpoint is the timestamped one or an append-only extension of it."""
     if stamp.size == head_size:
         return True
-    consistency = _path((proof.get("consistency") or {}).get(str(stamp.size)))
+    consistency = _path(_table(proof, "consistency").get(str(stamp.size)))
     if consistency is None or not verify_consistency(
         stamp.size, head_size, stamp.root, head_root, consistency
     ):
@@ -478,12 +478,14 @@ def _check_stamped_entry(
 ) -> None:
     """A capture the timestamped checkpoint holds is timestamped by it (the earliest such
     stamp is kept) if its inclusion proof in that checkpoint verifies."""
+    if not isinstance(entry, Mapping):
+        return  # reported as a malformed entry when the entries were read
     capture = captures.get(str(entry.get("capture_id")))
     if capture is None or not capture.signed or capture.log_index is None:
         return
     if capture.log_index >= stamp.size:
         return
-    path = _path((entry.get("inclusion") or {}).get(str(stamp.size)))
+    path = _path(_table(entry, "inclusion").get(str(stamp.size)))
     manifest_leaf = _leaf_of(bundle, capture.capture_id)
     if path is None or manifest_leaf is None:
         return
@@ -531,3 +533,10 @@ def _b64(value: Any) -> bytes | None:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def _table(parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``parent[key]`` when it is a JSON object; an empty one otherwise (a forged file's other
+    types then find nothing, and the check that needed it says what is missing)."""
+    value = parent.get(key)
+    return value if isinstance(value, Mapping) else {}

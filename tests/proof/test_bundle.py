@@ -585,3 +585,55 @@ def _rewrite_resource(data: bytes, kind: str, payload: bytes) -> bytes:
         )
         writer.write_record(new)
     return out.getvalue()
+
+
+# Parts of a forged proof.json or manifest of the wrong JSON type: each must be a finding, never a
+# crash of the verifier (a lawyer's copy of postproof must say what is wrong with the bundle).
+MALFORMED = {
+    "entries of other types": lambda p: p.update(entries=[1, "x", None, []]),
+    "entry fields of other types": lambda p: [
+        e.update(index="0", inclusion=[1], leaf_hash=7, manifest=3) for e in p["entries"]
+    ],
+    "inclusion paths of other types": lambda p: [
+        e.update(inclusion={k: 5 for k in e["inclusion"]}) for e in p["entries"]
+    ],
+    "timestamps of other types": lambda p: p.update(timestamps=[1, "x", None, {"token": 5}]),
+    "timestamp fields of other types": lambda p: [
+        s.update(checkpoint_size="x", checkpoint=None, token=[]) for s in p["timestamps"]
+    ],
+    "checkpoints of other types": lambda p: p.update(checkpoint=5, checkpoints=[1], consistency=3),
+    "retractions of other types": lambda p: p.update(retractions=[1, None, {"capture_id": 5}]),
+    "key of another type": lambda p: p.update(key={"a": 1}),
+    "entries that are not a list": lambda p: p.update(entries={"a": 1}),
+    "timestamps that are not a list": lambda p: p.update(timestamps=5),
+    "retractions that are not a list": lambda p: p.update(retractions=7),
+    "a list of timestamps that is an object": lambda p: p.update(timestamps={"a": 1}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_proof_file_is_a_finding_not_a_crash(
+    exported: Exported, tmp_path: Path, name: str
+) -> None:
+    def change(files: dict[str, bytes]) -> None:
+        proof = json.loads(files["postproof/proof.json"])
+        MALFORMED[name](proof)
+        files["postproof/proof.json"] = json.dumps(proof).encode()
+
+    found = _tampered(exported, tmp_path, change, repack=True)
+    assert found, name
+
+
+def test_a_manifest_of_other_types_is_a_finding_not_a_crash(
+    exported: Exported, tmp_path: Path
+) -> None:
+    first = exported.capture_ids[0]
+
+    def change(files: dict[str, bytes]) -> None:
+        name = f"postproof/manifest-{first}.json"
+        envelope = json.loads(files[name])
+        envelope["manifest"]["artifacts"] = [1, "x", None]
+        files[name] = json.dumps(envelope).encode()
+
+    found = _tampered(exported, tmp_path, change, repack=True)
+    assert "manifest_invalid" in found
