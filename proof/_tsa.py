@@ -261,7 +261,7 @@ def _signed_by_its_tsa(der: bytes, response: TimeStampResponse) -> bool:
         attrs = next(p for p in parts if p[0] == 0xA0)
         signature = der[parts[-1][2] : parts[-1][3]]
         algorithm = _HASHES[digest_oid]
-        digested = hashlib.new(algorithm.name, tst_info).digest()
+        digested = hashlib.new(algorithm().name, tst_info).digest()
         if _attribute(der, attrs, _MESSAGE_DIGEST) != digested:
             return False
         signed = b"\x31" + der[attrs[1] + 1 : attrs[3]]  # [0] IMPLICIT -> SET OF, as signed
