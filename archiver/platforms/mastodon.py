@@ -205,7 +205,8 @@ _NOTE_TYPES = ("Note", "Article", "Question", "Page")
 
 
 def _is_status(uri: str, status_id: str) -> bool:
-    return bool(status_id) and re.search(rf"/(?:statuses|@[^/]+)/{re.escape(status_id)}/?$", uri)
+    pattern = rf"/(?:statuses|@[^/]+)/{re.escape(status_id)}/?$"
+    return bool(status_id) and re.search(pattern, uri) is not None
 
 
 def note_fields(note: Mapping[str, Any]) -> dict[str, Any]:

@@ -237,7 +237,8 @@ def _items(page: ServedPage, ref: PostRef) -> Iterator[Mapping[str, Any]]:
 
 
 def item_fields(item: Mapping[str, Any], ref: PostRef) -> dict[str, Any]:
-    author = item.get("author") if isinstance(item.get("author"), Mapping) else {}
+    found = item.get("author")
+    author: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     images = [
         dig(image, "imageURL", "urlList", 0) for image in dig(item, "imagePost", "images") or ()
     ]
