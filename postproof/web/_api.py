@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,7 +17,7 @@ from starlette.routing import Route
 import storage
 from archiver.errors import UsageError
 from postproof.views import article_json, capture_json, capture_show_json, user_json
-from postproof.web._app import state
+from postproof.web._app import requested_job, state
 from postproof.web._jobs import capture_work
 from postproof.web._pages import CITE_FORMATS, parse_pasted, record_of
 from postproof.web._security import caller, require
@@ -99,23 +98,16 @@ async def start_capture(request: Request) -> Response:
     return answer
 
 
-def _job_of(request: Request) -> Any:
-    job = state(request).jobs.get(request.path_params["job"])
-    if job is None:
-        raise HTTPException(404, "no such job (jobs are kept until the server stops)")
-    return job
-
-
 def job(request: Request) -> Response:
     """A job (capturing URLs, adding an article): what was asked, its state, the captures it
     stored so far and, when done, the page of what it made."""
-    return _ok({"job": _job_of(request).to_json()})
+    return _ok({"job": requested_job(request).to_json()})
 
 
 async def job_stream(request: Request) -> Response:
     """A job's progress as server-sent events (queued, started, step, stored, then done or
     failed)."""
-    return job_events(request, _job_of(request))
+    return job_events(request, requested_job(request))
 
 
 def articles(request: Request) -> Response:

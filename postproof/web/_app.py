@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 import storage
 from archiver.errors import PostproofError, UsageError
 from postproof.settings import Settings
-from postproof.web._jobs import Jobs
+from postproof.web._jobs import Job, Jobs
 from postproof.web._security import Caller, FrameSigner, Guard, LoginLimiter
 
 log = logging.getLogger("postproof.web")
@@ -56,6 +56,14 @@ class WebState:
 def state(request: Request) -> WebState:
     found: WebState = request.app.state.web
     return found
+
+
+def requested_job(request: Request) -> Job:
+    """The job the path names (``{job}``); 404 when there is none."""
+    job = state(request).jobs.get(request.path_params["job"])
+    if job is None:
+        raise HTTPException(404, "No such job (jobs are kept until the server stops).")
+    return job
 
 
 def safe_url(value: object) -> str:

@@ -64,15 +64,21 @@ def _evidence(archive: storage.Archive, shown: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def _shown_article(request: Request) -> tuple[Any, dict[str, Any]]:
+    """The article the path names, and its JSON as ``article show --json`` gives it."""
+    record = _article(request)
+    book = state(request).archive.articles
+    shown = article_json(
+        record, book.claims(record.id), book.links(record.id), book.references(record.id)
+    )
+    return record, shown
+
+
 def article_page(request: Request) -> Response:
     import claims
 
     archive = state(request).archive
-    record = _article(request)
-    book = archive.articles
-    shown = article_json(
-        record, book.claims(record.id), book.links(record.id), book.references(record.id)
-    )
+    record, shown = _shown_article(request)
     suggestions: dict[str, list[dict[str, Any]]] = {}
     if record.retracted is None:
         for claim, suggestion in claims.suggest_links(archive, record.id):
@@ -264,12 +270,7 @@ async def add_article(request: Request) -> Response:
 
 def article_api(request: Request) -> Response:
     """As ``article show --json``."""
-    archive = state(request).archive
-    record = _article(request)
-    book = archive.articles
-    shown = article_json(
-        record, book.claims(record.id), book.links(record.id), book.references(record.id)
-    )
+    _, shown = _shown_article(request)
     return JSONResponse({"ok": True, "article": shown})
 
 

@@ -26,9 +26,9 @@ from postproof.views import (
     capture_show_json,
     event_json,
 )
-from postproof.web._app import page, state
+from postproof.web._app import page, requested_job, state
 from postproof.web._blobfiles import blob_response
-from postproof.web._jobs import MAX_URLS, Job, capture_work
+from postproof.web._jobs import MAX_URLS, capture_work
 from postproof.web._security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -162,20 +162,13 @@ async def capture(request: Request) -> Response:
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
-def _job(request: Request) -> Job:
-    job = state(request).jobs.get(request.path_params["job"])
-    if job is None:
-        raise HTTPException(404, "No such job (jobs are kept until the server stops).")
-    return job
-
-
 def job_page(request: Request) -> Response:
-    job = _job(request)
+    job = requested_job(request)
     return page(request, "job.html", {"job": job.to_json(), "events": list(job.events)})
 
 
 async def job_stream(request: Request) -> Response:
-    return job_events(request, _job(request))
+    return job_events(request, requested_job(request))
 
 
 # -- one capture ---------------------------------------------------------------------------
