@@ -221,6 +221,25 @@ def test_field_accuracy(served: CorpusRun) -> None:
     )
 
 
+SOURCED_FIELDS = ("author", "handle", "posted_at", "text", "lang", "media", "reply_to", "quote_of")
+
+
+@pytest.mark.parametrize("run_name", ["served", "refused"])
+def test_every_field_read_names_its_source(run_name: str, request: pytest.FixtureRequest) -> None:
+    """Whatever a capture read of a real post, it says where it read it (which the report and
+    ``show`` print beside the field)."""
+    run: CorpusRun = request.getfixturevalue(run_name)
+    unsourced = []
+    for captured in run.captured:
+        post = captured.result.post
+        if post is None:
+            continue
+        for name in SOURCED_FIELDS:
+            if getattr(post, name) not in (None, (), "") and not post.sources.get(name):
+                unsourced.append(f"{captured.payload.id}: {name}")
+    assert unsourced == []
+
+
 def test_scripts_refused_means_no_page_script_is_fetched(
     served: CorpusRun, refused: CorpusRun
 ) -> None:
