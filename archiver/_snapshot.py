@@ -18,6 +18,7 @@ from archiver.models import Artifact, ArtifactKind, Status
 from archiver.platforms import Adapter, PageSnapshot
 
 SETTLE_RECORDING = 2.0  # seconds to finish reading bodies before the post is read from them
+DATA_GRACE = 3.0  # seconds for the page's data requests in flight before the post is read
 
 
 async def scrub_page(page: Page, seen: Seen, deadline: Deadline) -> bool:
@@ -53,6 +54,7 @@ async def snapshot(
     raw = await bounded(
         page.evaluate(adapter.script(), adapter.js_args(seen.ref, page.url)), deadline, 15
     )
+    await seen.traffic.data_arrived(deadline.left(DATA_GRACE))
     await seen.traffic.settle(deadline.left(SETTLE_RECORDING))
     served = seen.traffic.served(page.url, html or "")
     post, reading_notes = adapter.read(served, seen.ref, raw)

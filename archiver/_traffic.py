@@ -29,6 +29,7 @@ from archiver.urls import host_of
 log = logging.getLogger("postproof.capture")
 MAX_IMAGES_SEEN = 500
 MAX_EXCHANGES = 3000  # HTTP exchanges recorded into one capture's WARC
+DATA_TYPES = frozenset({"fetch", "xhr"})
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Traffic:
     request_ids: dict[str, str] = field(default_factory=dict)  # URL -> its latest CDP request id
     encoded: dict[str, int] = field(default_factory=dict)  # CDP request id -> bytes on the wire
     body_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    # The page's own data requests (fetch, XHR) not yet answered: the platform's answers the post
+    # is read from first.
+    data_pending: set[Request] = field(default_factory=set)
 
     def saw_response(self, response: Response) -> None:
         if response.request.resource_type == "image" and len(self.images) < MAX_IMAGES_SEEN:
@@ -62,6 +66,21 @@ class Traffic:
 
     def served(self, url: str, rendered: str) -> ServedPage:
         return served_page(self.exchanges, url, rendered)
+
+    def asked(self, request: Request) -> None:
+        if request.resource_type in DATA_TYPES and len(self.data_pending) < MAX_EXCHANGES:
+            self.data_pending.add(request)
+
+    def answered(self, request: Request) -> None:
+        self.data_pending.discard(request)
+
+    async def data_arrived(self, seconds: float) -> None:
+        """Give the page's data requests still in flight ``seconds`` to be answered: a platform
+        answer arriving a moment late is still read, instead of a post reported missing."""
+        loop = asyncio.get_running_loop()
+        stop = loop.time() + seconds
+        while self.data_pending and loop.time() < stop:
+            await asyncio.sleep(0.05)
 
     def record(self, request: Request) -> None:
         if len(self.exchanges) + len(self.recording) >= MAX_EXCHANGES:

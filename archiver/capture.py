@@ -243,6 +243,9 @@ class Capturer:
         page.on("response", seen.traffic.saw_response)
         page.on("crash", lambda _page: setattr(seen.landing, "crashed", True))
         context.on("requestfinished", seen.traffic.record)
+        page.on("request", seen.traffic.asked)
+        page.on("requestfinished", seen.traffic.answered)
+        page.on("requestfailed", seen.traffic.answered)
         await seen.traffic.watch_wire(context, page)
 
         await navigate(page, seen, deadline)
