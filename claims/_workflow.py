@@ -433,11 +433,7 @@ def link_claim(
     """Link a claim to a capture (by id) or to a URL, which is captured first. A retracted
     capture, or a claim of a retracted article, is refused unless ``include_retracted``."""
     claim = archive.articles.claim(claim_ref)
-    article = archive.articles.get(claim.article_id)
-    if article.retracted is not None and not include_retracted:
-        raise _retracted_link(
-            f"Claim {claim.ref} is of article {article.id}, which is", article.retracted
-        )
+    article = _open_article(archive, claim, include_retracted)
     if "/" in target or "." in target:
         capture = _capture_all([parse_url(target)], archive, options, on_capture)[0]
     else:
@@ -460,6 +456,18 @@ def link_claim(
     )
     matches = check_link(archive, link)
     return _refreshed(archive, link), matches
+
+
+def _open_article(
+    archive: storage.Archive, claim: storage.ClaimRecord, include_retracted: bool
+) -> storage.ArticleRecord:
+    """The article of ``claim``, refused when it is retracted (unless ``include_retracted``)."""
+    article = archive.articles.get(claim.article_id)
+    if article.retracted is not None and not include_retracted:
+        raise _retracted_link(
+            f"Claim {claim.ref} is of article {article.id}, which is", article.retracted
+        )
+    return article
 
 
 def _retracted_link(what: str, retraction: storage.RetractionRecord) -> UsageError:
@@ -547,7 +555,12 @@ def accept_suggestion(
     claim: storage.ClaimRecord,
     suggestion: Suggestion,
     made_by: str | None = None,
+    *,
+    include_retracted: bool = False,
 ) -> storage.LinkRecord:
+    """Link a claim to its suggested capture. A claim of a retracted article takes no new
+    link, suggested or not, unless ``include_retracted``."""
+    _open_article(archive, claim, include_retracted)
     link = archive.articles.link(
         claim,
         suggestion.capture_id,

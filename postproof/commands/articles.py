@@ -372,7 +372,10 @@ def suggest_links(
             for claim, suggestion in found:
                 if suggestion.score >= min_score and claim.id not in best:
                     best[claim.id] = (claim, suggestion)
-            accepted = [claims.accept_suggestion(archive, c, s) for c, s in best.values()]
+            accepted = [
+                claims.accept_suggestion(archive, c, s, include_retracted=include_retracted)
+                for c, s in best.values()
+            ]
     rows = [suggestion_json(claim, s) for claim, s in found]
     if as_json:
         emit_json({"ok": True, "suggestions": rows, "accepted": [link_json(x) for x in accepted]})

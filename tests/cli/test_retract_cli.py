@@ -193,6 +193,32 @@ def test_link_refuses_a_retracted_capture_or_article_unless_asked(
     assert made["capture_id"] == other
 
 
+def test_accepting_suggestions_refuses_a_retracted_article_unless_asked(
+    cli_env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
+    with storage.open_archive(home) as archive:
+        archive.store(make_result(text="The council voted the 2025 budget of 48 million tonight."))
+    draft = tmp_path / "draft.txt"
+    draft.write_text(
+        "A headline\n\nAlice wrote that “the council voted the 2025 budget of 48 million "
+        "tonight”.\n",
+        encoding="utf-8",
+    )
+    article = cli_json(cli_env, "article", "add", str(draft), "--no-capture")["article"]
+    cli_json(cli_env, "retract", article["id"], "--reason", "published by mistake")
+
+    refused = cli_json(cli_env, "link", "--suggest", article["id"], "--accept", code=2)
+    assert "which is retracted: published by mistake" in refused["error"]
+    assert "--include-retracted" in refused["hint"]
+    assert all(
+        c["links"] == [] for c in cli_json(cli_env, "claim", "list", article["id"])["claims"]
+    )
+    # Suggestions can still be read; only linking is refused.
+    assert cli_json(cli_env, "link", "--suggest", article["id"])["suggestions"]
+    made = cli_json(cli_env, "link", "--suggest", article["id"], "--accept", "--include-retracted")
+    assert [link["origin"] for link in made["accepted"]] == ["suggested"]
+
+
 def test_listings_say_how_many_retracted_things_they_leave_out(
     cli_env: dict[str, str], home: Path, tmp_path: Path
 ) -> None:
