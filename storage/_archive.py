@@ -35,6 +35,7 @@ from storage._database import (
 )
 from storage._export import ExportReport, export_bundle
 from storage._home import Layout, default_home
+from storage._jobs import JobBook, record_job_capture
 from storage._journal import Journal, new_run_id
 from storage._ledger import Ledger, SealReport, append_entry
 from storage._records import (
@@ -141,6 +142,12 @@ class Archive:
         return ArticleBook(
             engine, self.blobs, journal, self.home, self._clock, self._new_id, self.made_by
         )
+
+    @property
+    def jobs(self) -> JobBook:
+        """The task queue's jobs (shared archive) and the captures each stored."""
+        engine, _journal = self._open_parts()
+        return JobBook(engine, self.home, self._clock)
 
     @property
     def watchlist(self) -> Watchlist:
@@ -355,9 +362,16 @@ class Archive:
 
     # -- recording -------------------------------------------------------------------------
 
-    def store(self, result: CaptureResult) -> str:
+    def store(
+        self,
+        result: CaptureResult,
+        *,
+        job: tuple[int, bool] | None = None,
+        made_by: str | None = None,
+    ) -> str:
         """Record ``result`` with its artifacts, atomically, and return the new capture id.
-        The user the archive was opened for (``made_by``) is signed in its manifest.
+        ``made_by``, else the user the archive was opened for, is signed in its manifest; a
+        queued ``job`` (its id, and whether it asked for this URL) is recorded with it.
 
         Blobs are written first (each announced in the journal beforehand), then one transaction
         records the post, the capture and its artifacts. If the process dies in between, the
@@ -372,7 +386,7 @@ class Archive:
             try:
                 for artifact in result.artifacts:
                     self.blobs.put(artifact.data, artifact.sha256)
-                return self._record(engine, journal, result, shas, key)
+                return self._record(engine, journal, result, shas, key, job, made_by)
             except Exception:
                 self._abandon(journal, shas)
                 raise
@@ -390,12 +404,14 @@ class Archive:
         result: CaptureResult,
         shas: Sequence[str],
         key: InstallationKey,
+        job: tuple[int, bool] | None = None,
+        made_by: str | None = None,
     ) -> str:
         with write_session(engine) as session:
             stored_at = as_utc(self._clock(), "clock()")
             post = upsert_post(session, result)
             capture_id = self._unused_capture_id(session)
-            capture = capture_row(capture_id, post, result, stored_at, self.made_by)
+            capture = capture_row(capture_id, post, result, stored_at, made_by or self.made_by)
             session.add(capture)
             session.flush()  # no ORM relationships: the capture must exist before its artifacts
             artifacts = artifact_rows(capture_id, result)
@@ -403,6 +419,8 @@ class Archive:
             session.flush()
             # Same transaction: a capture is never recorded without its signed log entry.
             append_entry(session, capture, artifacts, key, stored_at)
+            if job is not None:
+                record_job_capture(session, job[0], capture_id, asked=job[1], at=stored_at)
             journal.settle(session, shas)
         return capture_id
 
@@ -444,14 +462,8 @@ class Archive:
             )
         engine, _journal = self._open_parts()
         with storage_errors(self.home), read_session(engine) as session:
-            # A whole id is found by its key; the prefix search below scans every id.
-            if len(prefix) == _ids.ID_LENGTH and session.get(Capture, prefix) is not None:
-                return prefix
             candidates = session.exec(
-                select(Capture.id)
-                .where(col(Capture.id).startswith(prefix, autoescape=True))
-                .order_by(col(Capture.id))
-                .limit(11)
+                _ids.starting_with(select(Capture.id), col(Capture.id), prefix)
             ).all()
         if not candidates:
             raise UsageError(

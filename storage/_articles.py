@@ -257,10 +257,7 @@ class ArticleBook:
             )
         with storage_errors(self._home), read_session(self._engine) as session:
             found = session.exec(
-                select(Article.id)
-                .where(col(Article.id).startswith(prefix, autoescape=True))
-                .order_by(col(Article.id))
-                .limit(11)
+                _ids.starting_with(select(Article.id), col(Article.id), prefix)
             ).all()
         if not found:
             raise UsageError(

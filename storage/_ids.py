@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from sqlmodel.sql.expression import SelectOfScalar
+
+_T = TypeVar("_T")
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 8
@@ -29,6 +35,27 @@ def is_capture_id(text: str) -> bool:
 def normalize_id_text(text: str) -> str:
     """Lower-case ``text`` and apply Crockford's decoding aliases; no validation."""
     return text.strip().lower().replace("-", "").translate(_CROCKFORD_ALIASES)
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str | None]:
+    """The ids starting with ``prefix`` (of :data:`ALPHABET` characters) are those from the first
+    bound inclusive to the second exclusive (``None``: no upper bound). A range over the key is
+    read from its index on both engines, where ``LIKE 'prefix%'`` scans every id."""
+    kept = prefix.rstrip(ALPHABET[-1])
+    if not kept:
+        return prefix, None
+    after = ALPHABET[ALPHABET.index(kept[-1]) + 1]
+    return prefix, kept[:-1] + after
+
+
+def starting_with(query: SelectOfScalar[_T], column: Any, prefix: str) -> SelectOfScalar[_T]:
+    """``query`` narrowed to the ids in ``column`` that start with ``prefix``, in order, at most
+    11 (enough to show ten and say there are more)."""
+    low, high = prefix_bounds(prefix)
+    query = query.where(column >= low)
+    if high is not None:
+        query = query.where(column < high)
+    return query.order_by(column).limit(11)
 
 
 def invalid_id_characters(normalized: str) -> str:
