@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 
 from playwright.async_api import (
@@ -293,13 +294,17 @@ async def capture_many(
     *,
     context_depth: int = 0,
     on_context: Callable[[ContextCapture], None] | None = None,
+    capturer: Capturer | None = None,
 ) -> list[tuple[str, CaptureResult]]:
     """Capture every URL with one browser and ``options.concurrency`` pages at a time; store
     each result in ``sink`` as soon as it is ready. Results come back in input order.
 
     With ``context_depth`` > 0, the post a captured post replies to is captured too, and its own
     parent, up to that many levels; a quoted post is captured one level deep. Those captures
-    are stored like any other and reported to ``on_context`` (not in the returned list)."""
+    are stored like any other and reported to ``on_context`` (not in the returned list).
+
+    ``capturer``: a browser already open (a worker's, shared by its jobs), left open; without
+    it, one is launched for these URLs and closed at the end."""
     targets = list(urls)
     results: list[tuple[str, CaptureResult] | None] = [None] * len(targets)
     # (url, index in targets or None for context, relation, parent capture id, depth)
@@ -313,7 +318,10 @@ async def capture_many(
     store_lock = asyncio.Lock()
     idle = asyncio.Event()
 
-    async with Capturer(options) as capturer:
+    opened: AbstractAsyncContextManager[Capturer] = (
+        nullcontext(capturer) if capturer is not None else Capturer(options)
+    )
+    async with opened as capturer:
 
         def follow(capture_id: str, result: CaptureResult, depth: int) -> None:
             nonlocal pending

@@ -24,6 +24,7 @@ from postproof.commands import (
     capture,
     demo,
     proofs,
+    queued,
     retractions,
     serve,
     similar,
@@ -103,6 +104,8 @@ app.command()(watching.diff)
 app.command()(similar.similar)
 app.command()(demo.demo)
 app.command()(serve.serve)
+app.command()(queued.worker)
+app.command()(queued.jobs)
 # Command groups, listed after the commands.
 app.add_typer(articles.article_app, name="article")
 app.add_typer(articles.claim_app, name="claim")

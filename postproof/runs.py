@@ -12,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from postproof.output import Steps
 
 if TYPE_CHECKING:
     import storage
-    from archiver import CaptureOptions, CaptureResult, ContextCapture
+    from archiver import CaptureOptions, CaptureResult, CaptureSink, ContextCapture
+    from archiver.capture import Capturer
     from claims import AddedArticle
     from claims.models import Relation
     from postproof.settings import Settings
@@ -33,6 +34,20 @@ if TYPE_CHECKING:
     OnStored = Callable[[str, str, str], None]
 
 log = logging.getLogger("postproof.run")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class SharedBrowser:
+    """A browser kept open by a process for many runs (a worker's, shared by its jobs): its
+    :class:`archiver.capture.Capturer` and the event loop it lives on, which runs the captures
+    of runs in other threads."""
+
+    capturer: Capturer
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
 
 @contextmanager
@@ -88,8 +103,10 @@ class Run:
         *,
         show_progress: bool = False,
         on_stored: OnStored | None = None,
+        browser: SharedBrowser | None = None,
     ) -> None:
         self.archive = archive
+        self.browser = browser  # None: each capture launches a browser of its own
         self.settings = settings
         self.options = options
         self.show_progress = show_progress
@@ -124,8 +141,11 @@ class Run:
         if self.on_stored is not None:
             self.on_stored(capture_id, result.status.value, result.requested_url)
 
-    def capture(self, urls: Sequence[str], *, context_depth: int = 0) -> Captured:
-        """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote)."""
+    def capture(
+        self, urls: Sequence[str], *, context_depth: int = 0, sink: CaptureSink | None = None
+    ) -> Captured:
+        """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote),
+        stored in the archive, or through ``sink`` (a queued job's, which records the job)."""
         from archiver import capture_many
 
         found: list[ContextCapture] = []
@@ -139,16 +159,16 @@ class Run:
 
         pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
         self.steps.step("capturing", len(urls), f"launching the browser, loading {pages}")
-        results = asyncio.run(
-            capture_many(
-                urls,
-                self.options,
-                self.archive,
-                on_result=self._count,
-                context_depth=context_depth,
-                on_context=on_context,
-            )
+        capturing = capture_many(
+            urls,
+            self.options,
+            sink or self.archive,
+            on_result=self._count,
+            context_depth=context_depth,
+            on_context=on_context,
+            capturer=self.browser.capturer if self.browser else None,
         )
+        results = self.browser.run(capturing) if self.browser else asyncio.run(capturing)
         get = self.archive.get_capture
         return Captured(
             records=[get(capture_id) for capture_id, _ in results],

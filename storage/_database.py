@@ -150,6 +150,12 @@ def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
 _MIGRATING = threading.Lock()
 
 
+def ours(name: str | None, type_: str, _parent: object) -> bool:
+    """Whether a schema comparison (Alembic's ``include_name``) looks at ``name``: the task
+    queue's tables (procrastinate's, on PostgreSQL) are its own, installed whole by 0013."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def try_exclusive(engine: sa.Engine, runs: Path, name: str) -> AbstractContextManager[str | None]:
     """The lock ``name`` of everyone who uses the archive, taken without waiting (see
     :meth:`storage.Archive.exclusive`): a file lock in the data home's ``runs`` on SQLite, an

@@ -423,6 +423,34 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class JobCapture(SQLModel, table=True):
+    """A capture a queued job stored (shared archive: ``postproof worker``), recorded in the
+    transaction that stores the capture: a job retried after its worker died finds its capture
+    here instead of capturing again. ``asked``: the URL the job asked for, not a post it replies
+    to or quotes. Append-only (triggers of migration 0013)."""
+
+    __tablename__ = "job_captures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(sa_type=sa.BigInteger, index=True)
+    capture_id: str = Field(foreign_key="captures.id", unique=True, sa_type=sa.String)
+    asked: bool
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class JobFailure(SQLModel, table=True):
+    """Why an attempt of a queued job failed, as the person who asked for it should read it.
+    Append-only (triggers of migration 0013)."""
+
+    __tablename__ = "job_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(sa_type=sa.BigInteger, index=True)
+    attempt: int
+    error: str = Field(sa_type=sa.String)
+    failed_at: datetime = Field(sa_type=UTCDateTime)
+
+
 METADATA = SQLModel.metadata
 
 # Every column that names a blob of the store: a blob none of them names is unaccounted for.

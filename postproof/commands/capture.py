@@ -69,6 +69,14 @@ def capture(
             show_default=False,
         ),
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Put the captures on the shared archive's task queue (one job per URL) for "
+            "`postproof worker` to make, and print the job ids; `postproof jobs` follows them.",
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -76,6 +84,8 @@ def capture(
     A reply's parent chain and a quoted post are captured too, as captures of their own.
 
     Example: postproof capture https://x.com/someone/status/1893456789012345678
+
+    Example: postproof capture --queue https://x.com/someone/status/1893456789012345678
     """
     from archiver import Status, parse_url
 
@@ -85,6 +95,23 @@ def capture(
     if not targets:
         raise UsageError("No URL to capture.", hint="Pass one or more URLs, or --file FILE.")
     settings = Settings.load(home)
+    if queue:
+        given = [
+            name
+            for name, value in (
+                ("--timeout", timeout),
+                ("--concurrency", concurrency),
+                ("--allow-private", allow_private),
+                ("--allow-private-host", allow_private_host),
+                ("--insecure", insecure),
+                ("--host-map", host_map),
+            )
+            if value
+        ]
+        enqueue_captures(
+            settings, targets, settings.context_depth(context), no_watch, as_json, given
+        )
+        return
     options = settings.capture_options(
         capture_flags(
             timeout=timeout,
@@ -122,6 +149,42 @@ def capture(
         render_seal(sealed)
     if not all_ok:
         raise typer.Exit(ExitCode.INCOMPLETE)
+
+
+def enqueue_captures(
+    settings: Settings,
+    urls: list[str],
+    depth: int,
+    no_watch: bool,
+    as_json: bool,
+    given: list[str],
+) -> None:
+    """``capture --queue``: one job per URL, all put on the queue in one transaction."""
+    from storage._jobs import NewJob
+
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} cannot be given with --queue",
+            hint="a queued capture is made with the worker's settings (its config.toml and "
+            "POSTPROOF_* variables); set them where `postproof worker` runs",
+        )
+    jobs = [
+        NewJob("capture", {"url": url, "context_depth": depth, "no_watch": no_watch})
+        for url in dict.fromkeys(urls)
+    ]
+    with opened_archive(settings.home) as archive:
+        ids = archive.jobs.enqueue(jobs)
+        queued = archive.jobs.list(ids=ids, limit=len(ids))
+    queued.sort(key=lambda job: job.id)
+    if as_json:
+        emit_json({"ok": True, "jobs": [job.to_json() for job in queued]})
+        return
+    for job in queued:
+        out.print(f"{job.id}  {job.urls[0]}", markup=False, highlight=False)
+    err.print(
+        f"Queued {len(queued)} capture job(s); `postproof jobs` shows what becomes of them "
+        "(a `postproof worker` makes them)."
+    )
 
 
 def read_url_file(path: Path) -> list[str]:

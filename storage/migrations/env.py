@@ -16,12 +16,18 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from storage._database import ours
 from storage._tables import METADATA
 
 
 def run_migrations(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things in place; batch mode copies the table.
-    context.configure(connection=connection, target_metadata=METADATA, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=METADATA,
+        render_as_batch=True,
+        include_name=ours,  # the task queue's tables are procrastinate's
+    )
     with context.begin_transaction():
         context.run_migrations()
 

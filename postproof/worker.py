@@ -1,0 +1,270 @@
+"""Capture workers of the shared archive (``postproof worker``): jobs from the task queue
+(procrastinate, in the archive's own PostgreSQL database) run through :class:`Run`, as the
+commands run them.
+
+One worker process keeps one browser open for all its capture jobs (launching one costs seconds)
+and runs up to ``concurrency`` jobs at once, each in a thread of its own; the browser's pages
+are driven on the worker's event loop (:class:`postproof.runs.SharedBrowser`).
+
+Exactly once: every capture a job stores is recorded with the job's id in the transaction that
+stores it (``storage._jobs``). A worker that dies mid-capture leaves nothing half-recorded (blobs
+written before their rows are removed by the journal's recovery); its workers' row stops
+beating, and any live worker puts its running jobs back on the queue (stalled-job recovery, at
+start and every :data:`HEARTBEAT_SECONDS`). The retried job finds the capture it already stored,
+if it got that far, and stores nothing again.
+
+A lost database connection (a server restart) stops procrastinate's worker loop; this process
+starts it again, with the same browser, until the server answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archiver.errors import PostproofError, StorageError, UsageError
+from postproof.runs import Run, SharedBrowser, opened_archive
+from postproof.settings import CaptureFlags
+
+if TYPE_CHECKING:
+    import procrastinate
+
+    import storage
+    from archiver import CaptureOptions, CaptureResult
+    from postproof.settings import Settings
+
+log = logging.getLogger("postproof.worker")
+
+HEARTBEAT_SECONDS = 5.0
+# A worker whose heartbeat is older than this is taken for dead, and its running jobs retried.
+STALLED_AFTER_SECONDS = 20.0
+RECONNECT_SECONDS = 3.0
+MAX_ATTEMPTS = 5  # of a job whose attempts fail for storage reasons (a server down, a disk full)
+RETRY_WAIT_SECONDS = 5
+
+
+def conninfo(url: str) -> str:
+    """The libpq URL of the archive's database URL (``postgresql+psycopg://`` as SQLAlchemy
+    writes it is ``postgresql://`` to libpq)."""
+    from storage._postgres import engine_url
+
+    return engine_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class JobSink:
+    """Where a job's captures go: the archive, each recorded with the job (``asked``: the URL
+    the job asked for, not a post it replies to or quotes) and the user who asked."""
+
+    def __init__(
+        self, archive: storage.Archive, job_id: int, asked: set[str], user: str | None
+    ) -> None:
+        self.archive = archive
+        self.job_id = job_id
+        self.asked = asked
+        self.user = user
+
+    def store(self, result: CaptureResult) -> str:
+        asked = result.requested_url in self.asked
+        return self.archive.store(result, job=(self.job_id, asked), made_by=self.user)
+
+
+class Worker:
+    """One worker process: its archive, its browser, its jobs (see the module docstring)."""
+
+    def __init__(self, settings: Settings, *, concurrency: int, name: str | None = None) -> None:
+        self.settings = settings
+        self.concurrency = concurrency
+        self.name = name or f"{socket.gethostname()}-{threading.get_native_id()}"
+        self.options: CaptureOptions = settings.capture_options(CaptureFlags())
+        self._archive: storage.Archive | None = None
+        self._browser: SharedBrowser | None = None
+        self._stopping = False
+        self._current: Any = None  # procrastinate's worker, while one runs
+
+    # -- the process ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Work until SIGINT or SIGTERM; jobs running then are finished first."""
+        with opened_archive(self.settings.home) as archive:
+            archive.jobs.require_queue()
+            self._archive = archive
+            asyncio.run(self._main(archive))
+
+    async def _main(self, archive: storage.Archive) -> None:
+        from procrastinate import App, PsycopgConnector
+
+        from archiver.capture import Capturer
+        from storage._database import configured_database_url
+
+        url = configured_database_url(archive.home)
+        if url is None:  # require_queue refused the embedded archive already
+            raise UsageError("the task queue needs the shared archive")
+        app = App(connector=PsycopgConnector(conninfo=conninfo(url)))
+        self._register(app)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.stop)
+        async with Capturer(self.options) as capturer:
+            self._browser = SharedBrowser(capturer, loop)
+            log.info("worker %s ready: browser %s", self.name, capturer.browser_version)
+            while not self._stopping:
+                await self._work_once(app)
+                if not self._stopping:
+                    log.warning("lost the database; reconnecting in %.0f s", RECONNECT_SECONDS)
+                    await asyncio.sleep(RECONNECT_SECONDS)
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._current is not None:
+            self._current.stop()
+
+    async def _work_once(self, app: procrastinate.App) -> None:
+        """Run procrastinate's worker until it stops: asked to, or its database went away."""
+        import psycopg
+        import psycopg_pool
+        from procrastinate import exceptions
+        from procrastinate.worker import Worker as QueueWorker
+
+        from storage._jobs import QUEUE
+
+        recovering: asyncio.Task[None] | None = None
+        try:
+            async with app.open_async():
+                recovering = asyncio.create_task(self._recover_stalled(app))
+                self._current = QueueWorker(
+                    app,
+                    queues=[QUEUE],
+                    name=self.name,
+                    concurrency=self.concurrency,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                )
+                if self._stopping:
+                    return
+                await self._current.run()
+        except (psycopg.Error, psycopg_pool.PoolTimeout, exceptions.ConnectorException) as exc:
+            log.warning("the task queue's database failed: %s", exc)
+        finally:
+            self._current = None
+            if recovering is not None:
+                recovering.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recovering
+
+    async def _recover_stalled(self, app: procrastinate.App) -> None:
+        """Put back on the queue the running jobs of workers that stopped beating (killed,
+        cut off): at start, then every heartbeat."""
+        import psycopg
+        from procrastinate import exceptions
+
+        while True:
+            try:
+                stalled = await app.job_manager.get_stalled_jobs(
+                    seconds_since_heartbeat=STALLED_AFTER_SECONDS
+                )
+                for job in stalled:
+                    log.warning("job %s stalled with its worker: retrying it", job.id)
+                    await app.job_manager.retry_job(job)
+            except (psycopg.Error, exceptions.ConnectorException) as exc:
+                log.warning("could not look for stalled jobs: %s", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    # -- the tasks ------------------------------------------------------------------------
+
+    def _register(self, app: procrastinate.App) -> None:
+        from procrastinate import RetryStrategy
+
+        from storage._jobs import QUEUE, TASK_PREFIX
+
+        retry = RetryStrategy(
+            max_attempts=MAX_ATTEMPTS, wait=RETRY_WAIT_SECONDS, retry_exceptions={StorageError}
+        )
+        for kind, work in (("capture", self._capture), ("article", self._article)):
+            app.task(name=TASK_PREFIX + kind, queue=QUEUE, pass_context=True, retry=retry)(
+                self._recorded(work)
+            )
+
+    def _recorded(self, work: Callable[..., None]) -> Callable[..., None]:
+        """``work``, with why an attempt failed recorded for ``postproof jobs``."""
+
+        def task(context: procrastinate.JobContext, **args: Any) -> None:
+            job = context.job
+            assert job.id is not None
+            try:
+                work(job.id, **args)
+            except PostproofError as exc:
+                self._record_failure(job.id, job.attempts, exc.message, exc.hint)
+                raise
+            except Exception as exc:
+                log.exception("job %s failed", job.id)
+                self._record_failure(
+                    job.id, job.attempts, f"unexpected error: {exc}", "this is a bug: report it"
+                )
+                raise
+
+        return task
+
+    def _record_failure(self, job_id: int, attempts: int, message: str, hint: str | None) -> None:
+        try:
+            self.archive.jobs.record_failure(
+                job_id, attempts + 1, message + (f" ({hint})" if hint else "")
+            )
+        except StorageError as exc:  # the database is away: the job's status says it failed
+            log.warning("could not record why job %s failed: %s", job_id, exc)
+
+    @property
+    def archive(self) -> storage.Archive:
+        if self._archive is None:
+            raise StorageError("the worker's archive is closed", hint="please report this bug")
+        return self._archive
+
+    def _capture(
+        self,
+        job_id: int,
+        url: str,
+        context_depth: int = 0,
+        user: str | None = None,
+        no_watch: bool = False,
+    ) -> None:
+        archive = self.archive
+        done = archive.jobs.captures_of(job_id)
+        if any(asked for _, asked in done):
+            log.info("job %s already stored %s: not capturing again", job_id, done[0][0])
+            return
+        run = Run(archive, self.settings, self.options, browser=self._browser)
+        captured = run.capture(
+            [url], context_depth=context_depth, sink=JobSink(archive, job_id, {url}, user)
+        )
+        if no_watch:
+            first_seen = [
+                r.post_id for r in captured.records if len(archive.history(r.post_id)) == 1
+            ]
+            archive.watchlist.set_watched(first_seen, False)
+        run.seal()
+
+    def _article(
+        self,
+        job_id: int,
+        url: str | None = None,
+        text: str | None = None,
+        title: str | None = None,
+        user: str | None = None,
+    ) -> None:
+        with tempfile.TemporaryDirectory(prefix="postproof-draft-") as folder:
+            source = url
+            if source is None:
+                draft = Path(folder) / "draft.txt"
+                draft.write_text(text or "", encoding="utf-8")
+                source = str(draft)
+            with Run.open(self.settings, self.options, user=user) as run:
+                run.add_article(source, title=title)
+                run.seal_if_stored()

@@ -1,0 +1,125 @@
+"""Capture workers on the shared archive's task queue: ``capture --queue`` puts one job per URL
+on the queue, ``jobs`` lists them, a real ``postproof worker`` process captures each once, and
+a job retried after its worker stored its capture stores nothing again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from demo import FakeWeb
+from storage import open_archive
+from tests.conftest import run_cli
+from tests.shared.workers import (
+    Gate,
+    all_finished,
+    build_queue_web,
+    cli_json,
+    jobs,
+    queue_env,
+    url,
+    wait_until,
+    workers,
+)
+from tests.storage.factories import make_result
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def queue_web() -> Iterator[FakeWeb]:
+    web = build_queue_web(Gate())
+    web.start()
+    try:
+        yield web
+    finally:
+        web.stop()
+
+
+@pytest.fixture
+def env(queue_web: FakeWeb, home: Path, database_url: str) -> dict[str, str]:
+    return queue_env(queue_web, home, database_url)
+
+
+def capture_count(database_url: str) -> int:
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT count(*) FROM captures").scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_the_queue_needs_the_shared_archive(queue_web: FakeWeb, home: Path) -> None:
+    env = queue_env(queue_web, home, "")
+    del env["POSTPROOF_DATABASE_URL"]
+    for args in (("capture", "--queue", url(1)), ("jobs",), ("worker",)):
+        done = run_cli(*args, env=env)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "needs the shared archive" in done.stderr
+        assert "POSTPROOF_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+    refused = cli_json(env, "capture", "--queue", url(1), code=2)
+    assert refused["ok"] is False and "embedded" in refused["error"]
+
+
+def test_capture_options_are_the_workers_not_the_queuers(env: dict[str, str]) -> None:
+    done = run_cli("capture", "--queue", "--timeout", "5", url(1), env=env)
+    assert done.returncode == 2
+    assert "--timeout cannot be given with --queue" in done.stderr
+    assert jobs(env) == []
+
+
+def test_queued_captures_are_made_once_each_by_a_worker(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    queued = cli_json(env, "capture", "--queue", url(1), url(2), url(1), "--context", "0")["jobs"]
+    assert [job["urls"] for job in queued] == [[url(1)], [url(2)]]  # the repeated URL once
+    assert {job["status"] for job in queued} == {"queued"}
+    assert all(job["attempts"] == 0 and job["captures"] == [] for job in queued)
+    said = run_cli("capture", "--queue", url(3), env=env)
+    assert said.returncode == 0, said.stderr
+    third_id, third_url = said.stdout.split()
+    assert third_url == url(3) and "postproof jobs" in said.stderr
+    assert len(jobs(env, "--status", "queued")) == 3 and jobs(env, "--status", "done") == []
+
+    with workers(env, tmp_path) as started:
+        wait_until("the worker to finish 3 jobs", all_finished(env, 3))
+        assert started[0].stop() == 0, started[0].tail()
+
+    finished = {job["id"]: job for job in jobs(env)}
+    assert sorted(finished) == sorted([queued[0]["id"], queued[1]["id"], int(third_id)])
+    for job in finished.values():
+        assert job["status"] == "done" and job["attempts"] == 1 and job["error"] is None
+        assert job["started_at"] and job["finished_at"] and job["finished_at"] >= job["started_at"]
+        [capture_id] = job["captures"]
+        shown = cli_json(env, "show", capture_id)["capture"]
+        assert shown["url"] == job["urls"][0] and shown["status"] == "ok"
+    assert capture_count(database_url) == 3
+    one = jobs(env, str(queued[1]["id"]))
+    assert [job["id"] for job in one] == [queued[1]["id"]]
+    assert cli_json(env, "verify", "--all")["ok"] is True
+    human = run_cli("jobs", env=env)
+    assert human.returncode == 0 and f"captures: {finished[queued[0]['id']]['captures'][0]}" in (
+        human.stdout
+    )
+
+
+def test_a_retried_job_finds_the_capture_it_stored_and_stores_nothing_again(
+    env: dict[str, str], home: Path, database_url: str, tmp_path: Path
+) -> None:
+    [job] = cli_json(env, "capture", "--queue", url(7), "--context", "0")["jobs"]
+    # Its first worker stored the capture, then died before the queue heard that it was done.
+    with open_archive(home, database_url=database_url) as archive:
+        stored = archive.store(make_result(url(7), post_id="7"), job=(job["id"], True))
+    with workers(env, tmp_path) as started:
+        wait_until("the worker to finish the job", all_finished(env, 1))
+        started[0].stop()
+        assert "not capturing again" in started[0].log.read_text()
+    [done] = jobs(env)
+    assert done["status"] == "done" and done["captures"] == [stored]
+    assert capture_count(database_url) == 1
+    assert json.loads(run_cli("verify", "--all", "--json", env=env).stdout)["ok"] is True
