@@ -152,8 +152,10 @@ _MIGRATING = threading.Lock()
 
 def ours(name: str | None, type_: str, _parent: object) -> bool:
     """Whether a schema comparison (Alembic's ``include_name``) looks at ``name``: the task
-    queue's tables (procrastinate's, on PostgreSQL) are its own, installed whole by 0013."""
-    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+    queue's tables (procrastinate's, on PostgreSQL) are its own, installed whole by 0013; the
+    search documents on PostgreSQL (``search_docs``, 0014) are an index, not a model."""
+    table = name or ""
+    return not (type_ == "table" and (table.startswith("procrastinate_") or table == "search_docs"))
 
 
 def try_exclusive(engine: sa.Engine, runs: Path, name: str) -> AbstractContextManager[str | None]:

@@ -1,11 +1,16 @@
 """Full-text search over the archive: post text, authors and handles, URLs, the text read from
 a post's images (OCR, once quote checks have read it), article titles and bylines, and claims
-(SQLite FTS5, accents and case ignored).
+(accents and case ignored).
 
-The index is not evidence: it lives in its own file, ``search.sqlite3`` in the data home, and
-is made from the archive database, which it never changes. Before each search it reads the
-captures, articles and claims added since the last one (rows of the archive are only ever
-added, so their row ids tell what is new); a deleted index is made again on the next search.
+In the embedded archive the index is SQLite FTS5. It is not evidence: it lives in its own
+file, ``search.sqlite3`` in the data home, and is made from the archive database, which it
+never changes. Before each search it reads the captures, articles and claims added since the
+last one (rows of the archive are only ever added, so their row ids tell what is new); a
+deleted index is made again on the next search.
+
+In PostgreSQL the database keeps the index itself (``search_docs``, a ``tsvector`` under a GIN
+index, written by triggers as rows are recorded: migration 0014), so every machine searches
+the same index and nothing needs catching up; see :mod:`storage._search_pg`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from archiver.errors import StorageError, UsageError
+from storage._database import storage_errors
 
 INDEX_NAME = "search.sqlite3"
 KINDS = ("capture", "article", "claim")
@@ -103,15 +109,21 @@ class SearchHit:
         }
 
 
+def query_terms(text: str) -> list[str]:
+    """What a person typed, as the terms that must all appear: each "quoted phrase" (its
+    words, space-separated), then each word. No search operator is taken from the input."""
+    phrases = [" ".join(_WORD.findall(p)) for p in _PHRASE.findall(text)]
+    words = _WORD.findall(_PHRASE.sub(" ", text))
+    terms = [p for p in phrases if p] + words
+    if not terms:
+        raise UsageError("nothing to search for", hint="type one or more words")
+    return terms
+
+
 def fts_query(text: str) -> str:
     """The FTS5 query of what a person typed: every word must appear (in any order), and
     "quoted words" as a phrase. FTS5's own operators are not taken from the input."""
-    phrases = [" ".join(_WORD.findall(p)) for p in _PHRASE.findall(text)]
-    words = _WORD.findall(_PHRASE.sub(" ", text))
-    terms = [f'"{p}"' for p in phrases if p] + [f'"{w}"' for w in words]
-    if not terms:
-        raise UsageError("nothing to search for", hint="type one or more words")
-    return " ".join(terms)
+    return " ".join(f'"{term}"' for term in query_terms(text))
 
 
 class SearchIndex:
@@ -143,11 +155,7 @@ class SearchIndex:
     def refresh(self) -> int:
         """Index the rows added to the archive since the last refresh; how many."""
         if self._engine.dialect.name == "postgresql":
-            # What is new is found by SQLite's row ids, which PostgreSQL tables do not have.
-            raise StorageError(
-                "full-text search does not work yet when the archive is in PostgreSQL",
-                hint="`postproof list --url URL` finds the captures of an address",
-            )
+            return 0  # the database keeps its own index as rows are recorded
         added = 0
         with self._lock, self._connect() as index:
             for source, query in _SOURCES.items():
@@ -192,6 +200,12 @@ class SearchIndex:
     ) -> list[SearchHit]:
         """The records matching ``text``, best first, at most ``limit``."""
         chosen = filters or SearchFilters()
+        if self._engine.dialect.name == "postgresql":
+            from storage import _search_pg
+
+            terms = query_terms(text)
+            with storage_errors(self._path.parent):
+                return _dedupe(_search_pg.search(self._engine, terms, chosen, limit))
         self.refresh()
         where: list[str] = ["docs MATCH ?"]
         params: list[Any] = [fts_query(text)]
@@ -218,8 +232,12 @@ class SearchIndex:
         )
         with self._connect() as index:
             rows = index.execute(query, [*params, limit]).fetchall()
-        # A capture found by its text and by its images' text is one result: the better one.
-        best: dict[tuple[str, str], SearchHit] = {}
-        for row in rows:
-            best.setdefault((row[0], row[1]), SearchHit(*row))
-        return list(best.values())
+        return _dedupe(SearchHit(*row) for row in rows)
+
+
+def _dedupe(hits: Iterable[SearchHit]) -> list[SearchHit]:
+    """A capture found by its text and by its images' text is one result: the better one."""
+    best: dict[tuple[str, str], SearchHit] = {}
+    for hit in hits:
+        best.setdefault((hit.kind, hit.ref), hit)
+    return list(best.values())

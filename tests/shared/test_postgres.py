@@ -284,11 +284,3 @@ def test_one_recheck_at_a_time_across_machines(database_url: str, tmp_path: Path
             pytest.fail("two re-checks ran at once")
         with watch.recheck_lock(server), laptop.exclusive("recheck") as holder:
             assert holder is not None and holder.startswith("postproof on ")
-
-
-def test_search_says_it_is_not_there_yet(database_url: str, home: Path) -> None:
-    with open_archive(home, database_url=database_url) as archive:
-        archive.store(make_result(text="the council voted"))
-        with pytest.raises(StorageError, match="full-text search does not work yet") as caught:
-            archive.search_index.search("council")
-        assert caught.value.hint is not None and "postproof list" in caught.value.hint

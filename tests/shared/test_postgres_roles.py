@@ -65,6 +65,8 @@ def test_the_app_role_records_and_verifies(app_url: str, home: Path) -> None:
         archive.retract(retracted, "the wrong account")
         archive.seal()
         assert [r.id for r in archive.list_captures(include_retracted=False)] == [kept]
+        # What it records is indexed for search under its own grants, and it can search.
+        assert [h.ref for h in archive.search_index.search("mistake")] == [retracted]
         report = archive.verify()
         assert report.ok, report.problems
 
