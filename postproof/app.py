@@ -23,6 +23,7 @@ from postproof.commands import (
     auth,
     capture,
     demo,
+    migrate,
     proofs,
     queued,
     retractions,
@@ -106,6 +107,7 @@ app.command()(demo.demo)
 app.command()(serve.serve)
 app.command()(queued.worker)
 app.command()(queued.jobs)
+app.command("migrate-archive")(migrate.migrate_archive)
 # Command groups, listed after the commands.
 app.add_typer(articles.article_app, name="article")
 app.add_typer(articles.claim_app, name="claim")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         log_origin,
         manifest_for,
     )
+    from storage._migrate import BlobFinding, MigrationReport, migrate_archive, verify_target
     from storage._records import (
         ArtifactRecord,
         BlobUnreadable,
@@ -88,6 +89,10 @@ _EXPORTS = {
     "TimestampInfo": "storage._ledger",
     "log_origin": "storage._ledger",
     "manifest_for": "storage._ledger",
+    "BlobFinding": "storage._migrate",
+    "MigrationReport": "storage._migrate",
+    "migrate_archive": "storage._migrate",
+    "verify_target": "storage._migrate",
     "ArtifactRecord": "storage._records",
     "BlobUnreadable": "storage._records",
     "CaptureRecord": "storage._records",
@@ -123,6 +128,7 @@ __all__ = [
     "ArtifactRecord",
     "AuthRecord",
     "AuthStore",
+    "BlobFinding",
     "BlobStore",
     "BlobUnreadable",
     "Blobs",
@@ -135,6 +141,7 @@ __all__ = [
     "LedgerProofs",
     "LinkRecord",
     "LogPlace",
+    "MigrationReport",
     "NewArticle",
     "NewClaim",
     "NewEvent",
@@ -165,9 +172,11 @@ __all__ = [
     "default_home",
     "log_origin",
     "manifest_for",
+    "migrate_archive",
     "open_archive",
     "parse_role",
     "query_hashes",
+    "verify_target",
 ]
 
 

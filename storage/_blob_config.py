@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +69,13 @@ class BlobSettings:
         )
 
 
-def open_blob_store(home: Path, blobs_dir: Path, run_id: str) -> Blobs:
+def open_blob_store(home: Path, blobs_dir: Path, run_id: str, url: str | None = None) -> Blobs:
     """The blob store ``home``'s settings name: a :class:`BlobStore` in ``blobs_dir`` (whose
-    temporary files carry ``run_id``) by default."""
+    temporary files carry ``run_id``) by default. ``url`` (an ``s3://`` location) overrides the
+    configured one; the connection settings are still read from ``home``."""
     settings = BlobSettings.read(home)
+    if url is not None:
+        settings = replace(settings, url=url)
     if settings.url is None:
         return BlobStore(blobs_dir, run_id=run_id)
     from storage._s3blobs import S3BlobStore, S3Location
