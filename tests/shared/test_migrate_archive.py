@@ -24,6 +24,8 @@ from storage import NewArticle, NewClaim, NewEvent, Role, migrate_archive, open_
 from storage._database import known_revisions
 from tests.conftest import run_cli
 from tests.proof.localtsa import LocalTsa
+from tests.shared.cluster import Cluster
+from tests.shared.conftest import new_database
 from tests.shared.seaweed import Seaweed
 from tests.storage.factories import T0, fixed_clock, make_result, sequential_ids
 
@@ -373,3 +375,25 @@ def test_an_archive_of_an_older_version_is_refused_and_left_as_it_is(
         )
     with _postgres(database_url).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM captures")).scalar() == 0
+
+
+def test_a_new_database_is_migrated_first_and_blobs_left_in_the_data_home_stay_there(
+    source: Path, postgres: Cluster, admin: sa.Engine, base_env: dict[str, str]
+) -> None:
+    name = new_database(admin)  # no tables yet
+    url = postgres.url(name)
+    files = _blob_files(source)
+    try:
+        moved = _cli(_env(base_env, source), "migrate-archive", "--to", url)
+        assert moved["ok"] is True and moved["tables"]["captures"] == 3
+        assert moved["blobs"]["in_place"] is True
+        assert moved["blobs"]["store"] == str(source / "blobs")
+        assert (moved["blobs"]["copied"], moved["blobs"]["already_there"]) == (0, len(files))
+        assert moved["verify"]["ok"] is True and moved["verify"]["bytes_hashed"] > 0
+        assert any("only this machine" in step for step in moved["next_steps"])
+        with _postgres(url).connect() as connection:
+            head = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        assert head == known_revisions()[1]
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
