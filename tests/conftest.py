@@ -22,6 +22,7 @@ import storage
 from archiver import CaptureOptions, CaptureResult, capture_many, parse_host_map
 from demo import FakeWeb
 from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
+from tests.scheduling import BATCH_MODULES, DurationLog, LongestFirst
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Worker processes are started with COLUMNS=80 and LINES=24 of their own; the commands the
@@ -70,18 +71,9 @@ class Batch:
 ALONE = frozenset({"odd_huge", "odd_spin"})
 
 
-# The test modules that use the shared batch. With workers (``./bootstrap.sh test`` runs
-# ``pytest -n 2 --dist loadscope``) they all run on one worker, so that the batch is captured
-# once; every other module runs whole on one worker, so that its module fixtures are made once.
-# Collection refuses a module that asks for the batch without being listed here.
-BATCH_MODULES = frozenset(
-    {
-        "tests/archiver/test_bluesky_proof.py",
-        "tests/archiver/test_capture.py",
-        "tests/archiver/test_platform_captures.py",
-        "tests/archiver/test_warc.py",
-    }
-)
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the process that reports, with workers or without
+        config.pluginmanager.register(DurationLog(config), "postproof-durations")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -93,19 +85,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if unlisted:
         raise pytest.UsageError(
             f"{sorted(unlisted)} use the shared batch: add them to BATCH_MODULES in "
-            "tests/conftest.py, or each worker that runs them captures the batch again"
+            "tests/scheduling.py, or each worker that runs them captures the batch again"
         )
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByModule(LoadScopeScheduling):  # type: ignore[misc]
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return "batch" if module in BATCH_MODULES else module
-
-    return ByModule(config, log)
+    # With workers, each module runs whole on one worker (its module fixtures made once) and the
+    # modules of the shared batch on one (the batch captured once), the longest first: see
+    # tests/scheduling.py.
+    return LongestFirst(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -145,27 +133,33 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 120, process: bool = False
+    *args: str,
+    env: dict[str, str],
+    timeout: float = 120,
+    process: bool = False,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the command as a user would: its arguments, its environment (and nothing else of
-    the test's), its stdout and stderr apart, its exit code. In this process by default — the
-    same entry point, without paying the interpreter's start each time; in a process of its own
-    (the installed ``postproof`` command) with ``process=True``, where being a process matters:
-    signals, kills, locks held by two processes, what a shell or cron starts."""
+    the test's), ``stdin`` on its standard input, its stdout and stderr apart, its exit code. In
+    this process by default — the same entry point, without paying the interpreter's start each
+    time; in a process of its own (the installed ``postproof`` command) with ``process=True``,
+    where being a process matters: signals, kills, locks held by two processes, what a shell or
+    cron starts."""
     if process or _ALWAYS_A_PROCESS:
         return subprocess.run(
             [str(Path(sys.executable).with_name("postproof")), *args],
             env=env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
             cwd=REPO,
         )
-    return _run_here(list(args), env)
+    return _run_here(list(args), env, stdin or "")
 
 
-def _run_here(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_here(args: list[str], env: dict[str, str], stdin: str) -> subprocess.CompletedProcess[str]:
     from cli import main
 
     saved_env = dict(os.environ)
@@ -178,7 +172,7 @@ def _run_here(args: list[str], env: dict[str, str]) -> subprocess.CompletedProce
         os.environ.update(env)
         os.chdir(REPO)
         sys.argv = ["postproof", *args]
-        sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8")
         sys.stdout, sys.stderr = stdout, stderr
         try:
             main()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -69,16 +68,10 @@ ARTICLE = """<!doctype html><html lang="en"><head><title>Budget row</title></hea
 
 
 def run_at_terminal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The command in a process of its own, whose stderr Rich takes for a terminal (a console
-    decides how it draws when the process starts)."""
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("postproof")), *args],
-        env=env | {"TTY_COMPATIBLE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    """The command with a stderr Rich takes for a terminal: each command makes its consoles
+    again from the environment it runs in (``postproof.output.new_command``), so no process of
+    its own is needed."""
+    return run_cli(*args, env=env | {"TTY_COMPATIBLE": "1"})
 
 
 def test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean(

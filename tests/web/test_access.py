@@ -149,17 +149,10 @@ def test_user_commands(tmp_path: Path) -> None:
     env["POSTPROOF_HOME"] = str(tmp_path / "home")
     added = run_cli("user", "add", "zoe", "--role", "editor", "--json", env=env)
     assert added.returncode == 2 and "--password-stdin" in added.stdout  # nobody to ask
-    import subprocess
-    import sys
-
-    command = [str(Path(sys.executable).with_name("postproof")), "user", "add", "zoe"]
-    done = subprocess.run(
-        [*command, "--role", "editor", "--password-stdin", "--json"],
-        input="zoe's long passphrase\n",
+    done = run_cli(
+        *("user", "add", "zoe", "--role", "editor", "--password-stdin", "--json"),
+        stdin="zoe's long passphrase\n",
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["user"]["role"] == "editor"

@@ -1,0 +1,153 @@
+"""How a run with workers (``pytest -n N --dist loadscope``, as ``./bootstrap.sh test`` runs it)
+shares the suite out: which tests go together, and in which order the groups are handed out.
+
+A group is one test module, so that its module fixtures are made once, with two exceptions: the
+modules that use the shared batch are one group, so that the batch is captured once
+(:data:`BATCH_MODULES`), and the modules of :data:`TEST_BY_TEST` are split test by test, because
+each of their tests is a long wait of its own (a whole demo, a run killed and started again) that
+shares no costly fixture with the others, and two workers can wait for two of them at once.
+
+Groups are handed out longest first, each to the next worker that is free: a long group started
+last keeps one worker busy while the others stand idle. How long a group takes is what its tests
+took last time, kept in pytest's cache (``.pytest_cache``, by :class:`DurationLog`); a group
+never timed here is taken from :data:`KNOWN_SECONDS` (measured on this suite) or, if it is new
+since the last run, as a long one (:data:`UNTIMED_SECONDS`): a short group started early costs
+little, a long one started last costs its whole length.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from xdist.scheduler import LoadScopeScheduling
+
+# The test modules that use the shared batch (the ``batch`` fixture of tests/conftest.py).
+BATCH_MODULES = frozenset(
+    {
+        "tests/archiver/test_bluesky_proof.py",
+        "tests/archiver/test_capture.py",
+        "tests/archiver/test_platform_captures.py",
+        "tests/archiver/test_warc.py",
+    }
+)
+BATCH_GROUP = "batch"
+
+# Modules whose tests are each a long wait and share no costly module fixture.
+TEST_BY_TEST = frozenset(
+    {
+        "tests/archiver/test_hostile_batch.py",
+        "tests/cli/test_capture_cli.py",
+        "tests/cli/test_demo.py",
+        "tests/cli/test_kill.py",
+        "tests/cli/test_runs_cli.py",
+    }
+)
+
+# Seconds the longest groups take on a quiet machine with two workers, for a run without kept
+# times (a fresh checkout): they start first.
+_KILL = "tests/cli/test_kill.py::test_killed_capture_run_leaves_no_half_recorded_capture"
+_DEMO, _RUNS = "tests/cli/test_demo.py", "tests/cli/test_runs_cli.py"
+_HOSTILE = "tests/archiver/test_hostile_batch.py"
+KNOWN_SECONDS = {
+    BATCH_GROUP: 100.0,
+    "tests/archiver/test_real_pages.py": 90.0,
+    "tests/watch/test_recheck.py": 45.0,
+    "tests/claims/test_workflow.py": 40.0,
+    f"{_DEMO}::test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c": 34.0,
+    f"{_RUNS}::test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean": 30.0,
+    "tests/shared/test_s3_blobs.py": 30.0,
+    "tests/archiver/test_video.py": 28.0,
+    f"{_HOSTILE}::test_a_hostile_batch_ends_in_time_with_bounded_memory": 25.0,
+    f"{_DEMO}::test_demo_runs_the_whole_flow": 22.0,
+    "tests/storage/test_similar.py": 20.0,
+    "tests/proof/test_wacz.py": 15.0,
+    f"{_KILL}[3]": 14.0,
+    f"{_KILL}[1]": 12.0,
+    "tests/proof/test_bundle.py": 12.0,
+    "tests/storage/test_ledger.py": 12.0,
+    "tests/storage/test_archive.py": 12.0,
+    "tests/cli/test_capture_cli.py::test_private_addresses_are_refused_by_default": 10.0,
+    "tests/storage/test_journal.py": 10.0,
+}
+UNTIMED_SECONDS = 30.0
+CACHE_KEY = "postproof/test-seconds"
+
+
+def group_of(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    if module in BATCH_MODULES:
+        return BATCH_GROUP
+    if module in TEST_BY_TEST:
+        return nodeid
+    return module
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def estimate(group: str, nodeids: list[str], seconds: dict[str, float]) -> float:
+    """Seconds ``group`` is expected to take: what its tests took last time (a test not timed yet
+    counts as the mean of its group's others), else its figure in :data:`KNOWN_SECONDS`, else,
+    for a group new since the last run, :data:`UNTIMED_SECONDS`. Without any times kept, the
+    groups not in :data:`KNOWN_SECONDS` come last, in xdist's order (the most tests first)."""
+    timed = [seconds[n] for n in nodeids if n in seconds]
+    if timed:
+        return sum(timed) * len(nodeids) / len(timed)
+    if group in KNOWN_SECONDS:
+        return KNOWN_SECONDS[group]
+    return UNTIMED_SECONDS if seconds else 0.0
+
+
+class LongestFirst(LoadScopeScheduling):  # type: ignore[misc]
+    """xdist's scope scheduling with the groups above, the longest handed out first."""
+
+    def __init__(self, config: pytest.Config, log: Any = None) -> None:
+        super().__init__(config, log)
+        cache = getattr(config, "cache", None)
+        self.seconds: dict[str, float] = cache.get(CACHE_KEY, {}) if cache is not None else {}
+        self.estimates: dict[str, float] = {}
+
+    def _split_scope(self, nodeid: str) -> str:
+        return group_of(nodeid)
+
+    def _assign_work_unit(self, node: Any) -> None:
+        if not self.estimates:
+            self.estimates = {
+                group: estimate(group, list(tests), self.seconds)
+                for group, tests in self.workqueue.items()
+            }
+        # The longest group left; between equals, the queue's order (the most tests first).
+        longest = max(self.workqueue, key=lambda group: self.estimates.get(group, 0.0))
+        self.workqueue.move_to_end(longest, last=False)
+        super()._assign_work_unit(node)
+
+
+class DurationLog:
+    """Keeps how long each test took (setup, call and teardown) in pytest's cache, for the next
+    run's order. Registered in the process that reports, never in a worker."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.taken: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup":
+            self.taken[report.nodeid] = report.duration
+        else:
+            self.taken[report.nodeid] = self.taken.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.taken:
+            return
+        root = Path(str(self.config.rootpath))
+        kept = {
+            nodeid: taken
+            for nodeid, taken in cache.get(CACHE_KEY, {}).items()
+            if (root / module_of(nodeid)).is_file()
+        }
+        kept.update({nodeid: round(taken, 3) for nodeid, taken in self.taken.items()})
+        cache.set(CACHE_KEY, kept)
