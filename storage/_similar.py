@@ -53,6 +53,14 @@ _CHUNK_LANES = 4096  # hashes per packed integer: 32 KiB, small enough to stay i
 _ID_BATCH = 500  # ids per IN (...) list, well below SQLite's limit on bound parameters
 
 
+def _joined(value: Any, separator: str, ordered: bool) -> Any:
+    """``value`` of every row joined into one string (``group_concat`` on SQLite, ``string_agg``
+    on PostgreSQL). ``ordered``: by artifact id, for PostgreSQL, whose aggregates of one query
+    need not see the rows in one order as SQLite's do."""
+    joined = func.aggregate_strings(value, separator)
+    return joined.aggregate_order_by(col(Artifact.id)) if ordered else joined
+
+
 @dataclass(frozen=True)
 class ImageMatch:
     """A stored image that looks like the query, in one capture. Distances are in bits (0 to
@@ -190,12 +198,15 @@ class _HashIndex:
         # string belong to the same artifact (the aggregates of one query see the rows in the
         # same order, whatever that order is).
         dhash = col(Artifact.dhash)
+        ordered = connection.dialect.name == "postgresql"
         ids_text, phash_text, dhash_text = connection.execute(
             sa.select(
-                func.group_concat(col(Artifact.id)),
-                func.group_concat(col(Artifact.phash), ""),
-                func.group_concat(
-                    sa.case((func.length(dhash) == _HEX_DIGITS, dhash), else_=_NO_HASH), ""
+                _joined(sa.cast(col(Artifact.id), sa.String), ",", ordered),
+                _joined(col(Artifact.phash), "", ordered),
+                _joined(
+                    sa.case((func.length(dhash) == _HEX_DIGITS, dhash), else_=_NO_HASH),
+                    "",
+                    ordered,
                 ),
             ).where(
                 col(Artifact.id) > self.last_id,
