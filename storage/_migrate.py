@@ -148,6 +148,7 @@ def migrate_archive(
     into ``blobs_url`` (an ``s3://`` location), else into the store ``home``'s settings name."""
     layout = Layout(Path(home))
     steps = progress or _Silent()
+    _check_locations(target_url, blobs_url)
     if not layout.database.is_file():
         raise UsageError(
             f"there is no embedded archive in {layout.home} ({layout.database.name} is not there)",
@@ -156,7 +157,11 @@ def migrate_archive(
     report = MigrationReport(
         source=layout.database, target=shown_url(target_url), blob_store="", signing_key=None
     )
-    with storage_errors(layout.home), _engines(layout, target_url) as (source, target):
+    with (
+        _about_target(),
+        storage_errors(layout.home),
+        _engines(layout, target_url) as (source, target),
+    ):
         _check_source(source, layout.home)
         upgrade_to_head(target, layout.migrate_lock)
         target_blobs = open_blob_store(layout.home, layout.blobs, new_run_id(), url=blobs_url)
@@ -184,7 +189,7 @@ def verify_target(
     layout = Layout(Path(home))
     engine = _postgres.create_engine(_postgres.engine_url(target_url))
     try:
-        with storage_errors(layout.home):
+        with _about_target(), storage_errors(layout.home):
             blobs = open_blob_store(layout.home, layout.blobs, new_run_id(), url=blobs_url)
             report = verify_artifacts(engine, blobs, None, RecoveryReport())
             if not layout.signing_key.is_file():
@@ -212,6 +217,30 @@ def verify_target(
 # -- the steps -------------------------------------------------------------------------------
 
 
+def _check_locations(target_url: str, blobs_url: str | None) -> None:
+    """Refuse a target that is not PostgreSQL, or blobs that are not an S3 location, naming
+    the option to fix."""
+    from storage._s3blobs import S3Location
+
+    try:
+        _postgres.engine_url(target_url)
+    except UsageError:
+        scheme = target_url.strip().split(":", 1)[0]
+        raise UsageError(
+            f"--to must name a PostgreSQL database, not {scheme}:…",
+            hint="give --to postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+        ) from None
+    if blobs_url is not None:
+        try:
+            S3Location.parse(blobs_url)
+        except UsageError:
+            raise UsageError(
+                f"--blobs must name an S3 location, not {blobs_url!r}",
+                hint="give --blobs s3://BUCKET/PREFIX, or leave it out to use the blob store "
+                "the data home is set up with",
+            ) from None
+
+
 @contextmanager
 def _engines(layout: Layout, target_url: str) -> Iterator[tuple[sa.Engine, sa.Engine]]:
     target = _postgres.create_engine(_postgres.engine_url(target_url))
@@ -221,6 +250,19 @@ def _engines(layout: Layout, target_url: str) -> Iterator[tuple[sa.Engine, sa.En
     finally:
         source.dispose()
         target.dispose()
+
+
+@contextmanager
+def _about_target() -> Iterator[None]:
+    """The database's errors say to check ``--to``, where the URL was given, rather than the
+    setting an archive's URL usually comes from."""
+    try:
+        yield
+    except StorageError as exc:
+        if not exc.hint or _postgres._SETTING_HINT not in exc.hint:
+            raise
+        hint = exc.hint.replace(_postgres._SETTING_HINT, "--to")
+        raise StorageError(exc.message, hint=hint) from exc
 
 
 def _check_source(source: sa.Engine, home: Path) -> None:
@@ -380,7 +422,12 @@ def _copy_rows(
     report: MigrationReport,
     steps: MigrationProgress,
 ) -> None:
-    """Every row of ``tables``, in one write transaction of the target."""
+    """Every row of ``tables``, in one write transaction of the target: the last thing a
+    migration does, so that once it commits nothing is left undone."""
+    for name in NOT_COPIED:
+        if name != "alembic_version" and sa.inspect(reading).has_table(name):
+            left = reading.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
+            report.not_copied[name] = int(left)
     steps.step("Tables", len(tables), "copying rows")
     with writer(target).begin() as writing:
         if _filled_tables(writing):  # another process filled it since we looked
@@ -393,10 +440,6 @@ def _copy_rows(
             report.tables[table.name] = count
             steps.advance(f"{table.name}: {count:,} rows")
         _reset_sequences(writing, [targets.tables[t.name] for t in tables])
-    for name in NOT_COPIED:
-        if name != "alembic_version" and sa.inspect(reading).has_table(name):
-            left = reading.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
-            report.not_copied[name] = int(left)
 
 
 def _matching_table(targets: sa.MetaData, table: sa.Table) -> sa.Table:

@@ -4,7 +4,7 @@ blobs in an S3-compatible bucket), then verify the copy."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -26,10 +26,16 @@ from postproof.views import verify_json
 if TYPE_CHECKING:
     import storage
 
-INTERRUPTED = (
-    "Interrupted. The archive in {home} is unchanged. The target holds none of its rows (they "
-    "are copied in one transaction); the blobs already copied stay there and are not copied "
-    "again: run the same command to finish."
+COPYING_STOPPED = (
+    "Interrupted. The archive in {home} is unchanged, and the target holds none of its rows "
+    "(they are copied in one transaction); the blobs already copied stay there and are not "
+    "copied again."
+)
+COPYING_HINT = "run the same command again to finish"
+VERIFYING_STOPPED = "Interrupted while the copy was verified: the archive is copied."
+VERIFYING_HINT = (
+    "check it with `postproof verify --all`, POSTPROOF_DATABASE_URL set to the target "
+    "(and POSTPROOF_BLOBS to its blobs)"
 )
 
 
@@ -86,14 +92,15 @@ def migrate_archive(
 
     settings = Settings.load(home)
     roots = settings.tsa(tsa_ca or []).roots
-    try:
-        with Steps(enabled=progress_wanted(as_json)) as steps:
+    with Steps(enabled=progress_wanted(as_json)) as steps:
+        stopped = (COPYING_STOPPED.format(home=settings.home), COPYING_HINT)
+        try:
             report = migrate(settings.home, to, blobs_url=blobs, progress=steps)
+            stopped = (VERIFYING_STOPPED, VERIFYING_HINT)
             steps.step("Verifying", 0, "rehashing every blob and rechecking the log")
             verified = verify_target(settings.home, to, blobs_url=blobs, roots=roots)
-    except KeyboardInterrupt:
-        err.print(INTERRUPTED.format(home=settings.home))
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except KeyboardInterrupt:
+            _interrupted(*stopped, as_json=as_json)
     ok = verified.ok and not report.findings
     if as_json:
         emit_json(_summary(report, verified, to, blobs, ok))
@@ -101,6 +108,14 @@ def migrate_archive(
         _render(report, verified, to, blobs)
     if not ok:
         raise typer.Exit(ExitCode.INTEGRITY)
+
+
+def _interrupted(message: str, hint: str, *, as_json: bool) -> NoReturn:
+    if as_json:
+        emit_json({"ok": False, "error": message, "hint": hint})
+    else:
+        err.print(f"{esc(message)} [dim]{esc(hint)}[/]")
+    raise typer.Exit(ExitCode.INTERRUPTED)
 
 
 def _next_steps(report: storage.MigrationReport, blobs: str | None) -> list[str]:

@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import re
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -397,3 +398,25 @@ def test_a_new_database_is_migrated_first_and_blobs_left_in_the_data_home_stay_t
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_a_wrong_or_unreachable_target_is_a_message_naming_the_option(
+    source: Path, base_env: dict[str, str]
+) -> None:
+    env = _env(base_env, source)
+    not_postgres = run_cli("migrate-archive", "--to", f"sqlite:///{source}/copy.db", env=env)
+    assert not_postgres.returncode == 2 and "--to must name a PostgreSQL" in not_postgres.stderr
+    not_s3 = run_cli(
+        "migrate-archive", "--to", "postgresql://u@db/news", "--blobs", "/srv/blobs", env=env
+    )
+    assert not_s3.returncode == 2 and "--blobs must name an S3 location" in not_s3.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://u:hunter2-secret@127.0.0.1:{port}/news"
+    unreachable = run_cli("migrate-archive", "--to", url, env=env)
+    assert unreachable.returncode == 1
+    assert f"127.0.0.1:{port} cannot be reached" in unreachable.stderr
+    assert "--to names its host" in unreachable.stderr
+    assert "hunter2" not in unreachable.stderr + unreachable.stdout
+    assert not (source / "copy.db").exists()
