@@ -146,7 +146,6 @@ class Run:
     ) -> Captured:
         """Capture ``urls`` (and, with ``context_depth``, the posts they reply to or quote),
         stored in the archive, or through ``sink`` (a queued job's, which records the job)."""
-        from archiver import capture_many
 
         found: list[ContextCapture] = []
 
@@ -159,21 +158,46 @@ class Run:
 
         pages = "the page" if len(urls) == 1 else f"{len(urls)} pages"
         self.steps.step("capturing", len(urls), f"launching the browser, loading {pages}")
-        capturing = capture_many(
-            urls,
-            self.options,
-            sink or self.archive,
-            on_result=self._count,
-            context_depth=context_depth,
-            on_context=on_context,
-            capturer=self.browser.capturer if self.browser else None,
+        results = self._capture_many(
+            urls, sink, on_result=self._count, context_depth=context_depth, on_context=on_context
         )
-        results = self.browser.run(capturing) if self.browser else asyncio.run(capturing)
         get = self.archive.get_capture
         return Captured(
             records=[get(capture_id) for capture_id, _ in results],
             context=[(c, get(c.capture_id)) for c in found],
         )
+
+    def capture_each(
+        self,
+        urls: Sequence[str],
+        on_result: Callable[[str, CaptureResult], None],
+        *,
+        sink: CaptureSink | None = None,
+    ) -> None:
+        """Capture ``urls`` into the archive (or through ``sink``), telling ``on_result`` of
+        each as it is stored (a queued re-check's assessment)."""
+
+        def counted(capture_id: str, result: CaptureResult) -> None:
+            on_result(capture_id, result)
+            self._count(capture_id, result)
+
+        self._capture_many(urls, sink, on_result=counted)
+
+    def _capture_many(
+        self, urls: Sequence[str], sink: CaptureSink | None, **given: Any
+    ) -> list[tuple[str, CaptureResult]]:
+        """``capture_many`` with this run's options, into ``sink`` or the archive, in this
+        run's shared browser when it has one, else in a browser launched for it."""
+        from archiver import capture_many
+
+        capturing = capture_many(
+            urls,
+            self.options,
+            sink or self.archive,
+            capturer=self.browser.capturer if self.browser else None,
+            **given,
+        )
+        return self.browser.run(capturing) if self.browser else asyncio.run(capturing)
 
     def add_article(
         self,

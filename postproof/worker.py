@@ -49,6 +49,8 @@ STALLED_AFTER_SECONDS = 20.0
 RECONNECT_SECONDS = 3.0
 MAX_ATTEMPTS = 5  # of a job whose attempts fail for storage reasons (a server down, a disk full)
 RETRY_WAIT_SECONDS = 5
+RECHECK_EVERY_SECONDS = 60  # how often the due watched posts are put on the queue
+DUE_PER_TICK = 1000  # re-checks queued at most each time
 
 
 def conninfo(url: str) -> str:
@@ -57,6 +59,13 @@ def conninfo(url: str) -> str:
     from storage._postgres import engine_url
 
     return engine_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def every(seconds: int) -> str:
+    """The cron expression of "every ``seconds``" (croniter's sixth field is the second)."""
+    if seconds < 60:
+        return f"* * * * * */{seconds}"
+    return f"*/{min(59, seconds // 60)} * * * *"
 
 
 class JobSink:
@@ -79,9 +88,17 @@ class JobSink:
 class Worker:
     """One worker process: its archive, its browser, its jobs (see the module docstring)."""
 
-    def __init__(self, settings: Settings, *, concurrency: int, name: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        concurrency: int,
+        recheck_every: int = RECHECK_EVERY_SECONDS,
+        name: str | None = None,
+    ) -> None:
         self.settings = settings
         self.concurrency = concurrency
+        self.recheck_every = recheck_every  # seconds; 0: this worker queues no re-checks
         self.name = name or f"{socket.gethostname()}-{threading.get_native_id()}"
         self.options: CaptureOptions = settings.capture_options(CaptureFlags())
         self._archive: storage.Archive | None = None
@@ -183,15 +200,19 @@ class Worker:
     def _register(self, app: procrastinate.App) -> None:
         from procrastinate import RetryStrategy
 
-        from storage._jobs import QUEUE, TASK_PREFIX
+        from storage._jobs import PERIODIC_RECHECK, QUEUE, TASK_PREFIX
 
         retry = RetryStrategy(
             max_attempts=MAX_ATTEMPTS, wait=RETRY_WAIT_SECONDS, retry_exceptions={StorageError}
         )
-        for kind, work in (("capture", self._capture), ("article", self._article)):
+        tasks = (("capture", self._capture), ("article", self._article), ("recheck", self._recheck))
+        for kind, work in tasks:
             app.task(name=TASK_PREFIX + kind, queue=QUEUE, pass_context=True, retry=retry)(
                 self._recorded(work)
             )
+        if self.recheck_every > 0:
+            due = app.task(name=TASK_PREFIX + PERIODIC_RECHECK, queue=QUEUE)(self._queue_due)
+            app.periodic(cron=every(self.recheck_every), periodic_id="recheck-due")(due)
 
     def _recorded(self, work: Callable[..., None]) -> Callable[..., None]:
         """``work``, with why an attempt failed recorded for ``postproof jobs``."""
@@ -230,19 +251,31 @@ class Worker:
     def _capture(
         self,
         job_id: int,
-        url: str,
+        url: str | None = None,
+        urls: list[str] | None = None,
         context_depth: int = 0,
         user: str | None = None,
         no_watch: bool = False,
     ) -> None:
+        """Capture the job's URL (``capture --queue``: one a job) or URLs (the web app's paste
+        box), leaving out those an earlier attempt of the job stored."""
         archive = self.archive
-        done = archive.jobs.captures_of(job_id)
-        if any(asked for _, asked in done):
-            log.info("job %s already stored %s: not capturing again", job_id, done[0][0])
+        wanted = list(dict.fromkeys(urls or ([url] if url else [])))
+        stored = {
+            archive.get_capture(capture_id).requested_url: capture_id
+            for capture_id, asked in archive.jobs.captures_of(job_id)
+            if asked
+        }
+        for done in (u for u in wanted if u in stored):
+            log.info("job %s already stored %s: not capturing again", job_id, stored[done])
+        remaining = [u for u in wanted if u not in stored]
+        if not remaining:
             return
         run = Run(archive, self.settings, self.options, browser=self._browser)
         captured = run.capture(
-            [url], context_depth=context_depth, sink=JobSink(archive, job_id, {url}, user)
+            remaining,
+            context_depth=context_depth,
+            sink=JobSink(archive, job_id, set(remaining), user),
         )
         if no_watch:
             first_seen = [
@@ -250,6 +283,44 @@ class Worker:
             ]
             archive.watchlist.set_watched(first_seen, False)
         run.seal()
+
+    def _queue_due(self, timestamp: int) -> None:
+        """The periodic task: a re-check job for each watched post that is due (one per post
+        at a time: see ``storage._jobs.JobBook.enqueue_rechecks``)."""
+        from archiver import utcnow
+
+        due = self.archive.watchlist.due(utcnow(), limit=DUE_PER_TICK)
+        queued = self.archive.jobs.enqueue_rechecks([post.id for post in due])
+        if queued:
+            log.info("queued %d re-check(s) of due watched posts", len(queued))
+
+    def _recheck(self, job_id: int, post_id: int) -> None:
+        """Re-check one watched post, as ``recheck`` does: captured again, its changes
+        recorded, the webhook alerted, the log sealed."""
+        import watch
+        from archiver import utcnow
+
+        archive = self.archive
+        if archive.jobs.captures_of(job_id):
+            log.info("job %s already re-checked post %s: not capturing again", job_id, post_id)
+            return
+        post = archive.watchlist.post(post_id)
+        if not post.watched:
+            return
+        run = Run(archive, self.settings, self.options, browser=self._browser)
+        sink = JobSink(archive, job_id, {post.canonical_url}, None)
+        report = watch.recheck(
+            archive,
+            [post],
+            capture_options=self.options,
+            options=self.settings.recheck_options(None, None),
+            capture_with=lambda urls, on_result: run.capture_each(urls, on_result, sink=sink),
+        )
+        for event in report.events:
+            log.warning("%s: %s", post.canonical_url, event.summary)
+        run.deliver_alerts()
+        run.seal_if_stored()
+        archive.watchlist.mark_reported([event.id for event in report.events], utcnow())
 
     def _article(
         self,

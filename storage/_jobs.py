@@ -38,6 +38,9 @@ STATES = {
     "aborted": "cancelled",
 }
 STATE_NAMES = ("queued", "running", "done", "failed", "cancelled")
+# The workers' periodic task that queues due re-checks: bookkeeping, left out of listings (the
+# re-check jobs it queues are listed).
+PERIODIC_RECHECK = "recheck_due"
 _BATCH = 500
 
 _DEFER = sa.text(
@@ -55,7 +58,7 @@ SELECT j.id, j.task_name, j.args, j.status::text AS status, j.attempts,
          WHERE e.job_id = j.id AND e.type IN ('succeeded', 'failed', 'cancelled', 'aborted'))
          AS finished_at
   FROM procrastinate_jobs j
- WHERE j.queue_name = :queue {where}
+ WHERE j.queue_name = :queue AND j.task_name <> :periodic {where}
  ORDER BY j.id DESC
  LIMIT :limit
 """
@@ -125,8 +128,13 @@ class JobBook:
         self._home = home
         self._clock = clock
 
+    @property
+    def has_queue(self) -> bool:
+        """Whether this archive has the task queue (it is the shared archive)."""
+        return is_postgres(self._engine)
+
     def require_queue(self) -> None:
-        if not is_postgres(self._engine):
+        if not self.has_queue:
             raise UsageError(
                 "the task queue needs the shared archive: this archive is the embedded one "
                 f"(SQLite in {self._home})",
@@ -139,6 +147,29 @@ class JobBook:
         self.require_queue()
         with storage_errors(self._home), write_session(self._engine) as session:
             return enqueue_in(session, jobs)
+
+    def enqueue_rechecks(self, post_ids: Sequence[int]) -> list[int]:
+        """Put a re-check job on the queue for each of ``post_ids`` that has none waiting or
+        running: each carries its post's queueing lock (never two waiting) and lock (never two
+        running, whichever workers take them). The ids of the jobs put on the queue."""
+        self.require_queue()
+        with storage_errors(self._home), write_session(self._engine) as session:
+            locks = [recheck_lock(post_id) for post_id in post_ids]
+            busy = set(
+                session.execute(
+                    sa.text(
+                        "SELECT queueing_lock FROM procrastinate_jobs "
+                        "WHERE queueing_lock = ANY(:locks) AND status IN ('todo', 'doing')"
+                    ),
+                    {"locks": locks},
+                ).scalars()
+            )
+            wanted = [
+                NewJob("recheck", {"post_id": post_id}, lock=lock, queueing_lock=lock)
+                for post_id, lock in zip(post_ids, locks, strict=True)
+                if lock not in busy
+            ]
+            return enqueue_in(session, wanted)
 
     def captures_of(self, job_id: int) -> list[tuple[str, bool]]:
         """The captures job ``job_id`` stored, in the order stored: (capture id, asked)."""
@@ -166,7 +197,7 @@ class JobBook:
         """Jobs, newest first: in ``state`` (one of :data:`STATE_NAMES`), or those of ``ids``."""
         self.require_queue()
         where, params = _filters(state, ids)
-        params |= {"queue": QUEUE, "limit": limit}
+        params |= {"queue": QUEUE, "limit": limit, "periodic": TASK_PREFIX + PERIODIC_RECHECK}
         with storage_errors(self._home), read_session(self._engine) as session:
             rows = session.execute(sa.text(_LIST.format(where=where)), params).all()
             found = [int(row.id) for row in rows]
@@ -193,6 +224,10 @@ class JobBook:
         if not found:
             raise UsageError(f"no queued job {job_id}", hint="`postproof jobs` lists them")
         return found[0]
+
+
+def recheck_lock(post_id: int) -> str:
+    return f"postproof-recheck-post-{post_id}"
 
 
 def enqueue_in(session: Session, jobs: Sequence[NewJob]) -> list[int]:

@@ -160,10 +160,13 @@ def recheck(
     options: RecheckOptions,
     on_event: Callable[[storage.EventRecord], None] | None = None,
     on_capture: Callable[[str, CaptureResult], None] | None = None,
+    capture_with: CaptureWith | None = None,
 ) -> RecheckReport:
     """Capture each post again and record what changed. Assessment happens as each capture
     is stored, so a run cut short keeps the work it finished. A post whose every capture is
-    retracted is skipped, unless ``options.include_retracted``."""
+    retracted is skipped, unless ``options.include_retracted``. ``capture_with`` captures the
+    URLs and hands each stored capture on (a worker's, with its open browser); by default a
+    browser is launched for them and each is stored in ``archive``."""
     report = RecheckReport()
     if not options.include_retracted and posts:
         retracted = archive.retractions.fully_retracted_posts([post.id for post in posts])
@@ -188,9 +191,15 @@ def recheck(
         if on_capture is not None:
             on_capture(capture_id, result)
 
-    if posts:
+    if posts and capture_with is not None:
+        capture_with(list(by_url), assess_one)
+    elif posts:
         asyncio.run(capture_many(list(by_url), capture_options, archive, on_result=assess_one))
     return report
+
+
+# Captures URLs, calling back with each capture's id and result once it is stored.
+CaptureWith = Callable[[list[str], Callable[[str, CaptureResult], None]], object]
 
 
 def assess(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from archiver.errors import UsageError
 from postproof.commands._options import HomeOpt, JsonOpt, require_positive
 from postproof.output import emit_json, err, esc, handles_errors, out
 from postproof.runs import opened_archive
@@ -20,6 +21,14 @@ def worker(
         int,
         typer.Option("--concurrency", "-c", help="Jobs run at once by this worker."),
     ] = 2,
+    recheck_every: Annotated[
+        int,
+        typer.Option(
+            "--recheck-every",
+            help="Seconds between looks for watched posts due a re-check, each put on the queue "
+            "as a job of its own (0: this worker queues none; it still runs them).",
+        ),
+    ] = 60,
     home: HomeOpt = None,
 ) -> None:
     """Run capture, article and re-check jobs from the shared archive's task queue until
@@ -32,9 +41,11 @@ def worker(
     from postproof.worker import Worker
 
     require_positive("--concurrency", concurrency)
+    if recheck_every < 0:
+        raise UsageError("--recheck-every must be 0 or more seconds.")
     settings = Settings.load(home)
     err.print(f"Worker starting: up to {concurrency} job(s) at once; stop it with Ctrl-C.")
-    Worker(settings, concurrency=concurrency).run()
+    Worker(settings, concurrency=concurrency, recheck_every=recheck_every).run()
     err.print("Worker stopped.")
 
 

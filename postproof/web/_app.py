@@ -26,6 +26,7 @@ import storage
 from archiver.errors import PostproofError, UsageError
 from postproof.settings import Settings
 from postproof.web._jobs import Job, Jobs
+from postproof.web._queued import QueuedJobs
 from postproof.web._security import Caller, FrameSigner, Guard, LoginLimiter
 
 log = logging.getLogger("postproof.web")
@@ -40,7 +41,7 @@ class WebState:
 
     settings: Settings
     archive: storage.Archive
-    jobs: Jobs
+    jobs: Jobs | QueuedJobs  # on the shared archive, its task queue (run by workers)
     limiter: LoginLimiter
     signer: FrameSigner
     archive_port: int
@@ -62,7 +63,8 @@ def requested_job(request: Request) -> Job:
     """The job the path names (``{job}``); 404 when there is none."""
     job = state(request).jobs.get(request.path_params["job"])
     if job is None:
-        raise HTTPException(404, "No such job (jobs are kept until the server stops).")
+        kept = "until the server stops" if isinstance(state(request).jobs, Jobs) else "on the queue"
+        raise HTTPException(404, f"No such job (jobs are kept {kept}).")
     return job
 
 
@@ -132,7 +134,7 @@ def create_app(settings: Settings, archive: storage.Archive, archive_port: int) 
     web = WebState(
         settings=settings,
         archive=archive,
-        jobs=Jobs(),
+        jobs=QueuedJobs(archive) if archive.jobs.has_queue else Jobs(),
         limiter=LoginLimiter(),
         signer=FrameSigner(),
         archive_port=archive_port,

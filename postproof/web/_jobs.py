@@ -48,6 +48,8 @@ class Job:
     result_url: str | None = None  # the page to go to when done
     events: list[dict[str, Any]] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
+    # Reads the job's state again (a job on the shared archive's queue, run by a worker).
+    refresh: Callable[[], None] | None = None
 
     def emit(self, kind: str, **data: Any) -> None:
         with self.changed:
@@ -77,8 +79,17 @@ class Job:
         }
 
 
-# What a job does, raising PostproofError when it cannot.
-Work = Callable[[Job], None]
+@dataclass(frozen=True)
+class Work:
+    """What a job does, raising PostproofError when it cannot: ``run`` in this server's own
+    thread, or, on the shared archive, a worker's job of the same ``kind`` with ``args``."""
+
+    run: Callable[[Job], None]
+    kind: str
+    args: dict[str, Any]
+
+    def __call__(self, job: Job) -> None:
+        self.run(job)
 
 
 def capture_work(settings: Settings, urls: list[str]) -> Work:
@@ -96,7 +107,8 @@ def capture_work(settings: Settings, urls: list[str]) -> Work:
         if len(urls) == 1:
             job.result_url = f"/captures/{captured.records[0].id}"
 
-    return work
+    args = {"urls": list(urls), "context_depth": settings.context_depth(None)}
+    return Work(work, "capture", args)
 
 
 def article_work(settings: Settings, url: str | None, text: str | None, title: str | None) -> Work:
@@ -117,7 +129,7 @@ def article_work(settings: Settings, url: str | None, text: str | None, title: s
                 run.seal_if_stored()
         job.result_url = f"/articles/{added.article.id}"
 
-    return work
+    return Work(work, "article", {"url": url, "text": text, "title": title})
 
 
 class Jobs:

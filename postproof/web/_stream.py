@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 from postproof.web._jobs import Job
 
 POLL_SECONDS = 0.2
+QUEUE_POLL_SECONDS = 1.0  # each look at a queued job's state is a few queries
 FINAL_KINDS = frozenset({"done", "failed"})
 
 
@@ -29,6 +30,8 @@ def job_events(request: Request, job: Job) -> StreamingResponse:
         sent = _first_wanted(request)
         yield "retry: 1000\n\n"
         while True:
+            if job.refresh is not None:  # a worker runs it: ask the queue
+                await asyncio.to_thread(job.refresh)
             fresh = job.events[sent:]
             for event in fresh:
                 yield f"id: {event['n']}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
@@ -37,7 +40,7 @@ def job_events(request: Request, job: Job) -> StreamingResponse:
             sent += len(fresh)
             if await request.is_disconnected():
                 return
-            await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(POLL_SECONDS if job.refresh is None else QUEUE_POLL_SECONDS)
 
     headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
