@@ -27,6 +27,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,9 @@ class Worker:
         app = App(connector=PsycopgConnector(conninfo=conninfo(url)))
         self._register(app)
         loop = asyncio.get_running_loop()
+        # Each running job holds a thread of the default executor while its captures run on
+        # this loop, and each capture stores from another: room for both, however many jobs.
+        loop.set_default_executor(ThreadPoolExecutor(self.concurrency * 2 + 4, "postproof-job"))
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.stop)
         async with Capturer(self.options) as capturer:
