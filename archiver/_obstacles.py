@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
-from playwright.async_api import Dialog, Page
+from playwright.async_api import CDPSession, Dialog, Page
 from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
@@ -16,6 +17,7 @@ from archiver._timing import Deadline, bounded, quiet
 from archiver.platforms import Adapter
 
 log = logging.getLogger("postproof.capture")
+SCROLL_REACTION = 0.25  # seconds a page that reacts to scrolling is given after each screen
 
 
 async def clear_obstacles(
@@ -28,7 +30,7 @@ async def clear_obstacles(
     if clicked:
         notes.append(f"dismissed a consent banner (clicked “{str(clicked)[:80]}”)")
         await quiet(page.wait_for_timeout(300))
-    steps = await _scroll_lazy_content(page, deadline, opts)
+    steps = await _scroll_lazy_content(page, seen, deadline, opts)
     if steps > 1:
         notes.append(f"scrolled {steps} screens down to load lazy content")
     await bounded(page.evaluate(_pagejs.SCROLL_TOP_JS), deadline, 2)
@@ -40,33 +42,110 @@ async def clear_obstacles(
         await quiet(page.wait_for_timeout(300))
 
 
-async def _scroll_lazy_content(page: Page, deadline: Deadline, opts: CaptureOptions) -> int:
+async def _scroll_lazy_content(
+    page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions
+) -> int:
     """Scroll down a screen at a time until the page stops growing, is tall enough or the
-    scrolling's time is up; returns how many screens were scrolled."""
+    scrolling's time is up; returns how many screens were scrolled. A page where something
+    reacts to scrolling is given time to react after each screen (and to the data requests it
+    makes then); a page where nothing does is scrolled through without waiting."""
     loop = asyncio.get_running_loop()
     stop_at = loop.time() + min(opts.scroll_seconds, deadline.left() * 0.2)
     start = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
     steps, height = 0, int(start or 0)
-    while steps < opts.scroll_steps and loop.time() < stop_at:
-        state = await bounded(page.evaluate(_pagejs.SCROLL_STEP_JS), deadline, 2)
-        if not isinstance(state, dict):
-            break
-        steps += 1
-        height = max(height, int(state.get("height") or 0))
-        if height >= opts.max_screenshot_height:
-            break
-        if state.get("bottom") and not state.get("moved"):
-            break  # a page shorter than the window, or already at its end: nothing to load
-        if state.get("bottom"):
-            # Content is appended a moment after the scroll event: give it that moment.
-            await quiet(page.wait_for_timeout(500))
-            after = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
-            if int(after or 0) <= height:
+    checking: asyncio.Future[bool] | None = None  # once the page proves taller than its window
+    try:
+        while steps < opts.scroll_steps and loop.time() < stop_at:
+            asked = seen.traffic.data_asked  # what the page asks for after this is its reaction
+            state = await bounded(page.evaluate(_pagejs.SCROLL_STEP_JS), deadline, 2)
+            scrolled = loop.time()
+            if not isinstance(state, dict):
                 break
-            height = int(after or 0)
-            continue
-        await quiet(page.wait_for_timeout(250))
+            steps += 1
+            height = max(height, int(state.get("height") or 0))
+            if height >= opts.max_screenshot_height:
+                break
+            if state.get("bottom") and not state.get("moved"):
+                break  # a page shorter than the window, or already at its end: nothing to load
+            if checking is None:
+                checking = asyncio.ensure_future(reacts_to_scrolling(seen.traffic.cdp))
+            # Content is appended a moment after the scroll event, once what it asked for
+            # arrives; more is awaited at the bottom, where a page appends its next part.
+            moment = SCROLL_REACTION * (2 if state.get("bottom") else 1)
+            await _after_scroll(seen, checking, scrolled + moment, stop_at, asked)
+            if state.get("bottom"):
+                after = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
+                if int(after or 0) <= height:
+                    break
+                height = int(after or 0)
+    finally:
+        if checking is not None:
+            checking.cancel()
     return steps
+
+
+async def _after_scroll(
+    seen: Seen, checking: asyncio.Future[bool], until: float, stop_at: float, asked: int
+) -> None:
+    """Give the page's reaction to a scroll its moment (until ``until``), then the data
+    requests it made since the scroll (until ``stop_at``), unless ``checking`` finds nothing in
+    the page that reacts to scrolling: the wait ends as soon as that is known. A check slower
+    than the moment counts the page as one that reacts."""
+    loop = asyncio.get_running_loop()
+    if until > loop.time():
+        await asyncio.wait([checking], timeout=until - loop.time())
+    if checking.done() and not checking.cancelled() and checking.result() is False:
+        return
+    if stop_at > loop.time():
+        await seen.traffic.data_arrived(stop_at - loop.time(), since=asked)
+
+
+async def reacts_to_scrolling(cdp: CDPSession | None) -> bool:
+    """Whether anything in the page may load content when it is scrolled: a scroll listener on
+    the window or the document, or an IntersectionObserver, as the browser's own debugger
+    sees them through the page's DevTools session ``cdp`` (the page's scripts are not asked).
+    True when it cannot be told."""
+    if cdp is None:
+        return True
+    group = {"objectGroup": "postproof-scroll"}
+    try:
+        window, document, observer = await asyncio.gather(
+            *(
+                cdp.send("Runtime.evaluate", {"expression": expression, **group})
+                for expression in ("window", "document", "IntersectionObserver.prototype")
+            )
+        )
+        on_window, on_document, observers = await asyncio.gather(
+            _listeners(cdp, window),
+            _listeners(cdp, document),
+            cdp.send(
+                "Runtime.queryObjects",
+                {"prototypeObjectId": observer["result"]["objectId"], **group},
+            ),
+        )
+        if any(listener.get("type") == "scroll" for listener in (*on_window, *on_document)):
+            return True
+        count = await cdp.send(
+            "Runtime.callFunctionOn",
+            {
+                "objectId": observers["objects"]["objectId"],
+                "functionDeclaration": "function () { return this.length; }",
+                "returnByValue": True,
+            },
+        )
+        return bool(count["result"]["value"])
+    except (PlaywrightError, KeyError, TypeError) as exc:
+        log.debug("could not tell whether the page reacts to scrolling: %s", exc)
+        return True
+    finally:
+        await quiet(cdp.send("Runtime.releaseObjectGroup", group))
+
+
+async def _listeners(cdp: CDPSession, target: dict[str, Any]) -> list[dict[str, Any]]:
+    answer = await cdp.send(
+        "DOMDebugger.getEventListeners", {"objectId": target["result"]["objectId"]}
+    )
+    return list(answer.get("listeners") or ())
 
 
 async def dismiss(dialog: Dialog, seen: Seen) -> None:

@@ -44,6 +44,16 @@ VISIBLE_TEXT_JS = """
 
 HTML_LENGTH_JS = "() => document.documentElement ? document.documentElement.outerHTML.length : 0"
 
+# What the snapshot reads of the page at once: the HTML's length (the HTML itself is copied out
+# only when within the budget), the visible text and the metadata.
+PAGE_READING_JS = f"""
+(limit) => ({{
+  htmlChars: ({HTML_LENGTH_JS})(),
+  text: ({VISIBLE_TEXT_JS})(limit),
+  metadata: ({METADATA_JS})(),
+}})
+"""
+
 # Resolves once the images the page has started loading are in and fonts are ready, and two
 # frames have been painted: the screenshot then shows what a reader would see.
 SETTLE_JS = """

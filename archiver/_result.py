@@ -5,8 +5,8 @@ recorded first."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any
@@ -26,9 +26,14 @@ def tool_version() -> str:
 
 
 def capture_result(
-    seen: Seen, opts: CaptureOptions, *, browser_name: str, browser_version: str, user_agent: str
+    seen: Seen,
+    opts: CaptureOptions,
+    *,
+    finished: datetime,
+    browser_name: str,
+    browser_version: str,
+    user_agent: str,
 ) -> CaptureResult:
-    finished = opts.clock()
     outcome, landing = seen.outcome, seen.landing
     status = outcome.status or Status.UNAVAILABLE
     gate = seen.traffic.gate
@@ -107,10 +112,9 @@ def _note_connections(seen: Seen, opts: CaptureOptions) -> None:
         notes.append(f"stopped loading after {gate.bytes_in} bytes (budget {opts.max_bytes})")
 
 
-async def with_warc(seen: Seen, result: CaptureResult) -> CaptureResult:
+def with_warc(seen: Seen, result: CaptureResult) -> CaptureResult:
     """The capture's result, with its WARC: the traffic and every evidence artifact."""
-    warc = await asyncio.to_thread(
-        build_warc,
+    warc = build_warc(
         page_url=seen.page_url,
         exchanges=sorted(seen.traffic.exchanges, key=lambda e: e.fetched_at),
         artifacts=result.artifacts,

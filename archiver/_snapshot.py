@@ -12,7 +12,7 @@ from playwright.async_api import Error as PlaywrightError
 from archiver import _pagejs
 from archiver._options import CaptureOptions
 from archiver._secrets import MARKER
-from archiver._state import Seen, image_artifact, json_artifact
+from archiver._state import Seen, json_artifact
 from archiver._timing import Deadline, bounded, ms
 from archiver.models import Artifact, ArtifactKind, Status
 from archiver.platforms import Adapter, PageSnapshot
@@ -40,15 +40,20 @@ async def snapshot(
 ) -> None:
     outcome = seen.outcome
     await scrub_page(page, seen, deadline)
-    html = await _keep_html(page, seen, deadline, opts.max_html_chars)
-    text = await bounded(page.evaluate(_pagejs.VISIBLE_TEXT_JS, opts.max_text_chars), deadline, 10)
+    # The HTML's length, the visible text and the metadata in one reading of the page.
+    reading = await bounded(
+        page.evaluate(_pagejs.PAGE_READING_JS, opts.max_text_chars), deadline, 10
+    )
+    reading = reading if isinstance(reading, dict) else {}
+    html = await _keep_html(page, seen, deadline, opts.max_html_chars, reading.get("htmlChars"))
+    text = reading.get("text")
     if text is not None:
         outcome.add(
             Artifact.from_bytes(
                 ArtifactKind.TEXT, text.encode("utf-8"), "text/plain; charset=utf-8"
             )
         )
-    metadata = await bounded(page.evaluate(_pagejs.METADATA_JS), deadline, 10)
+    metadata = reading.get("metadata")
     if metadata is not None:
         outcome.add(json_artifact(ArtifactKind.METADATA, metadata))
     raw = await bounded(
@@ -84,10 +89,11 @@ async def snapshot(
         outcome.reason = None
 
 
-async def _keep_html(page: Page, seen: Seen, deadline: Deadline, max_chars: int) -> str | None:
-    """The rendered HTML, kept unless it is over the budget (asked for its length first, so
-    that a huge page is never copied out of the browser)."""
-    html_chars = await bounded(page.evaluate(_pagejs.HTML_LENGTH_JS), deadline, 10)
+async def _keep_html(
+    page: Page, seen: Seen, deadline: Deadline, max_chars: int, html_chars: int | None
+) -> str | None:
+    """The rendered HTML, kept unless it is over the budget (``html_chars``, its length, is
+    read first, so that a huge page is never copied out of the browser)."""
     if html_chars is not None and html_chars > max_chars:
         seen.outcome.notes.append(
             f"the rendered HTML ({html_chars} characters) exceeds the budget; not kept"
@@ -150,7 +156,7 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
         30,
     )
     if shot is not None:
-        seen.outcome.add(await asyncio.to_thread(image_artifact, ArtifactKind.SCREENSHOT, shot))
+        seen.outcome.add(_png(ArtifactKind.SCREENSHOT, shot))
     if seen.outcome.post is None:
         return
     await _post_screenshot(page, seen, deadline)
@@ -171,9 +177,7 @@ async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline) -> None:
             15,
         )
         if post_shot is not None:
-            outcome.add(
-                await asyncio.to_thread(image_artifact, ArtifactKind.POST_SCREENSHOT, post_shot)
-            )
+            outcome.add(_png(ArtifactKind.POST_SCREENSHOT, post_shot))
     elif outcome.post is not None and not any("screenshot of the post" in n for n in outcome.notes):
         outcome.notes.append(
             "no element of the page was identified as the post; no screenshot of the post "
@@ -196,4 +200,10 @@ async def salvage(context: BrowserContext, seen: Seen) -> None:
     except (PlaywrightError, TimeoutError):
         seen.outcome.notes.append("no screenshot could be taken: the page stopped responding")
         return
-    seen.outcome.add(image_artifact(ArtifactKind.SCREENSHOT, shot))
+    seen.outcome.add(_png(ArtifactKind.SCREENSHOT, shot))
+
+
+def _png(kind: ArtifactKind, shot: bytes) -> Artifact:
+    """A screenshot as taken; its perceptual hashes are computed once the page is closed
+    (``_state.hash_screenshots``), off the page's time."""
+    return Artifact.from_bytes(kind, shot, "image/png")

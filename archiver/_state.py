@@ -86,6 +86,17 @@ class Seen:
         return self.landing.final_url or self.requested_url
 
 
+@dataclass(frozen=True)
+class Visited:
+    """A capture whose page is closed: what is left of it (the screenshots' perceptual hashes,
+    the provenance record, the WARC) needs no browser, and may be done in another thread while
+    the next page loads."""
+
+    seen: Seen
+    finished_at: datetime  # when the page's work ended: the capture's end, by its clock
+    recorded: bool = True  # False: refused before any page was opened (nothing to put in a WARC)
+
+
 def json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
     data = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8")
     return Artifact.from_bytes(kind, data, "application/json")
@@ -94,3 +105,14 @@ def json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
 def image_artifact(kind: ArtifactKind, png: bytes) -> Artifact:
     phash, dhash = perceptual_hashes(png)
     return Artifact.from_bytes(kind, png, "image/png", phash=phash, dhash=dhash)
+
+
+SCREENSHOTS = (ArtifactKind.SCREENSHOT, ArtifactKind.POST_SCREENSHOT)
+
+
+def hash_screenshots(outcome: Outcome) -> None:
+    """Give the screenshots their perceptual hashes: taken as plain bytes while the page is
+    open, hashed once it is closed (decoding a PNG costs more than taking it)."""
+    for key, artifact in list(outcome.artifacts.items()):
+        if artifact.kind in SCREENSHOTS and artifact.phash is None:
+            outcome.artifacts[key] = image_artifact(artifact.kind, artifact.data)

@@ -54,7 +54,11 @@ class Traffic:
     body_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # The page's own data requests (fetch, XHR) not yet answered: the platform's answers the post
     # is read from first.
-    data_pending: set[Request] = field(default_factory=set)
+    data_pending: dict[Request, int] = field(default_factory=dict)  # -> its number, in order
+    data_asked: int = 0  # the page's data requests so far
+    # Set once the page is closed: a body read still finishing then is not added, so that what
+    # was recorded can be finished in another thread.
+    closed: bool = False
 
     def saw_response(self, response: Response) -> None:
         if response.request.resource_type == "image" and len(self.images) < MAX_IMAGES_SEEN:
@@ -69,21 +73,23 @@ class Traffic:
 
     def asked(self, request: Request) -> None:
         if request.resource_type in DATA_TYPES and len(self.data_pending) < MAX_EXCHANGES:
-            self.data_pending.add(request)
+            self.data_asked += 1
+            self.data_pending[request] = self.data_asked
 
     def answered(self, request: Request) -> None:
-        self.data_pending.discard(request)
+        self.data_pending.pop(request, None)
 
-    async def data_arrived(self, seconds: float) -> None:
-        """Give the page's data requests still in flight ``seconds`` to be answered: a platform
-        answer arriving a moment late is still read, instead of a post reported missing."""
+    async def data_arrived(self, seconds: float, *, since: int = 0) -> None:
+        """Give the page's data requests still in flight (those asked after the first
+        ``since``) ``seconds`` to be answered: a platform answer arriving a moment late is still
+        read, instead of a post reported missing."""
         loop = asyncio.get_running_loop()
         stop = loop.time() + seconds
-        while self.data_pending and loop.time() < stop:
+        while loop.time() < stop and any(n > since for n in self.data_pending.values()):
             await asyncio.sleep(0.05)
 
     def record(self, request: Request) -> None:
-        if len(self.exchanges) + len(self.recording) >= MAX_EXCHANGES:
+        if self.closed or len(self.exchanges) + len(self.recording) >= MAX_EXCHANGES:
             return
         task = asyncio.ensure_future(self._read_exchange(request))
         self.recording.add(task)
@@ -104,6 +110,8 @@ class Traffic:
                 body, truncated = await self.body(response)
         except PlaywrightError as exc:
             log.debug("could not record %s: %s", request.url, exc)
+            return
+        if self.closed:
             return
         if self.recorded_bytes + len(body) > self.max_bytes:
             body, truncated = b"", "length"

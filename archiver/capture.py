@@ -18,7 +18,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass
 
 from playwright.async_api import (
     Browser,
@@ -30,6 +29,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
 from archiver._auth import cookies_for_url_host
+from archiver._batch import Batch, ContextCapture, OnResult
 from archiver._gate import Gate
 from archiver._loading import follow_redirect, navigate, stall_reason, wait_ready
 from archiver._obstacles import clear_obstacles, close_popup, dismiss
@@ -37,7 +37,7 @@ from archiver._options import CaptureOptions, default_concurrency
 from archiver._post_media import keep_media
 from archiver._result import capture_result, scrub_recorded, tool_version, with_warc
 from archiver._snapshot import salvage, screenshots, snapshot
-from archiver._state import Seen
+from archiver._state import Seen, Visited, hash_screenshots
 from archiver._timing import Deadline, bounded, ms, quiet
 from archiver._traffic import Traffic, served_page
 from archiver.browser import BrowserChoice, launch
@@ -112,6 +112,12 @@ class Capturer:
         return agent.replace("HeadlessChrome", "Chrome")
 
     async def capture(self, url: str) -> CaptureResult:
+        """Capture ``url``: its page visited, then its result finished (hashes, the WARC)."""
+        return await asyncio.to_thread(self.finish, await self.visit(url))
+
+    async def visit(self, url: str) -> Visited:
+        """The browser's part of a capture: the page loaded, read and photographed, then
+        closed. What is left (:meth:`finish`) needs no page."""
         opts = self.options
         adapter = adapter_for(url)
         ref = adapter.post_ref(url)
@@ -129,7 +135,7 @@ class Capturer:
             seen.outcome.fail(
                 Status.BLOCKED, verdict.reason or "refused by postproof's safety rules"
             )
-            return self._result(seen)
+            return Visited(seen, finished_at=opts.clock(), recorded=False)
         assert self._browser is not None, "use Capturer as an async context manager"
         gate = Gate(self.policy, max_bytes=opts.max_bytes)
         await gate.start()
@@ -159,7 +165,8 @@ class Capturer:
             except (PlaywrightError, TimeoutError) as exc:
                 log.warning("closing the page of %s failed: %s", url, exc)
             await gate.close()
-        return await self._with_warc(seen)
+            traffic.closed = True
+        return Visited(seen, finished_at=opts.clock())
 
     async def _timed_out(self, context: BrowserContext, seen: Seen) -> None:
         """The capture's time ran out: say why, and keep what can still be kept."""
@@ -172,16 +179,23 @@ class Capturer:
             await salvage(context, seen)
         await seen.traffic.settle(TIMED_OUT_GRACE)
 
-    async def _with_warc(self, seen: Seen) -> CaptureResult:
-        """The capture's result, with its WARC: the traffic and every evidence artifact."""
+    def finish(self, visited: Visited) -> CaptureResult:
+        """The capture's result, once its page is closed: the logged-in session's secrets
+        replaced, the screenshots' perceptual hashes, the provenance record and the WARC of the
+        traffic and every evidence artifact. Touches no page: it may run in another thread."""
+        seen = visited.seen
+        if not visited.recorded:
+            return self._result(visited)
         if seen.scrubber:
             scrub_recorded(seen)
-        return await with_warc(seen, self._result(seen))
+        hash_screenshots(seen.outcome)
+        return with_warc(seen, self._result(visited))
 
-    def _result(self, seen: Seen) -> CaptureResult:
+    def _result(self, visited: Visited) -> CaptureResult:
         return capture_result(
-            seen,
+            visited.seen,
             self.options,
+            finished=visited.finished_at,
             browser_name=f"Chromium ({self.choice.source})" if self.choice else "Chromium",
             browser_version=self.browser_version,
             user_agent=self.user_agent,
@@ -272,20 +286,6 @@ class Capturer:
         await seen.traffic.settle(RECORDING_GRACE)
 
 
-OnResult = Callable[[str, CaptureResult], None]
-
-
-@dataclass(frozen=True)
-class ContextCapture:
-    """A capture made because another post of the run replies to or quotes it."""
-
-    capture_id: str
-    result: CaptureResult
-    relation: str  # "reply_parent" | "quoted"
-    of_capture_id: str  # the capture whose post pointed here
-    depth: int
-
-
 async def capture_many(
     urls: Iterable[str],
     options: CaptureOptions,
@@ -297,7 +297,8 @@ async def capture_many(
     capturer: Capturer | None = None,
 ) -> list[tuple[str, CaptureResult]]:
     """Capture every URL with one browser and ``options.concurrency`` pages at a time; store
-    each result in ``sink`` as soon as it is ready. Results come back in input order.
+    each result in ``sink`` as soon as it is ready, while the next pages load (see
+    ``archiver._batch``). Results come back in input order.
 
     With ``context_depth`` > 0, the post a captured post replies to is captured too, and its own
     parent, up to that many levels; a quoted post is captured one level deep. Those captures
@@ -305,68 +306,16 @@ async def capture_many(
 
     ``capturer``: a browser already open (a worker's, shared by its jobs), left open; without
     it, one is launched for these URLs and closed at the end."""
-    targets = list(urls)
-    results: list[tuple[str, CaptureResult] | None] = [None] * len(targets)
-    # (url, index in targets or None for context, relation, parent capture id, depth)
-    queue: asyncio.Queue[tuple[str, int | None, str, str, int]] = asyncio.Queue()
-    for index, url in enumerate(targets):
-        queue.put_nowait((url, index, "", "", 0))
-    seen_urls = {adapter_for(u).post_ref(u).canonical_url for u in targets}
-    pending = len(targets)
-
-    # One store at a time: the sink is a single database connection and blob writer.
-    store_lock = asyncio.Lock()
-    idle = asyncio.Event()
-
     opened: AbstractAsyncContextManager[Capturer] = (
         nullcontext(capturer) if capturer is not None else Capturer(options)
     )
     async with opened as capturer:
-
-        def follow(capture_id: str, result: CaptureResult, depth: int) -> None:
-            nonlocal pending
-            post = result.post
-            if post is None or depth >= context_depth:
-                return
-            for url, relation, limit in (
-                (post.reply_to, "reply_parent", context_depth),
-                (post.quote_of, "quoted", 1),
-            ):
-                if not url or depth >= limit or not url.startswith(("http://", "https://")):
-                    continue
-                canonical = adapter_for(url).post_ref(url).canonical_url
-                if canonical in seen_urls:
-                    continue
-                seen_urls.add(canonical)
-                pending += 1
-                queue.put_nowait((url, None, relation, capture_id, depth + 1))
-
-        async def worker() -> None:
-            nonlocal pending
-            while True:
-                try:
-                    url, index, relation, parent, depth = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    if pending == 0:
-                        return
-                    idle.clear()
-                    await idle.wait()
-                    continue
-                try:
-                    result = await capturer.capture(url)
-                    async with store_lock:
-                        capture_id = await asyncio.to_thread(sink.store, result)
-                    if index is not None:
-                        results[index] = (capture_id, result)
-                        if on_result is not None:
-                            on_result(capture_id, result)
-                    elif on_context is not None:
-                        on_context(ContextCapture(capture_id, result, relation, parent, depth))
-                    follow(capture_id, result, depth)
-                finally:
-                    pending -= 1
-                    idle.set()
-
-        workers = max(1, min(options.concurrency, len(targets)))
-        await asyncio.gather(*(worker() for _ in range(workers)))
-    return [r for r in results if r is not None]
+        batch = Batch(
+            capturer,
+            sink,
+            concurrency=options.concurrency,
+            context_depth=context_depth,
+            on_result=on_result,
+            on_context=on_context,
+        )
+        return await batch.run(list(urls))
