@@ -24,6 +24,9 @@ from demo import FakeWeb
 from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
 from tests.scheduling import BATCH_MODULES, DurationLog, LongestFirst
 
+# The database engines (a throwaway PostgreSQL server, ``backend`` over both engines).
+pytest_plugins = ("tests.engines",)
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Worker processes are started with COLUMNS=80 and LINES=24 of their own; the commands the
     # tests run must see the environment a plain run (and a user's script) gives them.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -92,3 +93,41 @@ def raw_engine(archive: Archive, backend: str | None) -> sa.Engine:
         return sa.create_engine(f"sqlite:///{archive.database_path}", poolclass=sa.NullPool)
     url = backend.replace("postgresql://", "postgresql+psycopg://", 1)
     return sa.create_engine(url, poolclass=sa.NullPool)
+
+
+class RawDatabase:
+    """The archive's database as someone holding its credentials sees it, on either engine:
+    plain SQL, no postproof code in the way. What tampering tests use to damage a record."""
+
+    def __init__(self, archive: Archive, backend: str | None) -> None:
+        self.engine = raw_engine(archive, backend)
+        self.postgres = backend is not None
+
+    def rows(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+
+    def tamper(self, *statements: str) -> None:
+        """Run ``statements`` in one transaction. ``DROP TRIGGER name`` lifts an append-only
+        trigger (named ``<table>_append_only_<what>`` on both engines)."""
+        with self.engine.begin() as connection:
+            if self.postgres:  # foreign keys too, as SQLite's raw connections never check them
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for statement in statements:
+                connection.exec_driver_sql(self._translated(statement))
+
+    def refusal(self, statement: str) -> str:
+        """The database's message refusing ``statement`` (which must be refused)."""
+        with pytest.raises(sa.exc.DBAPIError) as refused, self.engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+        return str(refused.value.orig)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _translated(self, statement: str) -> str:
+        words = statement.split()
+        if self.postgres and words[:2] == ["DROP", "TRIGGER"] and len(words) == 3:
+            table = words[2].rsplit("_append_only_", 1)[0]
+            return f"DROP TRIGGER {words[2]} ON {table}"
+        return statement

@@ -1,84 +1,18 @@
-"""Fixtures of the shared archive's tests: a throwaway PostgreSQL server per test worker (started
-when a test first asks for it), a fresh database per test, and ``archive`` on either engine.
-
-Each test's database is a copy of one migrated when the server started (``CREATE DATABASE …
-TEMPLATE``): a copy takes milliseconds, migrating takes a second.
-"""
+"""Fixtures of the shared archive's tests: ``archive`` on either engine (see ``tests/engines.py``
+for the PostgreSQL server and the ``backend`` parameter every test of the suite can ask for)."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from storage import Archive, open_archive
-from tests.shared.cluster import Cluster
+from tests.engines import new_database, raw_engine
 from tests.storage.factories import fixed_clock, sequential_ids
 
-TEMPLATE = "postproof_migrated"
-_DATABASES = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
-    with Cluster() as cluster:
-        yield cluster
-
-
-def admin_engine(cluster: Cluster) -> sa.Engine:
-    """An engine on the server's own database, outside transactions (CREATE/DROP DATABASE)."""
-    url = cluster.url().replace("postgresql://", "postgresql+psycopg://", 1)
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-
-
-@pytest.fixture(scope="session")
-def admin(postgres: Cluster) -> Iterator[sa.Engine]:
-    engine = admin_engine(postgres)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def template(postgres: Cluster, admin: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database migrated to the head revision, copied by every test."""
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
-    open_archive(tmp_path_factory.mktemp("template"), database_url=postgres.url(TEMPLATE)).close()
-    return TEMPLATE
-
-
-def new_database(admin: sa.Engine, template: str | None = None) -> str:
-    name = f"postproof_test_{next(_DATABASES)}"
-    copied = f" TEMPLATE {template}" if template else ""
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}{copied}")
-    return name
-
-
-@pytest.fixture
-def database_url(postgres: Cluster, admin: sa.Engine, template: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database of this test's own."""
-    name = new_database(admin, template)
-    yield postgres.url(name)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def backend(engine_name: str, request: pytest.FixtureRequest) -> str | None:
-    """The database URL of the engine under test; ``None``: SQLite in the data home. The
-    PostgreSQL server starts only when a test runs on it."""
-    if engine_name == "sqlite":
-        return None
-    return str(request.getfixturevalue("database_url"))
+__all__ = ["new_database", "raw_engine"]
 
 
 @pytest.fixture
@@ -92,11 +26,3 @@ def archive(home: Path, backend: str | None) -> Iterator[Archive]:
         home, clock=fixed_clock(), new_id=sequential_ids(), database_url=backend
     ) as opened:
         yield opened
-
-
-def raw_engine(archive: Archive, backend: str | None) -> sa.Engine:
-    """A plain engine on the archive's database, as someone with its credentials would use."""
-    if backend is None:
-        return sa.create_engine(f"sqlite:///{archive.database_path}", poolclass=sa.NullPool)
-    url = backend.replace("postgresql://", "postgresql+psycopg://", 1)
-    return sa.create_engine(url, poolclass=sa.NullPool)

@@ -59,7 +59,7 @@ def test_a_prefix_finds_its_one_capture(ids_archive: Archive, prefix: str, found
 
 
 def test_a_shared_prefix_is_ambiguous_and_a_missing_one_unknown(ids_archive: Archive) -> None:
-    with pytest.raises(UsageError, match="ambiguous: it could be zzzz0000, zzzzzzzz$"):
+    with pytest.raises(UsageError, match=r"ambiguous: it could be zzzz0000, zzzzzzzz$"):
         ids_archive.resolve_capture_id("zzzz")
     with pytest.raises(UsageError, match="no capture"):
         ids_archive.resolve_capture_id("abzx")

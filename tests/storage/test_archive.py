@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 from archiver.errors import IntegrityError, StorageError, UsageError
 from archiver.models import Artifact, ArtifactKind, CaptureSink, Status
 from storage import Archive, open_archive
+from tests.engines import RawDatabase
 from tests.storage.factories import STORED_AT, T0, URL, make_result, screenshot
 
 
@@ -114,7 +114,7 @@ def test_history_keeps_every_capture_of_a_post(archive: Archive) -> None:
     assert archive.history("https://social.example/never/seen") == []
 
 
-def test_post_identity_prefers_the_platform_id(archive: Archive, home: Path) -> None:
+def test_post_identity_prefers_the_platform_id(archive: Archive, raw: RawDatabase) -> None:
     # A capture that knew only the URL, then one that learned the post id: one post.
     by_url = archive.store(make_result(post_id=None, status=Status.UNAVAILABLE))
     by_id = archive.store(make_result(started_at=T0 + timedelta(hours=1)))
@@ -124,22 +124,18 @@ def test_post_identity_prefers_the_platform_id(archive: Archive, home: Path) -> 
     )
     records = [archive.get_capture(i) for i in (by_url, by_id, moved)]
     assert len({r.post_id for r in records}) == 1
-    with sqlite3.connect(home / "postproof.sqlite3") as db:
-        rows = db.execute(
-            "SELECT platform_post_id, first_captured_at, last_captured_at, last_status FROM posts"
-        ).fetchall()
-    db.close()
+    rows = raw.rows(
+        "SELECT platform_post_id, first_captured_at, last_captured_at, last_status FROM posts"
+    )
     assert rows == [("101", "2025-03-01T12:00:00.000000Z", "2025-03-01T14:00:00.000000Z", "ok")]
 
 
 def test_an_older_capture_stored_late_does_not_move_last_status(
-    archive: Archive, home: Path
+    archive: Archive, raw: RawDatabase
 ) -> None:
     archive.store(make_result(started_at=T0 + timedelta(days=1)))
     archive.store(make_result(status=Status.NOT_FOUND, started_at=T0))
-    with sqlite3.connect(home / "postproof.sqlite3") as db:
-        row = db.execute("SELECT first_captured_at, last_status FROM posts").fetchone()
-    db.close()
+    [row] = raw.rows("SELECT first_captured_at, last_status FROM posts")
     assert row == ("2025-03-01T12:00:00.000000Z", "ok")
 
 
@@ -166,20 +162,15 @@ def test_list_captures_filters_and_orders_newest_first(archive: Archive) -> None
     assert caught.value.hint is not None and "not_found" in caught.value.hint
 
 
-def test_captures_are_append_only(archive: Archive, home: Path) -> None:
+def test_captures_are_append_only(archive: Archive, raw: RawDatabase) -> None:
     capture_id = archive.store(make_result())
-    db = sqlite3.connect(home / "postproof.sqlite3")
-    try:
-        for statement in (
-            "UPDATE captures SET text = 'edited'",
-            "DELETE FROM captures",
-            "UPDATE artifacts SET sha256 = 'x'",
-            "DELETE FROM artifacts",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                db.execute(statement)
-    finally:
-        db.close()
+    for statement in (
+        "UPDATE captures SET text = 'edited'",
+        "DELETE FROM captures",
+        "UPDATE artifacts SET sha256 = 'x'",
+        "DELETE FROM artifacts",
+    ):
+        assert "append-only" in raw.refusal(statement)
     assert archive.get_capture(capture_id).text == "hello world"
 
 

@@ -25,6 +25,7 @@ from proof import (
 )
 from storage import Archive, open_archive
 from storage._ledger import log_origin
+from tests.engines import RawDatabase
 from tests.proof.localtsa import LocalTsa
 from tests.storage.factories import make_result
 
@@ -59,20 +60,9 @@ def _db(home: Path) -> sqlite3.Connection:
     return sqlite3.connect(home / "postproof.sqlite3")
 
 
-def _tamper(home: Path, *statements: str) -> None:
-    db = _db(home)
-    try:
-        for statement in statements:
-            db.execute(statement)
-        db.commit()
-    finally:
-        db.close()
-
-
-def _edit_manifest(home: Path, capture_id: str) -> None:
+def _edit_manifest(raw: RawDatabase, capture_id: str) -> None:
     """Rewrite a logged manifest in place: the capture's status becomes "not_found"."""
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER log_entries_append_only_update",
         'UPDATE log_entries SET manifest = replace(manifest, \'"status":"ok"\', '
         f"'\"status\":\"not_found\"') WHERE capture_id = '{capture_id}'",
@@ -86,15 +76,11 @@ def _codes(archive: Archive, roots: list[bytes] | None = None) -> dict[str, list
     return found
 
 
-def test_each_capture_is_logged_with_a_signed_manifest(archive: Archive, home: Path) -> None:
+def test_each_capture_is_logged_with_a_signed_manifest(archive: Archive, raw: RawDatabase) -> None:
     [capture_id] = _store(archive, 1)
-    db = _db(home)
-    try:
-        idx, cid, manifest, signature, key, leaf = db.execute(
-            "SELECT idx, capture_id, manifest, signature, key, leaf_hash FROM log_entries"
-        ).fetchone()
-    finally:
-        db.close()
+    [(idx, cid, manifest, signature, key, leaf)] = raw.rows(
+        "SELECT idx, capture_id, manifest, signature, key, leaf_hash FROM log_entries"
+    )
     assert (idx, cid, key) == (0, capture_id, archive.signing_key().verifier)
     body = json.loads(manifest)
     assert canonical_json(body) == manifest.encode()  # stored exactly as canonicalised
@@ -141,10 +127,10 @@ def test_seal_signs_a_checkpoint_only_when_the_log_grew(archive: Archive) -> Non
     assert report.ledger["signatures_checked"] == 5 + 2
 
 
-def test_an_edited_manifest_is_found(archive: Archive, home: Path) -> None:
+def test_an_edited_manifest_is_found(archive: Archive, raw: RawDatabase) -> None:
     ids = _store(archive, 2)
     archive.seal()
-    _edit_manifest(home, ids[1])
+    _edit_manifest(raw, ids[1])
     found = _codes(archive)
     assert "manifest no longer hashes" in found["log_entry_altered"][0]
     assert "signature does not verify" in found["signature_invalid"][0]
@@ -152,10 +138,10 @@ def test_an_edited_manifest_is_found(archive: Archive, home: Path) -> None:
     assert "no longer hash to the root signed" in found["log_rewritten"][0]
 
 
-def test_no_checkpoint_is_signed_over_an_edited_entry(archive: Archive, home: Path) -> None:
+def test_no_checkpoint_is_signed_over_an_edited_entry(archive: Archive, raw: RawDatabase) -> None:
     ids = _store(archive, 2)
     archive.seal()
-    _edit_manifest(home, ids[0])
+    _edit_manifest(raw, ids[0])
     _store(archive, 1)
     with pytest.raises(IntegrityError, match="no longer matches its last signed checkpoint") as e:
         archive.seal()
@@ -211,11 +197,10 @@ def test_a_damaged_log_row_is_named_and_blocks_only_what_it_must(home: Path) -> 
         assert len(archive.ledger.checkpoints()) == 1
 
 
-def test_a_dropped_log_entry_is_found(archive: Archive, home: Path) -> None:
+def test_a_dropped_log_entry_is_found(archive: Archive, raw: RawDatabase) -> None:
     ids = _store(archive, 3)
     archive.seal()
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER log_entries_append_only_delete",
         f"DELETE FROM log_entries WHERE capture_id = '{ids[1]}'",
     )
@@ -227,11 +212,10 @@ def test_a_dropped_log_entry_is_found(archive: Archive, home: Path) -> None:
     assert "covers 3 entries but the log holds only 2" in found["log_rewritten"][0]
 
 
-def test_reordered_log_entries_are_found(archive: Archive, home: Path) -> None:
+def test_reordered_log_entries_are_found(archive: Archive, raw: RawDatabase) -> None:
     _store(archive, 3)
     archive.seal()
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER log_entries_append_only_update",
         "UPDATE log_entries SET idx = 100 WHERE idx = 0",
         "UPDATE log_entries SET idx = 0 WHERE idx = 1",
@@ -243,7 +227,7 @@ def test_reordered_log_entries_are_found(archive: Archive, home: Path) -> None:
 
 
 def test_a_rewritten_history_is_not_consistent_with_the_earlier_checkpoint(
-    archive: Archive, home: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Archive, raw: RawDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Someone re-signs the log after changing it: the latest checkpoint matches the new log,
     but the earlier checkpoint does not, nor is the new one an extension of it. (postproof
@@ -251,8 +235,7 @@ def test_a_rewritten_history_is_not_consistent_with_the_earlier_checkpoint(
     monkeypatch.setattr(storage._ledger, "_still_signed", lambda session, head: None)
     ids = _store(archive, 2)
     archive.seal()
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER log_entries_append_only_delete",
         f"DELETE FROM log_entries WHERE capture_id = '{ids[0]}'",
         "DROP TRIGGER log_entries_append_only_update",
@@ -267,13 +250,13 @@ def test_a_rewritten_history_is_not_consistent_with_the_earlier_checkpoint(
     assert "no longer hash to the root signed" in found["log_rewritten"][0]
 
 
-def test_a_swapped_key_is_found(archive: Archive, home: Path) -> None:
+def test_a_swapped_key_is_found(archive: Archive, home: Path, backend: str | None) -> None:
     _store(archive, 2)
     archive.seal()
     key_file = home / "keys" / "signing.key"
     key_file.chmod(0o600)
     key_file.unlink()
-    with open_archive(home) as reopened:  # a new key is created on first use
+    with open_archive(home, database_url=backend) as reopened:  # a new key is created on first use
         assert reopened.signing_key().verifier != archive.signing_key().verifier
         found = _codes(reopened)
     assert len(found["signature_invalid"]) == 2
@@ -282,25 +265,20 @@ def test_a_swapped_key_is_found(archive: Archive, home: Path) -> None:
 
 
 def test_the_user_who_asked_for_a_capture_is_signed_in_its_manifest(
-    archive: Archive, home: Path
+    archive: Archive, home: Path, backend: str | None, raw: RawDatabase
 ) -> None:
     """Only when there is one: a capture from the command line signs the manifest it always
     did, without the key; a changed name no longer matches what was signed."""
     [plain] = _store(archive, 1)
-    with open_archive(home, made_by="ed") as as_ed:
+    with open_archive(home, made_by="ed", database_url=backend) as as_ed:
         asked = as_ed.store(make_result("https://social.example/@a/77", post_id="77"))
         assert as_ed.get_capture(asked).made_by == "ed"
     assert archive.get_capture(plain).made_by is None
-    db = _db(home)
-    try:
-        manifests = dict(db.execute("SELECT capture_id, manifest FROM log_entries").fetchall())
-    finally:
-        db.close()
+    manifests = dict(raw.rows("SELECT capture_id, manifest FROM log_entries"))
     assert json.loads(manifests[asked])["made_by"] == "ed"
     assert "made_by" not in json.loads(manifests[plain])
     assert _codes(archive) == {}
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER captures_append_only_update",
         f"UPDATE captures SET made_by = 'vic' WHERE id = '{asked}'",
     )
@@ -308,10 +286,11 @@ def test_the_user_who_asked_for_a_capture_is_signed_in_its_manifest(
     assert f"capture {asked} no longer matches its signed manifest" in detail
 
 
-def test_an_edited_capture_row_no_longer_matches_its_manifest(archive: Archive, home: Path) -> None:
+def test_an_edited_capture_row_no_longer_matches_its_manifest(
+    archive: Archive, raw: RawDatabase
+) -> None:
     [capture_id] = _store(archive, 1)
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER captures_append_only_update",
         f"UPDATE captures SET text = 'never said' WHERE id = '{capture_id}'",
     )
@@ -409,7 +388,7 @@ def test_places_say_where_each_capture_stands_as_the_proofs_do(
 
 
 def test_a_replaced_or_untrusted_token_is_found(
-    archive: Archive, home: Path, tsa: LocalTsa
+    archive: Archive, raw: RawDatabase, tsa: LocalTsa
 ) -> None:
     _store(archive, 1)
     archive.seal([tsa.url], roots=_roots(tsa))
@@ -420,8 +399,7 @@ def test_a_replaced_or_untrusted_token_is_found(
     assert "timestamp_invalid" not in untrusted
     assert all("no trusted TSA root is configured" in d for d in untrusted["timestamp_untrusted"])
     # Swap the two tokens: each is a genuine token, over the other checkpoint.
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER timestamps_append_only_update",
         "UPDATE timestamps SET checkpoint_size = 100 WHERE checkpoint_size = 1",
         "UPDATE timestamps SET checkpoint_size = 1 WHERE checkpoint_size = 2",
@@ -432,11 +410,17 @@ def test_a_replaced_or_untrusted_token_is_found(
     assert all("the token stamps" in d and "but the data's SHA-256 is" in d for d in found)
 
 
-def test_captures_from_before_the_log_are_logged_when_the_archive_opens(home: Path) -> None:
-    with open_archive(home) as archive:
+def test_captures_from_before_the_log_are_logged_when_the_archive_opens(
+    home: Path, backend: str | None
+) -> None:
+    with open_archive(home, database_url=backend) as archive:
         ids = _store(archive, 2)
-    _tamper(home, "DROP TRIGGER log_entries_append_only_delete", "DELETE FROM log_entries")
-    with open_archive(home) as archive:
+        raw = RawDatabase(archive, backend)
+        try:
+            raw.tamper("DROP TRIGGER log_entries_append_only_delete", "DELETE FROM log_entries")
+        finally:
+            raw.close()
+    with open_archive(home, database_url=backend) as archive:
         assert archive.ledger.size() == 2
         proofs_ready = archive.seal()
         assert proofs_ready.checkpoint_size == 2

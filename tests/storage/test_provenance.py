@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
-from pathlib import Path
 
 from archiver.models import CaptureResult, Status
 from storage import Archive
+from tests.engines import RawDatabase
 from tests.storage.factories import make_result
 
 SOURCES = {"text": "json-ld", "author": "x graphql", "posted_at": "dom <time>", "media": "dom"}
@@ -28,18 +27,12 @@ def with_provenance(result: CaptureResult) -> CaptureResult:
     return dataclasses.replace(result, post=post)
 
 
-def _manifest(home: Path, capture_id: str) -> dict:
-    db = sqlite3.connect(home / "postproof.sqlite3")
-    try:
-        [(text,)] = db.execute(
-            "SELECT manifest FROM log_entries WHERE capture_id = ?", (capture_id,)
-        ).fetchall()
-    finally:
-        db.close()
+def _manifest(raw: RawDatabase, capture_id: str) -> dict:
+    [(text,)] = raw.rows("SELECT manifest FROM log_entries WHERE capture_id = :id", id=capture_id)
     return json.loads(text)
 
 
-def test_provenance_is_stored_and_read_back_as_given(archive: Archive, home: Path) -> None:
+def test_provenance_is_stored_and_read_back_as_given(archive: Archive, raw: RawDatabase) -> None:
     capture_id = archive.store(with_provenance(make_result()))
     record = archive.get_capture(capture_id)
     assert record.sources == SOURCES
@@ -51,44 +44,38 @@ def test_provenance_is_stored_and_read_back_as_given(archive: Archive, home: Pat
         list(MISSING),
         [dict(c) for c in CONFLICTS],
     )
-    db = sqlite3.connect(home / "postproof.sqlite3")
-    try:
-        [(sources, conflicts)] = db.execute(
-            "SELECT sources_json, conflicts_json FROM captures WHERE id = ?", (capture_id,)
-        ).fetchall()
-    finally:
-        db.close()
+    [(sources, conflicts)] = raw.rows(
+        "SELECT sources_json, conflicts_json FROM captures WHERE id = :id", id=capture_id
+    )
     assert sources == json.dumps(SOURCES, sort_keys=True)  # keys sorted
     assert "Élodie “E.” Roy" in conflicts  # written as read, not \u-escaped
     assert archive.verify().ok
 
 
-def test_provenance_is_signed_in_the_manifest(archive: Archive, home: Path) -> None:
+def test_provenance_is_signed_in_the_manifest(archive: Archive, raw: RawDatabase) -> None:
     capture_id = archive.store(with_provenance(make_result()))
-    post = _manifest(home, capture_id)["post"]
+    post = _manifest(raw, capture_id)["post"]
     assert (post["sources"], post["missing"], post["conflicts"]) == (
         SOURCES,
         list(MISSING),
         [dict(c) for c in CONFLICTS],
     )
-    db = sqlite3.connect(home / "postproof.sqlite3")
-    try:
-        db.execute("DROP TRIGGER captures_append_only_update")
-        db.execute("UPDATE captures SET sources_json = ?", (json.dumps({"text": "dom"}),))
-        db.commit()
-    finally:
-        db.close()
+    changed = json.dumps({"text": "dom"})
+    raw.tamper(
+        "DROP TRIGGER captures_append_only_update",
+        f"UPDATE captures SET sources_json = '{changed}'",
+    )
     [problem] = [p for p in archive.verify().problems if p.problem == "manifest_mismatch"]
     assert "post.sources was" in problem.detail
 
 
-def test_without_provenance_the_manifest_is_as_before(archive: Archive, home: Path) -> None:
+def test_without_provenance_the_manifest_is_as_before(archive: Archive, raw: RawDatabase) -> None:
     """A capture with no provenance signs exactly the manifest earlier versions signed, so the
     manifests of captures stored before provenance was recorded still match their rows."""
     ok_id = archive.store(make_result())
     gone_id = archive.store(make_result("https://social.example/@bob/7", status=Status.NOT_FOUND))
     for capture_id in (ok_id, gone_id):
-        assert set(_manifest(home, capture_id)["post"]) == OLD_POST_KEYS
+        assert set(_manifest(raw, capture_id)["post"]) == OLD_POST_KEYS
         record = archive.get_capture(capture_id)
         assert (record.sources, record.missing, record.conflicts) == ({}, (), ())
     assert archive.verify().ok

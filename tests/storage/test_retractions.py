@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from archiver.errors import UsageError
 from proof import NoteVerifier, canonical_json, leaf_hash
 from storage import Archive, NewArticle
+from tests.engines import RawDatabase
 from tests.storage.factories import T0, make_result
 
 
@@ -34,20 +33,6 @@ def _store(archive: Archive, n: int, *, post: str = "1") -> list[str]:
     ]
 
 
-def _db(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / "postproof.sqlite3")
-
-
-def _tamper(home: Path, *statements: str) -> None:
-    db = _db(home)
-    try:
-        for statement in statements:
-            db.execute(statement)
-        db.commit()
-    finally:
-        db.close()
-
-
 def _problems(archive: Archive, capture_id: str | None = None) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for problem in archive.verify(capture_id).problems:
@@ -56,7 +41,7 @@ def _problems(archive: Archive, capture_id: str | None = None) -> dict[str, list
 
 
 def test_a_retraction_is_its_own_signed_log_entry_and_verifies(
-    archive: Archive, home: Path
+    archive: Archive, raw: RawDatabase
 ) -> None:
     first, second = _store(archive, 2)
     archive.seal()
@@ -67,14 +52,10 @@ def test_a_retraction_is_its_own_signed_log_entry_and_verifies(
     sealed = archive.seal()
     assert (sealed.log_size, sealed.checkpoint_size) == (3, 3)
 
-    db = _db(home)
-    try:
-        rows = db.execute(
-            "SELECT idx, capture_id, retraction_id, manifest, signature, key, leaf_hash "
-            "FROM log_entries ORDER BY idx"
-        ).fetchall()
-    finally:
-        db.close()
+    rows = raw.rows(
+        "SELECT idx, capture_id, retraction_id, manifest, signature, key, leaf_hash "
+        "FROM log_entries ORDER BY idx"
+    )
     # The captures' entries are untouched; the retraction is appended after them.
     assert [(idx, cid, rid) for idx, cid, rid, *_ in rows] == [
         (0, first, None),
@@ -104,54 +85,45 @@ def test_a_retraction_is_its_own_signed_log_entry_and_verifies(
     assert archive.verify(second).retracted is None
 
 
-def test_the_admin_who_retracts_is_signed_in_the_retraction(archive: Archive, home: Path) -> None:
+def test_the_admin_who_retracts_is_signed_in_the_retraction(
+    archive: Archive, raw: RawDatabase
+) -> None:
     plain, asked = _store(archive, 2)
     archive.retract(plain, "from the command line")
     made = archive.retract(asked, "from the web app", made_by="alice")
     assert made.made_by == "alice"
-    db = _db(home)
-    try:
-        manifests = [
-            json.loads(m)
-            for (m,) in db.execute(
-                "SELECT manifest FROM log_entries WHERE retraction_id IS NOT NULL ORDER BY idx"
-            )
-        ]
-    finally:
-        db.close()
+    manifests = [
+        json.loads(m)
+        for (m,) in raw.rows(
+            "SELECT manifest FROM log_entries WHERE retraction_id IS NOT NULL ORDER BY idx"
+        )
+    ]
     assert "made_by" not in manifests[0] and manifests[1]["made_by"] == "alice"
     assert archive.verify().ok
     shown = archive.get_capture(asked).retracted
     assert shown is not None and shown.made_by == "alice"
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER retractions_append_only_update",
         f"UPDATE retractions SET made_by = 'mallory' WHERE id = {made.id}",
     )
     assert "manifest_mismatch" in {p.problem for p in archive.verify().problems}
 
 
-def test_the_retraction_table_is_append_only(archive: Archive, home: Path) -> None:
+def test_the_retraction_table_is_append_only(archive: Archive, raw: RawDatabase) -> None:
     [capture_id] = _store(archive, 1)
     archive.retract(capture_id, "duplicate")
-    db = _db(home)
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="retractions are append-only"):
-            db.execute("UPDATE retractions SET reason = 'nothing happened'")
-        with pytest.raises(sqlite3.DatabaseError, match="retractions are append-only"):
-            db.execute("DELETE FROM retractions")
-        with pytest.raises(sqlite3.DatabaseError, match="log_entries are append-only"):
-            db.execute("DELETE FROM log_entries WHERE retraction_id IS NOT NULL")
-    finally:
-        db.close()
+    refused = raw.refusal("UPDATE retractions SET reason = 'nothing happened'")
+    assert "retractions are append-only" in refused
+    assert "retractions are append-only" in raw.refusal("DELETE FROM retractions")
+    refused = raw.refusal("DELETE FROM log_entries WHERE retraction_id IS NOT NULL")
+    assert "log_entries are append-only" in refused
 
 
-def test_an_edited_retraction_is_found(archive: Archive, home: Path) -> None:
+def test_an_edited_retraction_is_found(archive: Archive, raw: RawDatabase) -> None:
     first, second = _store(archive, 2)
     archive.retract(first, "captured by mistake")
     archive.seal()
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER retractions_append_only_update",
         "UPDATE retractions SET reason = 'never retracted, really'",
     )
@@ -164,11 +136,10 @@ def test_an_edited_retraction_is_found(archive: Archive, home: Path) -> None:
     assert _problems(archive, second) == {}
 
 
-def test_a_retraction_moved_to_another_capture_is_found(archive: Archive, home: Path) -> None:
+def test_a_retraction_moved_to_another_capture_is_found(archive: Archive, raw: RawDatabase) -> None:
     first, second = _store(archive, 2)
     archive.retract(first, "captured by mistake")
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER retractions_append_only_update",
         f"UPDATE retractions SET target_id = '{second}'",
     )
@@ -176,11 +147,10 @@ def test_a_retraction_moved_to_another_capture_is_found(archive: Archive, home: 
     assert f'target.id was "{first}", is now "{second}"' in mismatch
 
 
-def test_a_retraction_without_its_log_entry_is_found(archive: Archive, home: Path) -> None:
+def test_a_retraction_without_its_log_entry_is_found(archive: Archive, raw: RawDatabase) -> None:
     [capture_id] = _store(archive, 1)
     archive.retract(capture_id, "captured by mistake")
-    _tamper(
-        home,
+    raw.tamper(
         "DROP TRIGGER log_entries_append_only_delete",
         "DELETE FROM log_entries WHERE retraction_id IS NOT NULL",
     )

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import random
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +20,7 @@ from storage import Archive
 from storage._database import create_archive_engine, write_session
 from storage._similar import DHASH_SLACK, ImageMatch, find_similar, query_hashes
 from storage._tables import Artifact as ArtifactRow
+from tests.engines import RawDatabase
 from tests.storage.factories import T0, make_result
 
 # -- images ----------------------------------------------------------------------------------
@@ -78,8 +77,8 @@ def store(archive: Archive, number: int, started_at: datetime, *artifacts: Artif
 
 
 @pytest.fixture
-def engine(archive: Archive) -> Iterator[sa.Engine]:
-    engine = create_archive_engine(archive.database_path)
+def engine(archive: Archive, backend: str | None) -> Iterator[sa.Engine]:
+    engine = create_archive_engine(archive.database_path, backend)
     yield engine
     engine.dispose()
 
@@ -201,16 +200,17 @@ def test_new_captures_are_found_by_the_next_query(archive: Archive, engine: sa.E
 
 
 def test_a_database_put_back_from_a_backup_is_read_again(
-    archive: Archive, engine: sa.Engine
+    archive: Archive, engine: sa.Engine, raw: RawDatabase
 ) -> None:
     phash, dhash = query_hashes(ORIGINAL)
     kept = store(archive, 1, T0, image_artifact(ORIGINAL))
     store(archive, 2, T0 + timedelta(days=1), image_artifact(ORIGINAL, ArtifactKind.SCREENSHOT))
     assert len(find_similar(engine, phash, dhash)) == 2
     # Artifacts are append-only; only a different database file has fewer of them.
-    with closing(sqlite3.connect(archive.database_path)) as db, db:
-        db.execute("DROP TRIGGER artifacts_append_only_delete")
-        db.execute("DELETE FROM artifacts WHERE capture_id != ?", (kept,))
+    raw.tamper(
+        "DROP TRIGGER artifacts_append_only_delete",
+        f"DELETE FROM artifacts WHERE capture_id != '{kept}'",
+    )
     assert [m.capture_id for m in find_similar(engine, phash, dhash)] == [kept]
 
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from pathlib import Path
 
 from archiver.models import ArtifactKind
 from storage import Archive
+from tests.engines import RawDatabase
 from tests.storage.factories import make_result
 
 
@@ -81,15 +80,14 @@ def test_stray_files_in_the_store_are_reported(archive: Archive) -> None:
     assert archive.verify(archive.list_captures()[0].id).ok
 
 
-def test_a_size_that_does_not_match_the_record_is_reported(archive: Archive, home: Path) -> None:
+def test_a_size_that_does_not_match_the_record_is_reported(
+    archive: Archive, raw: RawDatabase
+) -> None:
     capture_id = archive.store(make_result())
-    db = sqlite3.connect(home / "postproof.sqlite3")
-    try:  # tampering with the database itself: lift the append-only guard first
-        db.execute("DROP TRIGGER artifacts_append_only_update")
-        db.execute("UPDATE artifacts SET size = size + 1 WHERE kind = 'html'")
-        db.commit()
-    finally:
-        db.close()
+    raw.tamper(  # tampering with the database itself: lift the append-only guard first
+        "DROP TRIGGER artifacts_append_only_update",
+        "UPDATE artifacts SET size = size + 1 WHERE kind = 'html'",
+    )
     problem, signed = archive.verify().problems
     assert (problem.problem, problem.capture_id, problem.kind) == (
         "size_mismatch",

@@ -21,8 +21,9 @@ URL = "https://social.example/@alice/101"
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Iterator[storage.Archive]:
-    with storage.open_archive(tmp_path / "home") as opened:
+def archive(tmp_path: Path, backend: str | None) -> Iterator[storage.Archive]:
+    """On each engine: the embedded archive and the shared one."""
+    with storage.open_archive(tmp_path / "home", database_url=backend) as opened:
         yield opened
 
 
