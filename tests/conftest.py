@@ -79,17 +79,22 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(DurationLog(config), "postproof-durations")
 
 
+# The batch is captured in the setup of the first test that asks for it: 90-odd seconds on a
+# quiet machine, several minutes on a busy one, past the 300 s a test is given (pyproject.toml).
+BATCH_TIMEOUT = 900
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    unlisted = {
-        item.nodeid.split("::", 1)[0]
-        for item in items
-        if "batch" in getattr(item, "fixturenames", ())
-    } - BATCH_MODULES
+    batched = [item for item in items if "batch" in getattr(item, "fixturenames", ())]
+    unlisted = {item.nodeid.split("::", 1)[0] for item in batched} - BATCH_MODULES
     if unlisted:
         raise pytest.UsageError(
             f"{sorted(unlisted)} use the shared batch: add them to BATCH_MODULES in "
             "tests/scheduling.py, or each worker that runs them captures the batch again"
         )
+    for item in batched:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BATCH_TIMEOUT))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -1,9 +1,10 @@
 """How a run with workers (``pytest -n N --dist loadscope``, as ``./bootstrap.sh test`` runs it)
 shares the suite out: which tests go together, and in which order the groups are handed out.
 
-A group is one test module, so that its module fixtures are made once, with two exceptions: the
+A group is one test module, so that its module fixtures are made once, with three exceptions: the
 modules that use the shared batch are one group, so that the batch is captured once
-(:data:`BATCH_MODULES`), and the modules of :data:`TEST_BY_TEST` are split test by test, because
+(:data:`BATCH_MODULES`); a package whose fixtures are made once for the package is one group
+(:data:`WHOLE_PACKAGES`); and the modules of :data:`TEST_BY_TEST` are split test by test, because
 each of their tests is a long wait of its own (a whole demo, a run killed and started again) that
 shares no costly fixture with the others, and two workers can wait for two of them at once.
 
@@ -34,6 +35,10 @@ BATCH_MODULES = frozenset(
 )
 BATCH_GROUP = "batch"
 
+# Packages with package-scoped fixtures: tests/web serves the app in a process of its own, starts
+# a browser and captures its posts once for the package.
+WHOLE_PACKAGES = ("tests/web/",)
+
 # Modules whose tests are each a long wait and share no costly module fixture.
 TEST_BY_TEST = frozenset(
     {
@@ -58,6 +63,7 @@ KNOWN_SECONDS = {
     f"{_DEMO}::test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c": 34.0,
     f"{_RUNS}::test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean": 30.0,
     "tests/shared/test_s3_blobs.py": 30.0,
+    "tests/web": 30.0,
     "tests/archiver/test_video.py": 28.0,
     f"{_HOSTILE}::test_a_hostile_batch_ends_in_time_with_bounded_memory": 25.0,
     f"{_DEMO}::test_demo_runs_the_whole_flow": 22.0,
@@ -81,7 +87,8 @@ def group_of(nodeid: str) -> str:
         return BATCH_GROUP
     if module in TEST_BY_TEST:
         return nodeid
-    return module
+    package = next((p for p in WHOLE_PACKAGES if module.startswith(p)), None)
+    return package.rstrip("/") if package else module
 
 
 def module_of(nodeid: str) -> str:
