@@ -96,8 +96,8 @@ fi
 
 case "$mode" in
   demo) exec .venv/bin/postproof demo "$@" ;;
-  # Two workers (the machine's two cores are mostly waiting on pages); a module stays whole on
-  # one worker (tests/conftest.py). POSTPROOF_TEST_WORKERS=0 runs everything in one process.
+  # Two workers (the machine's two cores are mostly waiting on pages); how the tests are shared
+  # out among them: tests/scheduling.py. POSTPROOF_TEST_WORKERS=0 runs everything in one process.
   test) exec .venv/bin/python -m pytest -n "${POSTPROOF_TEST_WORKERS:-2}" --dist loadscope "$@" ;;
   install) say "installed: .venv/bin/postproof" ;;
 esac
