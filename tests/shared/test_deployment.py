@@ -26,14 +26,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb
+from storage import open_archive
 from tests.conftest import REPO, run_cli
 from tests.fixtureweb import FIXTURE_URLS
 from tests.shared.cluster import Cluster
 from tests.shared.seaweed import Seaweed
 from tests.shared.test_postgres_roles import app_role_sql
+from tests.storage.factories import make_result
 from tests.web.conftest import _wait_for_announce
-
-pytestmark = pytest.mark.browser
 
 DEPLOY = REPO / "docs" / "deploy"
 BUCKET = "evidence"
@@ -154,6 +154,7 @@ def cli_json(env: dict[str, str], *args: str) -> dict:
     return dict(json.loads(done.stdout))
 
 
+@pytest.mark.browser
 def test_demo_and_the_command_line_on_the_shared_archive(
     deployment: Deployment, seaweed: Seaweed, tmp_path: Path
 ) -> None:
@@ -255,6 +256,7 @@ def sign_in(page: Page, origin: str, name: str) -> None:
     page.wait_for_url(origin + "/")
 
 
+@pytest.mark.browser
 def test_the_web_app_captures_shows_searches_and_serves_evidence(
     deployment: Deployment, seaweed: Seaweed, web: FakeWeb, browser: Browser, tmp_path: Path
 ) -> None:
@@ -313,3 +315,48 @@ def test_the_web_app_captures_shows_searches_and_serves_evidence(
     listed = [c["id"] for c in cli_json(env, "list")["captures"]]
     assert verified["ok"] is True and verified["captures_checked"] == len(listed)
     assert capture_id in listed  # with the post it replies to (--context)
+
+
+def test_grants_sql_makes_the_app_role_as_the_readme_says_and_runs_again(
+    postgres: Cluster, admin: sa.Engine, template: str, tmp_path: Path
+) -> None:
+    """docs/deploy/grants.sql, run by psql as compose runs it (twice: after each upgrade)."""
+    from tests.shared.cluster import postgres_bin
+
+    bindir = postgres_bin()
+    assert bindir is not None
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE postproof TEMPLATE {template}")
+    password = secrets.token_hex(8)
+    command = [
+        str(bindir / "psql"),
+        *("-h", "127.0.0.1", "-p", str(postgres.port), "-U", postgres.user, "-d", "postproof"),
+        *("-v", "ON_ERROR_STOP=1", "-v", f"app_password={password}"),
+        *("-f", str(DEPLOY / "grants.sql")),
+    ]
+    env = {"PATH": os.environ.get("PATH", ""), "PGPASSWORD": postgres.password}
+    app_url = f"postgresql://postproof_app:{password}@127.0.0.1:{postgres.port}/postproof"
+    try:
+        for _ in range(2):
+            done = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert done.returncode == 0, done.stderr
+        with open_archive(tmp_path / "home", database_url=app_url) as archive:
+            stored = archive.store(make_result(text="the council voted"))
+            archive.seal()
+            assert archive.verify().ok
+            assert [h.ref for h in archive.search_index.search("council")] == [stored]
+        app = sa.create_engine(app_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with (
+                pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+                app.begin() as connection,
+            ):
+                connection.exec_driver_sql("UPDATE captures SET text = 'rewritten'")
+        finally:
+            app.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql("DROP DATABASE IF EXISTS postproof WITH (FORCE)")
+            connection.exec_driver_sql("DROP ROLE IF EXISTS postproof_app")
