@@ -194,3 +194,16 @@ def test_the_migration_indexes_what_the_archive_already_holds(
         assert [h.kind for h in search("zanzibar")] == ["capture"] * len(POSTS)
         archive.store(make_result("https://social.example/@a/9", post_id="9", text="budget"))
         assert len(search("budget")) == 6  # and what comes after
+
+
+def test_an_image_whose_text_was_read_before_it_was_stored_is_found_by_it(
+    home: Path, backend: str | None
+) -> None:
+    """As migrate-archive copies an archive (the text read from images before the captures),
+    or as a picture already read comes back in a later capture."""
+    result = make_result(text="nothing to see")
+    shot = next(a for a in result.artifacts if a.kind == "screenshot")
+    with open_archive(home, database_url=backend) as archive:
+        archive.articles.keep_ocr_text(shot.sha256, "eng", "Zanzibar ledger", "tesseract")
+        stored = archive.store(result)
+        assert [h.ref for h in archive.search_index.search("zanzibar ledger")] == [stored]

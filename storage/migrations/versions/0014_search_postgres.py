@@ -1,8 +1,8 @@
 """Full-text search in the shared archive: on PostgreSQL, a table of search documents
 (``search_docs``) with a ``tsvector`` column under a GIN index, kept by triggers as captures,
-articles, claims and text read from images are recorded, and filled here from what the
-archive already holds. On SQLite nothing changes: its index is the file ``search.sqlite3``
-beside the database (see :mod:`storage._search`).
+articles, claims, text read from images and the images themselves are recorded, and filled
+here from what the archive already holds. On SQLite nothing changes: its index is the file
+``search.sqlite3`` beside the database (see :mod:`storage._search`).
 
 The documents are made as SQLite's index makes them: the same fields, the same words (every
 run of punctuation or spaces separates words, as FTS5's unicode61 tokenizer has it, so an
@@ -62,11 +62,18 @@ _IMAGE_TEXT = """
            'image text', {r}.text
     FROM artifacts AS a JOIN captures AS c ON c.id = a.capture_id
 """
+# An image stored after its text was read (another capture of the same picture, or a copy
+# made by migrate-archive, which copies ocr_texts before the captures): found by its text too.
+_ARTIFACT = """
+    SELECT 'capture', c.id, c.platform, c.status, c.started_at, c.post_id, 'image text', o.text
+    FROM ocr_texts AS o JOIN captures AS c ON c.id = {r}.capture_id
+"""
 _SOURCES = {
     "captures": (_CAPTURE, ""),
     "articles": (_ARTICLE, ""),
     "claims": (_CLAIM, ""),
     "ocr_texts": (_IMAGE_TEXT, "WHERE a.sha256 = {r}.sha256"),
+    "artifacts": (_ARTIFACT, "WHERE o.sha256 = {r}.sha256"),
 }
 
 
