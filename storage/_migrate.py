@@ -23,8 +23,9 @@ any row. The signing key stays a file of the data home: it is never put in a dat
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,19 +371,24 @@ def _copy_blobs(
     wanted = _referenced_blobs(reading)
     report.blobs_referenced = len(wanted)
     steps.step("Blobs", len(wanted), f"copying to {report.blob_store}")
+    todo = iter(wanted.items())
+    running: set[Future[_BlobOutcome]] = set()
     pool = ThreadPoolExecutor(max_workers=BLOB_WORKERS, thread_name_prefix="migrate-blob")
     try:
-        copies = [
-            pool.submit(_blob_step, source, target, sha, size, owner)
-            for sha, (size, owner) in wanted.items()
-        ]
-        for done in as_completed(copies):
-            outcome = done.result()
-            _count(report, outcome)
-            steps.advance(outcome.said)
+        while True:
+            # A copy starts when another ends: never more than BLOB_WORKERS blobs in memory,
+            # and an interruption leaves only those under way to finish.
+            for sha, (size, owner) in itertools.islice(todo, BLOB_WORKERS - len(running)):
+                running.add(pool.submit(_blob_step, source, target, sha, size, owner))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for done in finished:
+                outcome = done.result()
+                _count(report, outcome)
+                steps.advance(outcome.said)
     finally:
-        # Interrupted: the copies not started are dropped, those under way finish.
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
     report.findings.sort(key=lambda finding: finding.sha256)
 
 

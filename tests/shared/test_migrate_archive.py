@@ -317,7 +317,26 @@ def test_a_damaged_source_blob_is_reported_and_the_rest_copied(
     assert _blob_files(source) == files
 
 
+class StopAt:
+    """Ctrl-C when the ``count``-th item of the step ``name`` is done."""
+
+    def __init__(self, name: str, count: int) -> None:
+        self.wanted = (name, count)
+        self.name = ""
+        self.done = 0
+
+    def step(self, name: str, total: int, doing: str = "") -> None:
+        self.name, self.done = name, 0
+
+    def advance(self, description: str) -> None:
+        self.done += 1
+        if (self.name, self.done) == self.wanted:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stop", [("Blobs", 3), ("Tables", 3)], ids=["in-blobs", "in-tables"])
 def test_an_interrupted_migration_leaves_no_rows_and_finishes_when_run_again(
+    stop: tuple[str, int],
     source: Path,
     database_url: str,
     seaweed: Seaweed,
@@ -326,38 +345,33 @@ def test_an_interrupted_migration_leaves_no_rows_and_finishes_when_run_again(
 ) -> None:
     for name, value in seaweed.env().items():
         monkeypatch.setenv(name, value)
+    # One blob at a time: when the third is done, the fourth is not started yet.
+    monkeypatch.setattr("storage._migrate.BLOB_WORKERS", 1)
     before = _rows(_sqlite(source))
     files = _blob_files(source)
 
-    class StopInTables:
-        """Ctrl-C after the third table is copied."""
-
-        def __init__(self) -> None:
-            self.tables_done = 0
-
-        def step(self, name: str, total: int, doing: str = "") -> None:
-            self.name = name
-
-        def advance(self, description: str) -> None:
-            if self.name == "Tables":
-                self.tables_done += 1
-                if self.tables_done == 3:
-                    raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        migrate_archive(source, database_url, blobs_url=blobs_url, progress=StopInTables())
+        migrate_archive(source, database_url, blobs_url=blobs_url, progress=StopAt(*stop))
 
     left = _rows(_postgres(database_url))
     assert all(left[name] == [] for name in before)
-    assert _bucket(seaweed, blobs_url) == files  # the blobs were copied before the rows
+    copied_blobs = _bucket(seaweed, blobs_url)
+    assert all(files[sha] == data for sha, data in copied_blobs.items())
+    if stop[0] == "Blobs":
+        assert len(copied_blobs) == 3  # the copies not started were dropped
+    else:
+        assert copied_blobs == files  # the blobs are copied before the rows
     assert _rows(_sqlite(source)) == before and _blob_files(source) == files
 
     report = migrate_archive(source, database_url, blobs_url=blobs_url)
-    assert report.blobs_copied == 0 and report.blobs_already_there == len(files)
+    assert report.blobs_already_there == len(copied_blobs)
+    assert report.blobs_copied == len(files) - len(copied_blobs)
     assert report.tables["captures"] == 3 and report.findings == []
+    assert _bucket(seaweed, blobs_url) == files
     copied = _rows(_postgres(database_url))
-    assert copied["log_entries"] == before["log_entries"]
-    assert copied["checkpoints"] == before["checkpoints"]
+    assert {name: copied[name] for name in report.tables} == {
+        name: before[name] for name in report.tables
+    }
 
 
 def test_an_archive_of_an_older_version_is_refused_and_left_as_it_is(
