@@ -103,9 +103,9 @@ def migrate_archive(
             _interrupted(*stopped, as_json=as_json)
     ok = verified.ok and not report.findings
     if as_json:
-        emit_json(_summary(report, verified, to, blobs, ok))
+        emit_json(_summary(report, verified, blobs, ok))
     else:
-        _render(report, verified, to, blobs)
+        _render(report, verified, blobs)
     if not ok:
         raise typer.Exit(ExitCode.INTEGRITY)
 
@@ -151,7 +151,6 @@ def _next_steps(report: storage.MigrationReport, blobs: str | None) -> list[str]
 def _summary(
     report: storage.MigrationReport,
     verified: storage.VerifyReport,
-    to: str,
     blobs: str | None,
     ok: bool,
 ) -> dict[str, Any]:
@@ -169,7 +168,7 @@ def _summary(
 
 
 def _render(
-    report: storage.MigrationReport, verified: storage.VerifyReport, to: str, blobs: str | None
+    report: storage.MigrationReport, verified: storage.VerifyReport, blobs: str | None
 ) -> None:
     for finding in report.findings:
         err.print(f"[bold red]{finding.problem}[/]: {esc(finding.detail)}")
