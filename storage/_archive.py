@@ -488,6 +488,15 @@ class Archive:
                 raise StorageError(f"capture {full_id} vanished", hint="please report this bug")
             return self._records(session, [row])[0]
 
+    def get_captures(self, capture_ids: Sequence[str]) -> list[CaptureRecord]:
+        """The captures of these full ids, in the order given, read together (a page of search
+        results is one read, not one per result). An unknown id is left out."""
+        engine, _journal = self._open_parts()
+        with storage_errors(self.home), read_session(engine) as session:
+            rows = session.exec(select(Capture).where(col(Capture.id).in_(set(capture_ids))))
+            by_id = {record.id: record for record in self._records(session, rows.all())}
+        return [by_id[i] for i in capture_ids if i in by_id]
+
     def list_captures(
         self,
         url: str | None = None,

@@ -72,12 +72,16 @@ def _snippet_parts(snippet: str) -> list[tuple[str, bool]]:
 
 def search_page(request: Request) -> Response:
     archive = state(request).archive
-    hits = []
-    for hit in _results(request):
-        capture = None
-        if hit.kind == "capture":
-            capture = capture_json(archive.get_capture(hit.ref), artifacts=False)
-        hits.append({"hit": hit, "parts": _snippet_parts(hit.snippet), "capture": capture})
+    results = _results(request)
+    captures = {
+        record.id: capture_json(record, artifacts=False)
+        for record in archive.get_captures([h.ref for h in results if h.kind == "capture"])
+    }
+    hits = [
+        {"hit": hit, "parts": _snippet_parts(hit.snippet), "capture": captures.get(hit.ref)}
+        for hit in results
+        if hit.kind != "capture" or hit.ref in captures
+    ]
     from archiver import platforms
 
     context = {

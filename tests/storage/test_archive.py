@@ -218,3 +218,14 @@ def test_an_unusable_home_is_a_storage_error(tmp_path: Path) -> None:
         open_archive(blocker / "home")
     assert caught.value.hint is not None and "POSTPROOF_HOME" in caught.value.hint
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_captures_are_read_together_in_the_order_asked(archive: Archive) -> None:
+    ids = [
+        archive.store(make_result(f"https://social.example/@alice/{n}", post_id=str(n)))
+        for n in range(3)
+    ]
+    asked = [ids[2], "zzzzzzzz", ids[0]]
+    assert [r.id for r in archive.get_captures(asked)] == [ids[2], ids[0]]
+    assert archive.get_captures([ids[1]]) == [archive.get_capture(ids[1])]
+    assert archive.get_captures([]) == []
