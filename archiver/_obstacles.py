@@ -33,9 +33,8 @@ async def clear_obstacles(
     steps = await _scroll_lazy_content(page, seen, deadline, opts)
     if steps > 1:
         notes.append(f"scrolled {steps} screens down to load lazy content")
-    await bounded(page.evaluate(_pagejs.SCROLL_TOP_JS), deadline, 2)
     expanded = await bounded(
-        page.evaluate(_pagejs.SHOW_MORE_JS, adapter.SHOW_MORE_SELECTOR), deadline, 3
+        page.evaluate(_pagejs.TOP_AND_SHOW_MORE_JS, adapter.SHOW_MORE_SELECTOR), deadline, 3
     )
     if expanded:
         notes.append(f"expanded {expanded} “show more” control(s)")
@@ -115,16 +114,15 @@ async def reacts_to_scrolling(cdp: CDPSession | None) -> bool:
                 for expression in ("window", "document", "IntersectionObserver.prototype")
             )
         )
-        on_window, on_document, observers = await asyncio.gather(
-            _listeners(cdp, window),
-            _listeners(cdp, document),
-            cdp.send(
-                "Runtime.queryObjects",
-                {"prototypeObjectId": observer["result"]["objectId"], **group},
-            ),
+        on_window, on_document = await asyncio.gather(
+            _listeners(cdp, window), _listeners(cdp, document)
         )
         if any(listener.get("type") == "scroll" for listener in (*on_window, *on_document)):
             return True
+        # Only then the observers: finding them walks the page's whole heap.
+        observers = await cdp.send(
+            "Runtime.queryObjects", {"prototypeObjectId": observer["result"]["objectId"], **group}
+        )
         count = await cdp.send(
             "Runtime.callFunctionOn",
             {

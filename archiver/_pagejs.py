@@ -152,6 +152,14 @@ SCROLL_STEP_JS = """
 
 SCROLL_TOP_JS = "() => window.scrollTo(0, 0)"
 
+# Back to the top after scrolling, then the "show more" controls (one call: one round trip).
+TOP_AND_SHOW_MORE_JS = f"""
+(extraSelector) => {{
+  ({SCROLL_TOP_JS})();
+  return ({SHOW_MORE_JS})(extraSelector);
+}}
+"""
+
 # Replace known secret values (a logged-in session's cookies echoed by the page) in the live
 # page, before it is recorded or photographed: text, attributes, form values, open shadow roots.
 # Returns how many were replaced.

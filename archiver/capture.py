@@ -103,12 +103,19 @@ class Capturer:
     @staticmethod
     async def _real_user_agent(browser: Browser) -> str:
         # Headless Chromium announces itself as "HeadlessChrome", which many sites answer with
-        # a block page; the capture presents the same user agent as the desktop browser.
-        page = await browser.new_page()
+        # a block page; the capture presents the same user agent as the desktop browser. Asked
+        # of the browser itself: opening a page to ask it costs a renderer at every start.
         try:
-            agent: str = await page.evaluate("navigator.userAgent")
-        finally:
-            await page.close()
+            session = await browser.new_browser_cdp_session()
+            agent = str((await session.send("Browser.getVersion"))["userAgent"])
+            await session.detach()
+        except (PlaywrightError, KeyError) as exc:
+            log.debug("the browser did not say its user agent, a page is asked: %s", exc)
+            page = await browser.new_page()
+            try:
+                agent = await page.evaluate("navigator.userAgent")
+            finally:
+                await page.close()
         return agent.replace("HeadlessChrome", "Chrome")
 
     async def capture(self, url: str) -> CaptureResult:
