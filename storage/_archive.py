@@ -37,7 +37,7 @@ from storage._export import ExportReport, export_bundle
 from storage._home import Layout, default_home
 from storage._jobs import JobBook, record_job_capture
 from storage._journal import Journal, new_run_id
-from storage._ledger import Ledger, SealReport, append_entry
+from storage._ledger import Ledger, SealReport, append_entry, refuse_a_new_key
 from storage._records import (
     ArtifactRecord,
     CaptureRecord,
@@ -161,6 +161,8 @@ class Archive:
             path = self._layout.signing_key
             with storage_errors(self.home):
                 path.parent.mkdir(mode=0o700, exist_ok=True)
+                if not path.exists():
+                    refuse_a_new_key(self._open_parts()[0], path)
                 self._key = load_or_create_key(path, name=SIGNING_KEY_NAME)
         return self._key
 

@@ -33,12 +33,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from archiver.errors import IntegrityError
+from archiver.errors import IntegrityError, StorageError
 from proof import (
     Checkpoint,
     InstallationKey,
@@ -367,3 +368,23 @@ def _still_signed(session: Session, head: int) -> None:
             "an entry was altered or removed, so no new checkpoint is signed over it",
             hint="run `postproof verify --all` to see what changed",
         )
+
+
+def refuse_a_new_key(engine: sa.Engine, path: Path) -> None:
+    """Refuse to create a signing key at ``path`` for a log that already has entries: they are
+    signed with the archive's key, and whatever a new key signed would fail ``verify`` on every
+    machine (a data home that joins a shared archive, a key file lost or not yet copied)."""
+    with read_session(engine) as session:
+        signer = session.exec(
+            select(LogEntry.key).order_by(col(LogEntry.idx).desc()).limit(1)
+        ).first()
+    if signer is None:
+        return
+    name, _, key_id = signer.partition("+")
+    raise StorageError(
+        f"this data home has no signing key ({path}), but the archive's log is signed with "
+        f"the key {name}+{key_id.partition('+')[0]}: a new key would sign records that fail "
+        "verify everywhere",
+        hint=f"Copy the archive's key file to {path} (mode 0600) from the machine or backup "
+        "that holds it; `postproof key show` there prints the key it must match.",
+    )

@@ -15,15 +15,17 @@ from pathlib import Path
 import pytest
 
 import storage._ledger
-from archiver.errors import IntegrityError
+from archiver.errors import IntegrityError, StorageError
 from proof import (
     NoteVerifier,
     canonical_json,
     leaf_hash,
+    load_or_create_key,
     verify_checkpoint,
     verify_inclusion,
 )
 from storage import Archive, open_archive
+from storage._archive import SIGNING_KEY_NAME
 from storage._ledger import log_origin
 from tests.engines import RawDatabase
 from tests.proof.localtsa import LocalTsa
@@ -256,12 +258,31 @@ def test_a_swapped_key_is_found(archive: Archive, home: Path, backend: str | Non
     key_file = home / "keys" / "signing.key"
     key_file.chmod(0o600)
     key_file.unlink()
-    with open_archive(home, database_url=backend) as reopened:  # a new key is created on first use
+    load_or_create_key(key_file, name=SIGNING_KEY_NAME)  # someone puts another key in its place
+    with open_archive(home, database_url=backend) as reopened:
         assert reopened.signing_key().verifier != archive.signing_key().verifier
         found = _codes(reopened)
     assert len(found["signature_invalid"]) == 2
     assert "not by this archive's key" in found["signature_invalid"][0]
     assert "does not verify" in found["checkpoint_invalid"][0]
+
+
+def test_no_new_key_is_made_for_a_log_signed_with_another(
+    archive: Archive, home: Path, backend: str | None
+) -> None:
+    """A data home without the key (lost, or not yet copied to a machine of a shared archive)
+    refuses to sign rather than sign with a key nothing earlier verifies against."""
+    [capture_id] = _store(archive, 1)
+    archive.seal()
+    archive_key = archive.signing_key().verifier
+    (home / "keys" / "signing.key").unlink()
+    with open_archive(home, database_url=backend) as keyless:
+        with pytest.raises(StorageError, match="no signing key") as refused:
+            keyless.store(make_result("https://social.example/@a/9", post_id="9"))
+        assert "+".join(archive_key.split("+")[:2]) in str(refused.value)
+        assert "Copy the archive's key file" in (refused.value.hint or "")
+        assert [r.id for r in keyless.list_captures()] == [capture_id]  # nothing half-stored
+    assert not (home / "keys" / "signing.key").exists()
 
 
 def test_the_user_who_asked_for_a_capture_is_signed_in_its_manifest(
