@@ -18,7 +18,16 @@ from tests.shared.cluster import Cluster
 from tests.shared.conftest import new_database
 from tests.storage.factories import make_result
 
-EVIDENCE = ("captures", "artifacts", "log_entries", "checkpoints", "timestamps", "retractions")
+EVIDENCE = (
+    "captures",
+    "artifacts",
+    "log_entries",
+    "checkpoints",
+    "timestamps",
+    "retractions",
+    "job_captures",
+    "job_failures",
+)
 _ROLES = itertools.count(1)
 
 
@@ -79,6 +88,7 @@ def test_the_app_role_records_and_verifies(app_url: str, home: Path) -> None:
         "TRUNCATE checkpoints CASCADE",
         "DROP TRIGGER captures_append_only_update ON captures",
         "ALTER TABLE log_entries DISABLE TRIGGER USER",
+        "DELETE FROM job_captures",
     ],
 )
 def test_the_app_role_cannot_touch_evidence(app_url: str, home: Path, statement: str) -> None:
