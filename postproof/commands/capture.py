@@ -381,7 +381,7 @@ def render_artifacts(record: storage.CaptureRecord) -> None:
         perceptual = f"  phash {a.phash}  dhash {a.dhash}" if a.phash else ""
         out.print(f"  {a.kind:16} {a.size:>10} B  {a.media_type}{perceptual}")
         out.print(f"    sha256 {a.sha256}", markup=False)
-        out.print(f"    [dim]{esc(str(a.path))}[/]")
+        out.print(f"    [dim]{esc(a.location)}[/]")
 
 
 def render_post_fields(post: dict[str, Any]) -> None:

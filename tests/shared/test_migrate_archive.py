@@ -190,12 +190,12 @@ def _check_same_answers(
     embedded: dict[str, str], shared: dict[str, str], moved: tuple[str, str]
 ) -> None:
     """The commands that read an archive print the same on both; where a blob is kept is the
-    one difference (``moved``: the local blob folder and the bucket). The text of `show` prints
-    a blob's file path, which a blob in a bucket has none of: its JSON is compared."""
+    one difference (``moved``: the local blob folder and the bucket)."""
     article = _cli(embedded, "article", "list")["articles"][0]["id"]
     for command in (
         ("list", "--include-retracted"),
         ("list", "--include-retracted", "--json"),
+        ("show", "cap00001"),
         ("show", "cap00001", "--json"),
         ("show", "cap00003", "--json"),
         ("cite", f"{article}#1"),
