@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from demo import FakeWeb
 from storage import Archive, open_archive
 from tests.engines import new_database, raw_engine
+from tests.shared.workers import Gate, build_queue_web
 from tests.storage.factories import fixed_clock, sequential_ids
 
 __all__ = ["new_database", "raw_engine"]
@@ -26,3 +28,21 @@ def archive(home: Path, backend: str | None) -> Iterator[Archive]:
         home, clock=fixed_clock(), new_id=sequential_ids(), database_url=backend
     ) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def gate() -> Gate:
+    """The queue web's page that answers only when a test opens it."""
+    return Gate()
+
+
+@pytest.fixture(scope="module")
+def queue_web(gate: Gate) -> Iterator[FakeWeb]:
+    """The worker tests' pages on 127.0.0.1 (see ``tests/shared/workers.py``)."""
+    web = build_queue_web(gate)
+    web.start()
+    try:
+        yield web
+    finally:
+        gate.opened.set()  # a browser still held by the gate is let go
+        web.stop()

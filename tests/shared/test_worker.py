@@ -5,7 +5,6 @@ a job retried after its worker stored its capture stores nothing again."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,7 @@ from demo import FakeWeb
 from storage import open_archive
 from tests.conftest import run_cli
 from tests.shared.workers import (
-    Gate,
     all_finished,
-    build_queue_web,
     cli_json,
     jobs,
     queue_env,
@@ -28,16 +25,6 @@ from tests.shared.workers import (
 from tests.storage.factories import make_result
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def queue_web() -> Iterator[FakeWeb]:
-    web = build_queue_web(Gate())
-    web.start()
-    try:
-        yield web
-    finally:
-        web.stop()
 
 
 @pytest.fixture

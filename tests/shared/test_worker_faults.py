@@ -17,7 +17,6 @@ from tests.shared.seaweed import Seaweed
 from tests.shared.workers import (
     Gate,
     all_finished,
-    build_queue_web,
     cli_json,
     jobs,
     queue_env,
@@ -28,22 +27,6 @@ from tests.shared.workers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MANY = 200
-
-
-@pytest.fixture(scope="module")
-def gate() -> Gate:
-    return Gate()
-
-
-@pytest.fixture(scope="module")
-def queue_web(gate: Gate) -> Iterator[FakeWeb]:
-    web = build_queue_web(gate)
-    web.start()
-    try:
-        yield web
-    finally:
-        gate.opened.set()
-        web.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ never re-check the same post at once (nor queue it twice)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from demo import FakeWeb
 from storage import open_archive
 from storage._jobs import recheck_lock
 from tests.shared.workers import (
-    Gate,
-    build_queue_web,
     cli_json,
     jobs,
     queue_env,
@@ -24,16 +21,6 @@ from tests.shared.workers import (
     workers,
 )
 from tests.storage.factories import make_result
-
-
-@pytest.fixture(scope="module")
-def queue_web() -> Iterator[FakeWeb]:
-    web = build_queue_web(Gate())
-    web.start()
-    try:
-        yield web
-    finally:
-        web.stop()
 
 
 def watched_post(home: Path, database_url: str, name: str) -> int:

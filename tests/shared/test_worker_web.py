@@ -9,7 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,21 +16,11 @@ import pytest
 
 from demo import FakeWeb
 from storage import Role, open_archive
-from tests.shared.workers import Gate, build_queue_web, queue_env, url, wait_until, workers
+from tests.shared.workers import queue_env, url, wait_until, workers
 from tests.web.conftest import _wait_for_announce
 from tests.web.openapi_check import AnswerChecker
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def queue_web() -> Iterator[FakeWeb]:
-    web = build_queue_web(Gate())
-    web.start()
-    try:
-        yield web
-    finally:
-        web.stop()
 
 
 def test_a_capture_asked_of_the_web_app_is_made_by_a_worker(
