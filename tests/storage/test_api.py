@@ -17,6 +17,7 @@ def test_public_names_are_pinned() -> None:
         "ArtifactRecord",
         "AuthRecord",
         "AuthStore",
+        "BlobFinding",
         "BlobStore",
         "BlobUnreadable",
         "Blobs",
@@ -29,6 +30,7 @@ def test_public_names_are_pinned() -> None:
         "LedgerProofs",
         "LinkRecord",
         "LogPlace",
+        "MigrationReport",
         "NewArticle",
         "NewClaim",
         "NewEvent",
@@ -59,9 +61,11 @@ def test_public_names_are_pinned() -> None:
         "default_home",
         "log_origin",
         "manifest_for",
+        "migrate_archive",
         "open_archive",
         "parse_role",
         "query_hashes",
+        "verify_target",
     ]
     for name in storage.__all__:
         assert hasattr(storage, name)
