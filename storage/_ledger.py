@@ -65,6 +65,7 @@ from storage._ledger_entries import (
     manifest_for,
     read_entries,
     read_leaves,
+    refuse_another_signer,
     retraction_manifest,
     retraction_target,
 )
@@ -209,6 +210,7 @@ class Ledger:
             leaves = read_leaves(session)
             head = session.exec(select(func.max(CheckpointRow.size))).one() or 0
             _still_signed(session, head)
+            refuse_another_signer(session, key)
             new = len(leaves) > head
             if new:
                 size = len(leaves)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from archiver.errors import IntegrityError
+from archiver.errors import IntegrityError, StorageError
 from proof import InstallationKey, canonical_json, leaf_hash
 from storage._database import lock_for_transaction
 from storage._postgres import LOG as LOG_LOCK
@@ -174,6 +174,7 @@ def _signed_entry(
     # writers that append at once are sequenced, never given the same index or a gap.
     lock_for_transaction(session, LOG_LOCK)
     last = session.exec(select(func.max(LogEntry.idx))).one()
+    refuse_another_signer(session, key)
     return LogEntry(
         idx=0 if last is None else last + 1,
         capture_id=capture_id,
@@ -184,6 +185,25 @@ def _signed_entry(
         leaf_hash=leaf_hash(manifest).hex(),
         logged_at=logged_at,
     )
+
+
+def refuse_another_signer(session: Session, key: InstallationKey) -> None:
+    """Refuse to sign with ``key`` a log whose last entry another key signed: what it signed
+    would fail ``verify`` everywhere (a data home given another archive's key file, or a new
+    one in place of the archive's)."""
+    signer = session.exec(select(LogEntry.key).order_by(col(LogEntry.idx).desc()).limit(1)).first()
+    if signer is not None and signer != key.verifier:
+        raise StorageError(
+            f"this data home's signing key ({_short(key.verifier)}, {key.path}) is not the key "
+            f"the archive's log is signed with ({_short(signer)}): nothing was signed",
+            hint=f"Put the archive's key file at {key.path} (mode 0600); `postproof key show` on "
+            "a machine that holds it prints the key it must match.",
+        )
+
+
+def _short(verifier: str) -> str:
+    """A note verifier key's name and id (``postproof-archive+3a4add91``), without the key."""
+    return "+".join(verifier.split("+")[:2])
 
 
 def _target_rows(

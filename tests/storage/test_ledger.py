@@ -285,6 +285,33 @@ def test_no_new_key_is_made_for_a_log_signed_with_another(
     assert not (home / "keys" / "signing.key").exists()
 
 
+def test_another_key_signs_nothing_into_the_log(
+    archive: Archive, home: Path, backend: str | None
+) -> None:
+    """A data home given another key file (another archive's, or a new one) refuses to store,
+    seal or retract: what it signed would fail verify everywhere. Verify still reads."""
+    first, second = _store(archive, 2)
+    archive.seal()
+    archive_key = archive.signing_key().verifier
+    key_file = home / "keys" / "signing.key"
+    key_file.unlink()
+    other = load_or_create_key(key_file, name=SIGNING_KEY_NAME)
+    with open_archive(home, database_url=backend) as elsewhere:
+        for act in (
+            lambda: elsewhere.store(make_result("https://social.example/@a/9", post_id="9")),
+            elsewhere.seal,
+            lambda: elsewhere.retract(first, "a mistake"),
+        ):
+            with pytest.raises(StorageError, match="is not the key the archive's log") as e:
+                act()
+            assert "+".join(archive_key.split("+")[:2]) in str(e.value)
+            assert "+".join(other.verifier.split("+")[:2]) in str(e.value)
+        assert {r.id for r in elsewhere.list_captures()} == {first, second}
+        assert elsewhere.ledger.size() == 2 and len(elsewhere.ledger.checkpoints()) == 1
+        assert elsewhere.get_capture(first).retracted is None
+        assert "signature_invalid" in _codes(elsewhere)  # verify still reads and reports
+
+
 def test_the_user_who_asked_for_a_capture_is_signed_in_its_manifest(
     archive: Archive, home: Path, backend: str | None, raw: RawDatabase
 ) -> None:
