@@ -297,6 +297,7 @@ class Worker:
         queued = self.archive.jobs.enqueue_rechecks([post.id for post in due])
         if queued:
             log.info("queued %d re-check(s) of due watched posts", len(queued))
+        self.archive.jobs.prune_ticks()
 
     def _recheck(self, job_id: int, post_id: int) -> None:
         """Re-check one watched post, as ``recheck`` does: captured again, its changes

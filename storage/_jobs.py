@@ -41,11 +41,22 @@ STATE_NAMES = ("queued", "running", "done", "failed", "cancelled")
 # The workers' periodic task that queues due re-checks: bookkeeping, left out of listings (the
 # re-check jobs it queues are listed).
 PERIODIC_RECHECK = "recheck_due"
+# The finished ticks of that task kept for looking into (one a minute would otherwise add half
+# a million rows a year to the queue's table); the jobs they queued are kept.
+KEPT_TICKS = 100
 _BATCH = 500
 
 _DEFER = sa.text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, "
     ":queueing_lock, CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])) AS id"
+)
+
+_PRUNE_TICKS = sa.text(
+    "DELETE FROM procrastinate_jobs j WHERE j.task_name = :task AND j.status = 'succeeded' "
+    "AND j.id < (SELECT min(k.id) FROM (SELECT id FROM procrastinate_jobs "
+    "WHERE task_name = :task ORDER BY id DESC LIMIT :keep) AS k) "
+    "AND NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers d WHERE d.job_id = j.id) "
+    "RETURNING j.id"
 )
 
 _LIST = """
@@ -170,6 +181,14 @@ class JobBook:
                 if lock not in busy
             ]
             return enqueue_in(session, wanted)
+
+    def prune_ticks(self, keep: int = KEPT_TICKS) -> int:
+        """Delete the periodic re-check task's finished ticks but the last ``keep``; how many
+        were deleted. Capture, article and re-check jobs are never deleted."""
+        self.require_queue()
+        with storage_errors(self._home), write_session(self._engine) as session:
+            params = {"task": TASK_PREFIX + PERIODIC_RECHECK, "keep": keep}
+            return len(session.execute(_PRUNE_TICKS, params).all())
 
     def captures_of(self, job_id: int) -> list[tuple[str, bool]]:
         """The captures job ``job_id`` stored, in the order stored: (capture id, asked)."""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from demo import FakeWeb
 from storage import open_archive
-from storage._jobs import recheck_lock
+from storage._jobs import NewJob, recheck_lock
 from tests.shared.workers import (
     cli_json,
     jobs,
@@ -53,6 +53,37 @@ def test_a_post_is_never_queued_twice_for_a_recheck(home: Path, database_url: st
         assert len(archive.jobs.enqueue_rechecks([post_id, other])) == 1  # the other post only
         queued = archive.jobs.list(state="queued")
         assert [job.args for job in queued] == [{"post_id": other}]
+
+
+def test_old_ticks_of_the_periodic_task_are_pruned_and_nothing_else(
+    home: Path, database_url: str
+) -> None:
+    with open_archive(home, database_url=database_url) as archive:
+        ticks = archive.jobs.enqueue([NewJob("recheck_due", {"n": n}) for n in range(6)])
+        captures = archive.jobs.enqueue([NewJob("capture", {"n": n}) for n in range(2)])
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+        try:
+            with engine.begin() as connection:
+                done = ticks[:5] + captures
+                connection.exec_driver_sql(
+                    "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = ANY(%s)", (done,)
+                )
+                connection.exec_driver_sql(  # the tick procrastinate still points at
+                    "INSERT INTO procrastinate_periodic_defers (task_name, defer_timestamp, "
+                    "job_id) VALUES ('postproof.recheck_due', 1, %s)",
+                    (ticks[0],),
+                )
+            assert archive.jobs.prune_ticks(keep=3) == 2  # ticks 1 and 2
+            with engine.connect() as connection:
+                left = (
+                    connection.exec_driver_sql("SELECT id FROM procrastinate_jobs ORDER BY id")
+                    .scalars()
+                    .all()
+                )
+        finally:
+            engine.dispose()
+        assert left == sorted([ticks[0], *ticks[3:], *captures])
+        assert archive.jobs.prune_ticks(keep=3) == 0
 
 
 @pytest.mark.browser
