@@ -95,6 +95,8 @@ async def _after_scroll(
         await asyncio.wait([checking], timeout=until - loop.time())
     if checking.done() and not checking.cancelled() and checking.result() is False:
         return
+    if until > loop.time():  # the check found a reaction before the moment was over
+        await asyncio.sleep(until - loop.time())
     if stop_at > loop.time():
         await seen.traffic.data_arrived(stop_at - loop.time(), since=asked)
 

@@ -28,7 +28,7 @@ addEventListener('scroll', () => {
   if (loaded || scrollY + innerHeight < document.body.scrollHeight - 300) return;
   loaded = true;
   setTimeout(() => { document.getElementById('more').innerHTML =
-    '<p>The part that loads only when scrolled to.</p><div style="height:2000px"></div>'; }, 100);
+    '<p>The part that loads only when scrolled to.</p><div style="height:2000px"></div>'; }, 200);
 });
 </script></body></html>"""
 
