@@ -96,10 +96,13 @@ def _wait_for_announce(process: subprocess.Popen[str], timeout: float = 30) -> r
 
 HOSTILE_HOST = "hostile-news.example"
 HOSTILE_URL = f"https://{HOSTILE_HOST}/story"
+# Its meta refresh fires 4 s after loading: later than a capture on a busy machine reads the page
+# (a capture follows a page that navigates away before it is read), sooner than the app's test
+# stops watching the archived copy, which must never follow it.
 HOSTILE_PAGE = f"""<!doctype html>
 <html><head><meta charset="utf-8">
 <title>Hostile story</title>
-<meta http-equiv="refresh" content="1;url=https://{HOSTILE_HOST}/refreshed">
+<meta http-equiv="refresh" content="4;url=https://{HOSTILE_HOST}/refreshed">
 <link rel="dns-prefetch" href="https://prefetch.{HOSTILE_HOST}/">
 <link rel="prefetch" href="https://{HOSTILE_HOST}/prefetched">
 <link rel="stylesheet" href="https://{HOSTILE_HOST}/style.css">

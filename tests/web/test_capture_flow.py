@@ -168,7 +168,7 @@ def test_a_hostile_page_never_runs_in_the_app(
     )
     assert cookie == "refused: SecurityError"
     frame.click("#jslink")  # a javascript: link in a frame without scripts does nothing
-    page.wait_for_timeout(1500)  # past the page's meta refresh, which must not navigate
+    page.wait_for_timeout(4500)  # past the page's meta refresh, which must not navigate
     assert frame.url.startswith(served.archive_origin)
     page.close()
     # Nothing ran, nothing left for the web: the page's image, style, frame and form were
