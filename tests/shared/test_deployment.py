@@ -24,7 +24,6 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb
 from storage import open_archive
 from tests.conftest import REPO, run_cli
@@ -33,7 +32,7 @@ from tests.shared.cluster import Cluster
 from tests.shared.seaweed import Seaweed
 from tests.shared.test_postgres_roles import app_role_sql
 from tests.storage.factories import make_result
-from tests.web.conftest import _wait_for_announce
+from tests.web.conftest import _wait_for_announce, launch_browser
 
 DEPLOY = REPO / "docs" / "deploy"
 BUCKET = "evidence"
@@ -196,13 +195,7 @@ def test_demo_and_the_command_line_on_the_shared_archive(
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        choice = choose_browser(playwright)
-        launched = playwright.chromium.launch(
-            executable_path=str(choice.executable) if choice.executable else None,
-            headless=True,
-            chromium_sandbox=hasattr(os, "geteuid") and os.geteuid() != 0,
-            args=list(BASE_ARGS),
-        )
+        launched = launch_browser(playwright)
         try:
             yield launched
         finally:

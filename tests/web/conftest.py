@@ -160,15 +160,20 @@ def playwright() -> Iterator[Playwright]:
         yield pw
 
 
-@pytest.fixture(scope="package")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+def launch_browser(playwright: Playwright) -> Browser:
+    """The tests' headless Chromium, as postproof itself finds and launches it."""
     choice = choose_browser(playwright)
-    launched = playwright.chromium.launch(
+    return playwright.chromium.launch(
         executable_path=str(choice.executable) if choice.executable else None,
         headless=True,
         chromium_sandbox=hasattr(os, "geteuid") and os.geteuid() != 0,
         args=list(BASE_ARGS),
     )
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = launch_browser(playwright)
     try:
         yield launched
     finally:
