@@ -13,7 +13,7 @@ from archiver._gate import Gate
 from archiver._options import CaptureOptions
 from archiver._state import Seen, json_artifact
 from archiver._timing import Deadline, bounded
-from archiver._video import DownloadFailed, VideoDownload, download_video, keyframes_or_reason
+from archiver._video import DownloadFailed, VideoDownload, download_in_child, keyframes_or_reason
 from archiver.imaging import perceptual_hashes
 from archiver.models import Artifact, ArtifactKind, Media, PostFields
 from archiver.netpolicy import NetPolicy
@@ -88,8 +88,8 @@ async def _keep_videos(
         if seconds < 1:
             seen.outcome.notes.append(f"no time was left to download the video {url[:200]}")
             continue
-        # A folder per download: one cut short by its deadline may still be writing into
-        # its own after the capture has moved on (see _download_video).
+        # A folder per download, gone with it: the downloader has ended (or been killed)
+        # by the time the folder is removed.
         workdir = Path(tempfile.mkdtemp(prefix="postproof-video-"))
         try:
             download = await _download_video(
@@ -136,33 +136,23 @@ async def _download_video(
     insecure: bool,
 ) -> VideoDownload | DownloadFailed:
     """Download through a gate of its own: the same safety rules and host map as the
-    page's, with the video budget instead of the page's. Closing it cuts a download that
-    ran out of time (the blocking download cannot be cancelled any other way)."""
+    page's, with the video budget instead of the page's."""
     gate = Gate(policy, max_bytes=max_bytes + VIDEO_PAGE_ALLOWANCE)
     await gate.start()
-    job = asyncio.ensure_future(
-        asyncio.to_thread(
-            download_video,
+    try:
+        outcome = await download_in_child(
             urls,
             proxy_url=gate.proxy_url,
             max_bytes=max_bytes,
             insecure=insecure,
             timeout=min(30.0, seconds),
+            seconds=seconds,
             workdir=workdir,
         )
-    )
-    try:
-        done, _ = await asyncio.wait({job}, timeout=seconds)
     finally:
         await gate.close()
         if seen.traffic.gate is not None:  # the capture's record of every connection it made
             seen.traffic.gate.connections.extend(gate.connections)
-    if not done:
-        # The thread cannot be stopped; it ends soon, its connection cut, and may write into
-        # ``workdir`` until then: the folder goes once it has ended.
-        job.add_done_callback(lambda _job: shutil.rmtree(workdir, ignore_errors=True))
-        return DownloadFailed(f"the download did not finish within {seconds:.0f} s")
-    outcome = job.result()
     refused = next((c for c in gate.connections if c.blocked), None)
     if isinstance(outcome, DownloadFailed) and refused is not None:
         return DownloadFailed(f"{refused.host}: {refused.blocked}", outcome.too_large)

@@ -10,13 +10,18 @@ native HLS are eligible. Keyframes are read from the downloaded file with the sy
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import mimetypes
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ FORMAT = "/".join(
 MAX_REASON_CHARS = 300
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TOO_LARGE = "larger than max-filesize"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)  # holds the archiver package
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,97 @@ def download_video(
     if not reasons:
         return DownloadFailed("no address to download the video from")
     return DownloadFailed("; ".join(reasons)[:MAX_REASON_CHARS], too_large=too_large)
+
+
+async def download_in_child(
+    urls: Sequence[str],
+    *,
+    proxy_url: str,
+    max_bytes: int,
+    insecure: bool,
+    timeout: float,
+    seconds: float,
+    workdir: Path,
+) -> VideoDownload | DownloadFailed:
+    """:func:`download_video` in a process of its own, killed once ``seconds`` have passed: a
+    download cut short leaves nothing running behind the capture (a thread could not be
+    stopped, and would go on writing into ``workdir`` and holding connections), and yt-dlp's
+    work never competes with the capture's event loop for the interpreter."""
+    request = {
+        "urls": list(urls),
+        "proxy_url": proxy_url,
+        "max_bytes": max_bytes,
+        "insecure": insecure,
+        "timeout": timeout,
+        "workdir": str(workdir),
+    }
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "archiver._video",
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(child.communicate(json.dumps(request).encode()), seconds)
+    except TimeoutError:
+        return DownloadFailed(f"the download did not finish within {seconds:.0f} s")
+    finally:
+        if child.returncode is None:
+            with suppress(ProcessLookupError):
+                child.kill()
+            await child.wait()
+    return _child_answer(out, err, child.returncode, workdir, max_bytes)
+
+
+def _child_answer(
+    out: bytes, err: bytes, code: int | None, workdir: Path, max_bytes: int
+) -> VideoDownload | DownloadFailed:
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {code}"]
+        return DownloadFailed(f"the video downloader stopped: {last[0][:200]}")
+    if not answer.get("ok"):
+        return DownloadFailed(str(answer.get("reason")), too_large=bool(answer.get("too_large")))
+    path = Path(answer["path"])
+    if not path.resolve().is_relative_to(workdir.resolve()) or not path.is_file():
+        return DownloadFailed("the video downloader named no file of its own")
+    if path.stat().st_size > max_bytes:
+        return DownloadFailed(f"the video is larger than {max_bytes} bytes", too_large=True)
+    data = path.read_bytes()
+    return VideoDownload(
+        data=data,
+        path=path,
+        media_type=answer["media_type"],
+        tried_url=answer["tried_url"],
+        media_url=answer["media_url"],
+        extractor=answer["extractor"],
+        format_id=answer["format_id"],
+        width=answer["width"],
+        height=answer["height"],
+        duration=answer["duration"],
+    )
+
+
+def _child_main() -> int:
+    """The downloader process: a request as JSON on stdin, the outcome as JSON on stdout (the
+    video stays in the request's work directory)."""
+    request = json.load(sys.stdin)
+    outcome = download_video(
+        request["urls"],
+        proxy_url=request["proxy_url"],
+        max_bytes=request["max_bytes"],
+        insecure=request["insecure"],
+        timeout=request["timeout"],
+        workdir=Path(request["workdir"]),
+    )
+    if isinstance(outcome, VideoDownload):
+        answer = {"ok": True, "path": str(outcome.path)} | outcome.to_json()
+    else:
+        answer = {"ok": False, "reason": outcome.reason, "too_large": outcome.too_large}
+    json.dump(answer, sys.stdout)
+    return 0
 
 
 def _options(
@@ -404,3 +501,7 @@ def _spread(frames: list[tuple[float, Path]], count: int) -> list[tuple[float, P
         return frames[:count]
     step = (len(frames) - 1) / (count - 1)
     return [frames[round(i * step)] for i in range(count)]
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

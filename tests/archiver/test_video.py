@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -303,8 +304,8 @@ def test_a_capture_enforces_the_video_budget_and_the_safety_rules(video_web: Vid
 def test_a_download_cut_short_leaves_no_scratch_folder(
     video_web: VideoWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The download thread cannot be stopped when the capture's time for it is up; whatever it
-    writes until it ends goes with its folder."""
+    """When the capture's time for the video is up, its downloader is stopped and its folder
+    goes: nothing keeps running or writing behind the capture."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -315,3 +316,18 @@ def test_a_download_cut_short_leaves_no_scratch_folder(
         result.provenance.notes
     )
     assert [p.name for p in scratch.iterdir() if p.name.startswith("postproof-video-")] == []
+    assert _downloaders() == []
+
+
+def _downloaders() -> list[int]:
+    """This process's video downloaders still running (children started by the capture)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"archiver._video" in cmdline and ppid == os.getpid():
+            found.append(int(proc.name))
+    return found
