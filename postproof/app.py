@@ -81,7 +81,14 @@ def root(
     console = RichHandler(console=err, show_path=False, show_time=False)
     # The handler keeps its own level: log files may ask for more detail than the terminal.
     console.setLevel(level)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[console])
+    # --verbose: postproof's own details; the libraries' (image decoders, the event loop, the
+    # database driver) only from INFO up, or they would drown them.
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[console],
+    )
+    logging.getLogger("postproof").setLevel(level)
 
 
 # Commands, in the order --help lists them.
