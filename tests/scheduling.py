@@ -47,6 +47,8 @@ TEST_BY_TEST = frozenset(
         "tests/cli/test_demo.py",
         "tests/cli/test_kill.py",
         "tests/cli/test_runs_cli.py",
+        "tests/shared/test_deployment.py",
+        "tests/shared/test_worker_faults.py",
     }
 )
 
@@ -55,13 +57,19 @@ TEST_BY_TEST = frozenset(
 _KILL = "tests/cli/test_kill.py::test_killed_capture_run_leaves_no_half_recorded_capture"
 _DEMO, _RUNS = "tests/cli/test_demo.py", "tests/cli/test_runs_cli.py"
 _HOSTILE = "tests/archiver/test_hostile_batch.py"
+_FAULTS, _DEPLOY = "tests/shared/test_worker_faults.py", "tests/shared/test_deployment.py"
 KNOWN_SECONDS = {
+    f"{_FAULTS}::test_two_workers_capture_each_of_many_urls_once": 200.0,
     BATCH_GROUP: 100.0,
     "tests/archiver/test_real_pages.py": 90.0,
     "tests/watch/test_recheck.py": 45.0,
+    f"{_DEPLOY}::test_demo_and_the_command_line_on_the_shared_archive": 60.0,
     "tests/claims/test_workflow.py": 40.0,
     f"{_DEMO}::test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c": 34.0,
     f"{_RUNS}::test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean": 30.0,
+    f"{_FAULTS}::test_jobs_stopped_by_the_s3_server_going_away_store_nothing_half": 40.0,
+    f"{_FAULTS}::test_workers_reconnect_after_the_database_restarts": 35.0,
+    f"{_FAULTS}::test_a_worker_killed_mid_capture_leaves_its_job_to_another": 30.0,
     "tests/shared/test_s3_blobs.py": 30.0,
     "tests/web": 30.0,
     "tests/archiver/test_video.py": 28.0,

@@ -99,7 +99,7 @@ def test_two_workers_capture_each_of_many_urls_once(
     urls = [url(n) for n in range(MANY)]
     ids = enqueue(env, urls, tmp_path)
     assert len(ids) == MANY
-    with workers(env, tmp_path, count=2, concurrency=4) as started:
+    with workers(env, tmp_path, count=2, concurrency=2) as started:
         wait_until(f"two workers to finish {MANY} jobs", all_finished(env, MANY))
         assert [worker.stop() for worker in started] == [0, 0]
     finished = jobs(env)
