@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 
 from playwright.async_api import (
     Browser,
@@ -90,6 +90,21 @@ class Capturer:
             await self._pw.stop()
             raise
         return self
+
+    async def relaunch(self) -> bool:
+        """Start a new browser if this one died (a crash, killed by the system for memory);
+        ``True`` if one was started. For a process that keeps its browser for many runs (a
+        worker): without it, every later capture would fail the same way."""
+        if self._pw is None or (self._browser is not None and self._browser.is_connected()):
+            return False
+        old, self._browser = self._browser, None
+        if old is not None:
+            with suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(old.close(), 5)
+        self._browser, self.choice = await launch(self._pw)
+        self.browser_version = self._browser.version
+        self.user_agent = await self._real_user_agent(self._browser)
+        return True
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._browser is not None:

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.errors import PostproofError, StorageError, UsageError
+from archiver.errors import BrowserCrashed, PostproofError, StorageError, UsageError
 from postproof.runs import Run, SharedBrowser, opened_archive
 from postproof.settings import CaptureFlags
 
@@ -104,6 +104,7 @@ class Worker:
         self.options: CaptureOptions = settings.capture_options(CaptureFlags())
         self._archive: storage.Archive | None = None
         self._browser: SharedBrowser | None = None
+        self._relaunching = threading.Lock()  # jobs run in threads: one relaunch at a time
         self._stopping = False
         self._current: Any = None  # procrastinate's worker, while one runs
 
@@ -207,7 +208,9 @@ class Worker:
         from storage._jobs import PERIODIC_RECHECK, QUEUE, TASK_PREFIX
 
         retry = RetryStrategy(
-            max_attempts=MAX_ATTEMPTS, wait=RETRY_WAIT_SECONDS, retry_exceptions={StorageError}
+            max_attempts=MAX_ATTEMPTS,
+            wait=RETRY_WAIT_SECONDS,
+            retry_exceptions={StorageError, BrowserCrashed},
         )
         tasks = (("capture", self._capture), ("article", self._article), ("recheck", self._recheck))
         for kind, work in tasks:
@@ -226,6 +229,12 @@ class Worker:
             assert job.id is not None
             try:
                 work(job.id, **args)
+            except BrowserCrashed as exc:
+                self._record_failure(
+                    job.id, job.attempts, exc.message, "retried with a new browser"
+                )
+                self._relaunch_browser()
+                raise
             except PostproofError as exc:
                 self._record_failure(job.id, job.attempts, exc.message, exc.hint)
                 raise
@@ -245,6 +254,19 @@ class Worker:
             )
         except StorageError as exc:  # the database is away: the job's status says it failed
             log.warning("could not record why job %s failed: %s", job_id, exc)
+
+    def _relaunch_browser(self) -> None:
+        """A new browser for the jobs to come (and this one, retried) when the one shared by
+        the worker's jobs died; once, however many jobs saw it die."""
+        shared = self._browser
+        if shared is None:
+            return
+        try:
+            with self._relaunching:
+                if shared.run(shared.capturer.relaunch()):
+                    log.warning("the browser had stopped working: a new one was started")
+        except Exception:
+            log.exception("could not start a new browser")
 
     @property
     def archive(self) -> storage.Archive:

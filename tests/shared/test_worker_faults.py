@@ -5,6 +5,9 @@ running workers, and the S3 server stopped under them (nothing half-stored, noth
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,6 +114,50 @@ def test_two_workers_capture_each_of_many_urls_once(
         "SELECT count(DISTINCT worker_id) FROM procrastinate_jobs WHERE worker_id IS NOT NULL",
     )
     assert workers_used in ([(0,)], [(1,)], [(2,)])  # finished jobs may keep or drop the id
+    assert_each_captured_once(env, database_url, urls)
+
+
+def browsers_of(pid: int) -> list[int]:
+    """The Chromium processes started by the process ``pid`` (its browser, through Playwright's
+    driver), found by walking the process tree."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            names[int(entry.name)] = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            if "chrom" in names.get(child, ""):
+                found.append(child)
+    return found
+
+
+def test_a_worker_whose_browser_died_starts_a_new_one(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    urls = [url(f"crash-{n}") for n in range(4)]
+    enqueue(env, urls[:1], tmp_path)
+    with workers(env, tmp_path, concurrency=1) as [worker]:
+        wait_until("the first job to be done", all_finished(env, 1))
+        browsers = browsers_of(worker.process.pid)
+        assert browsers, worker.tail()
+        for pid in browsers:  # the system killing the browser (out of memory, a crash)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        enqueue(env, urls[1:], tmp_path)
+        wait_until("the jobs queued after the crash to be done", all_finished(env, len(urls)))
+        assert worker.process.poll() is None, worker.tail()
+        assert "a new one was started" in worker.log.read_text()
+    assert {job["status"] for job in jobs(env)} == {"done"}
     assert_each_captured_once(env, database_url, urls)
 
 
