@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from demo import FakeWeb, Request, Response  # noqa: E402
 from demo import html as html_response  # noqa: E402
+from tests.conftest import command_env  # noqa: E402
 from tests.shared.cluster import Cluster  # noqa: E402
 
 HOST = "bench-queue.example"
@@ -46,13 +46,7 @@ def page(request: Request) -> Response:
 
 
 def environment(web: FakeWeb, home: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-    env |= {
-        "POSTPROOF_HOME": str(home),
-        "POSTPROOF_ALLOW_PRIVATE": "1",
-        "POSTPROOF_INSECURE": "1",
-        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
-    }
+    env = command_env(web, home)
     if database_url:
         env["POSTPROOF_DATABASE_URL"] = database_url
     return env

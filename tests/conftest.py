@@ -123,16 +123,21 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-@pytest.fixture
-def cli_env(web: FakeWeb, home: Path) -> dict[str, str]:
+def command_env(web: FakeWeb, home: Path) -> dict[str, str]:
+    """The environment of a command run on the data home ``home`` against the fake web ``web``
+    (its hosts on loopback, its certificates its own), without the test's own POSTPROOF_*."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-    env |= {
+    return env | {
         "POSTPROOF_HOME": str(home),
         "POSTPROOF_ALLOW_PRIVATE": "1",
         "POSTPROOF_INSECURE": "1",
         "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
     }
-    return env
+
+
+@pytest.fixture
+def cli_env(web: FakeWeb, home: Path) -> dict[str, str]:
+    return command_env(web, home)
 
 
 # POSTPROOF_TEST_PROCESSES=1 runs every command of the tests in a process of its own.

@@ -4,7 +4,6 @@ have seen but not yet confirmed — here a deletion seen once, awaiting its seco
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from demo import FakeWeb, Platform, Post, PostState
-from tests.conftest import run_cli
+from tests.conftest import command_env, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +37,7 @@ def web_env(home: Path) -> Iterator[tuple[FakeWeb, dict[str, str]]]:
     web.add_post(STAYS)
     web.add_post(GOES)
     web.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-    env |= {
-        "POSTPROOF_HOME": str(home),
-        "POSTPROOF_ALLOW_PRIVATE": "1",
-        "POSTPROOF_INSECURE": "1",
-        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
-    }
+    env = command_env(web, home)
     try:
         yield web, env
     finally:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from demo import FakeWeb, Request, Response
 from demo import html as html_response
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, command_env, run_cli
 
 HOST = "queue.example"
 # Generous: the machine may be busy; a wait that ends early is never a failure in itself.
@@ -64,14 +64,7 @@ def url(n: int | str) -> str:
 
 
 def queue_env(web: FakeWeb, home: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-    return env | {
-        "POSTPROOF_HOME": str(home),
-        "POSTPROOF_ALLOW_PRIVATE": "1",
-        "POSTPROOF_INSECURE": "1",
-        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
-        "POSTPROOF_DATABASE_URL": database_url,
-    }
+    return command_env(web, home) | {"POSTPROOF_DATABASE_URL": database_url}
 
 
 def cli_json(env: dict[str, str], *args: str, code: int = 0) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb, Request, Response, html
 from storage import Role, open_archive
+from tests.conftest import command_env
 from tests.fixtureweb import FIXTURE_URLS
 from tests.web.openapi_check import AnswerChecker
 
@@ -65,13 +66,7 @@ class Served:
 
 
 def serve_env(web: FakeWeb, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-    return env | {
-        "POSTPROOF_HOME": str(home),
-        "POSTPROOF_ALLOW_PRIVATE": "1",
-        "POSTPROOF_INSECURE": "1",
-        "POSTPROOF_HOST_MAP": ",".join(web.host_map()),
-    }
+    return command_env(web, home)
 
 
 def _wait_for_announce(process: subprocess.Popen[str], timeout: float = 30) -> re.Match[str]:
