@@ -13,6 +13,7 @@ Errors: :class:`OcrUnavailable` when Tesseract or a language pack is missing,
 from __future__ import annotations
 
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -29,6 +30,11 @@ DEFAULT_TIMEOUT = 60.0
 SMALL_WIDTH = 1600  # narrower than this: upscale ×2
 MAX_PIXELS = 40_000_000  # larger than this (after upscaling) is not a screenshot of text
 POOR_CONFIDENCE = 75.0  # mean word confidence (0–100) under which the inverted image is tried
+
+# Tesseract spreads one image over every core with OpenMP, whose threads spin while they wait:
+# on a busy machine (a browser capturing beside it) that costs five times the time and six times
+# the CPU of reading on one core. One thread each, unless whoever runs postproof chose otherwise.
+OMP_THREADS = "1"
 
 INSTALL_HINT = (
     "Install Tesseract with English and French data: "
@@ -112,6 +118,8 @@ def _prepare(data: bytes) -> Image.Image:
 
 
 def _read(image: Image.Image, langs: str, timeout: float) -> _Reading:
+    # pytesseract gives its Tesseract this process's environment, and takes no other.
+    os.environ.setdefault("OMP_THREAD_LIMIT", OMP_THREADS)
     try:
         data = pytesseract.image_to_data(
             image, lang=langs, timeout=timeout, output_type=pytesseract.Output.DICT

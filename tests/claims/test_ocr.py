@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 
 import pytesseract
 import pytest
@@ -101,3 +102,23 @@ def test_normalize_ocr_text_joins_cut_words_and_keeps_lines() -> None:
     assert normalize_ocr_text(raw) == (
         "Je ne peux pas travailler\npour Victor\nKessler en conscience.\n\nJean-\nPierre"
     )
+
+
+@pytest.mark.parametrize(("chosen", "seen"), [(None, "1"), ("2", "2")], ids=["default", "kept"])
+def test_tesseract_reads_on_one_thread_unless_told_otherwise(
+    chosen: str | None, seen: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OpenMP's spinning threads make Tesseract five times slower beside a busy browser; a
+    reading gets one thread, unless whoever runs postproof set ``OMP_THREAD_LIMIT`` itself."""
+    real = shutil.which("tesseract")
+    log = tmp_path / "threads.log"
+    watcher = tmp_path / "tesseract"  # the real Tesseract, its environment noted first
+    watcher.write_text(f'#!/bin/sh\necho "$OMP_THREAD_LIMIT" >> {log}\nexec {real} "$@"\n')
+    watcher.chmod(0o755)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(watcher))
+    if chosen is None:
+        monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("OMP_THREAD_LIMIT", chosen)
+    assert "Bonjour" in read_text(screenshot(("Bonjour Camille",), size=20))
+    assert set(log.read_text().split()) == {seen}
