@@ -62,6 +62,7 @@ class Gate:
     connections: list[Connection] = field(default_factory=list)
     bytes_in: int = 0
     over_budget: bool = False
+    spent: asyncio.Event = field(default_factory=asyncio.Event)  # set with over_budget
     _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -212,6 +213,7 @@ class Gate:
     def spend_budget(self) -> None:
         """Cut every open connection: the page has had all the bytes it may have."""
         self.over_budget = True
+        self.spent.set()
         for writer in list(self._writers):
             writer.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from archiver.urls import host_of
 
 READY_POLL = 0.5  # seconds between looks at what the page received while waiting for the post
 EVIDENCE_GRACE = 4.0  # seconds left to paint a post the page's data already holds
+STOP_SECONDS = 2.0  # for a page cut by the byte budget to stop loading
 
 # Chromium network error codes and what a reporter should read instead.
 NET_ERRORS: tuple[tuple[str, Status, str], ...] = (
@@ -64,10 +66,14 @@ _CRASHED = (
 async def navigate(page: Page, seen: Seen, deadline: Deadline) -> None:
     # A quarter of the time stays for reading and screenshotting what did arrive.
     allowed = deadline.left() * 0.75
+    going = asyncio.ensure_future(
+        page.goto(seen.requested_url, wait_until="domcontentloaded", timeout=ms(allowed))
+    )
     try:
-        response = await page.goto(
-            seen.requested_url, wait_until="domcontentloaded", timeout=ms(allowed)
-        )
+        response = await _unless_budget_spent(going, seen)
+    except BudgetSpent:
+        seen.outcome.fail(Status.UNAVAILABLE, await stall_reason(seen, page, allowed))
+        return
     except PlaywrightError as exc:
         status, reason = _explain(exc, seen)
         if reason == _STALLED:
@@ -78,6 +84,33 @@ async def navigate(page: Page, seen: Seen, deadline: Deadline) -> None:
     if response is not None:
         await _record_response(response, seen)
         await _keep_tls_chain(seen, response.url)
+
+
+class BudgetSpent(Exception):
+    """The page had all the bytes it may have before it was loaded."""
+
+
+async def _unless_budget_spent(going: asyncio.Future[Response | None], seen: Seen) -> Any:
+    """The navigation's answer; or, once the byte budget is spent (the gate has cut every
+    connection, and a page cut mid-document may never finish loading), its loading stopped and
+    :class:`BudgetSpent` raised at once, instead of the time left being waited out."""
+    gate = seen.traffic.gate
+    if gate is None:
+        return await going
+    spent = asyncio.ensure_future(gate.spent.wait())
+    try:
+        await asyncio.wait((going, spent), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        spent.cancel()
+    if going.done():
+        return going.result()
+    if seen.traffic.cdp is not None:
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            await asyncio.wait_for(seen.traffic.cdp.send("Page.stopLoading"), STOP_SECONDS)
+    going.cancel()  # Playwright aborts the navigation's wait in its driver too
+    with contextlib.suppress(PlaywrightError, asyncio.CancelledError):
+        await going
+    raise BudgetSpent
 
 
 def follow_redirect(seen: Seen) -> Adapter:
