@@ -100,6 +100,9 @@ async def _unless_budget_spent(going: asyncio.Future[Response | None], seen: See
     spent = asyncio.ensure_future(gate.spent.wait())
     try:
         await asyncio.wait((going, spent), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # the capture itself is stopped: the navigation with it
+        going.cancel()
+        raise
     finally:
         spent.cancel()
     if going.done():
