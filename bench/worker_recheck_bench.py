@@ -35,29 +35,12 @@ from bench.recheck_bench import make_posts  # noqa: E402
 from demo import FakeWeb, PostState  # noqa: E402
 from storage import open_archive  # noqa: E402
 from tests.conftest import command_env  # noqa: E402
+from tests.processes import descendants  # noqa: E402
 from tests.shared.cluster import Cluster  # noqa: E402
 from tests.storage.factories import make_result  # noqa: E402
 
 POSTPROOF = str(Path(sys.executable).with_name("postproof"))
 PAGE_SIZE = 4096
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process started under it, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
 
 
 def rss_mb(pid: int) -> float:
@@ -86,7 +69,7 @@ class Memory:
 
     def sample(self, pid: int) -> None:
         self.python_mb.append(rss_mb(pid))
-        self.tree_mb.append(sum(pss_mb(p) for p in descendants(pid)))
+        self.tree_mb.append(sum(pss_mb(p) for p in [pid, *descendants(pid)]))
 
 
 def rechecked(engine: sa.Engine) -> tuple[int, int]:
@@ -163,7 +146,7 @@ def main() -> None:
                 for worker in workers:
                     worker.wait(120)
             with engine.connect() as connection:
-                events = dict(
+                events: dict[str, int] = dict(
                     connection.exec_driver_sql(
                         "SELECT kind, count(*) FROM events GROUP BY kind"
                     ).all()

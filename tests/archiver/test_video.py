@@ -31,6 +31,7 @@ from archiver.netpolicy import NetPolicy
 from demo import FakeWeb
 from demo.messages import Request, Response, html
 from tests.fixtureweb import build_fixture_web
+from tests.processes import command_line, parents
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
@@ -321,13 +322,9 @@ def test_a_download_cut_short_leaves_no_scratch_folder(
 
 def _downloaders() -> list[int]:
     """This process's video downloaders still running (children started by the capture)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"archiver._video" in cmdline and ppid == os.getpid():
-            found.append(int(proc.name))
-    return found
+    mine = os.getpid()
+    return [
+        pid
+        for pid, parent in parents().items()
+        if parent == mine and b"archiver._video" in command_line(pid)
+    ]

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo import FakeWeb
+from tests.processes import descendants, name
 from tests.shared.cluster import Cluster
 from tests.shared.seaweed import Seaweed
 from tests.shared.workers import (
@@ -119,26 +120,8 @@ def test_two_workers_capture_each_of_many_urls_once(
 
 def browsers_of(pid: int) -> list[int]:
     """The Chromium processes started by the process ``pid`` (its browser, through Playwright's
-    driver), found by walking the process tree."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            names[int(entry.name)] = (entry / "comm").read_text().strip()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            if "chrom" in names.get(child, ""):
-                found.append(child)
-    return found
+    driver)."""
+    return [child for child in descendants(pid) if "chrom" in name(child)]
 
 
 def test_a_worker_whose_browser_died_starts_a_new_one(
