@@ -90,7 +90,9 @@ class BudgetSpent(Exception):
     """The page had all the bytes it may have before it was loaded."""
 
 
-async def _unless_budget_spent(going: asyncio.Future[Response | None], seen: Seen) -> Any:
+async def _unless_budget_spent(
+    going: asyncio.Future[Response | None], seen: Seen
+) -> Response | None:
     """The navigation's answer; or, once the byte budget is spent (the gate has cut every
     connection, and a page cut mid-document may never finish loading), its loading stopped and
     :class:`BudgetSpent` raised at once, instead of the time left being waited out."""

@@ -36,6 +36,8 @@ def perceptual_hashes(data: bytes) -> tuple[str | None, str | None]:
             if width * height > 4_000_000:
                 image.draft("RGB", (1024, 1024))  # a big JPEG: decode at a reduced scale
             image.load()
+            # Through RGB, as imagehash was given it: grey from another mode (CMYK, palette)
+            # may differ by a level, and the hashes would no longer match the earlier ones.
             gray = image.convert("RGB").convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None, None
