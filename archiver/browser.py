@@ -1,7 +1,13 @@
 """Finding and launching Chromium.
 
 Order: ``POSTPROOF_CHROMIUM`` if set; Playwright's own Chromium when it is installed; otherwise
-the system Chromium (Debian's ``chromium`` package and the usual Chrome paths).
+the system Chromium: Debian's ``chromium-headless-shell`` first, then its ``chromium`` package and
+the usual Chrome paths.
+
+Captures always run headless. The headless shell is the same Chromium without the desktop
+browser's windowing, profile and services: it renders pages alike and needs well under half the
+CPU per capture (``bench/capture_bench.py``). Playwright's own Chromium makes that choice itself
+(it launches its headless shell for headless runs); the system packages need it made here.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 from archiver.errors import BrowserNotFound
 
 SYSTEM_CANDIDATES = (
+    "/usr/bin/chromium-headless-shell",
     "/usr/bin/chromium",
     "/usr/bin/chromium-browser",
     "/snap/bin/chromium",
@@ -39,9 +46,17 @@ BASE_ARGS = (
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
+SYSTEM_NAMES = (
+    "chromium-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 INSTALL_HINT = (
     "Install a browser: run `playwright install chromium`, or on Debian/Ubuntu "
-    "`sudo apt-get install chromium`, or set POSTPROOF_CHROMIUM to a Chromium or Chrome binary."
+    "`sudo apt-get install chromium-headless-shell` (or `chromium`), or set POSTPROOF_CHROMIUM "
+    "to a Chromium or Chrome binary."
 )
 
 
@@ -55,7 +70,7 @@ def system_chromium() -> Path | None:
     for candidate in SYSTEM_CANDIDATES:
         if os.access(candidate, os.X_OK):
             return Path(candidate)
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+    for name in SYSTEM_NAMES:
         found = shutil.which(name)
         if found:
             return Path(found)
