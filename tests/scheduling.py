@@ -52,38 +52,49 @@ TEST_BY_TEST = frozenset(
     }
 )
 
-# Seconds the longest groups take on a quiet machine with two workers, for a run without kept
-# times (a fresh checkout): they start first.
-_KILL = "tests/cli/test_kill.py::test_killed_capture_run_leaves_no_half_recorded_capture"
-_DEMO, _RUNS = "tests/cli/test_demo.py", "tests/cli/test_runs_cli.py"
+# Seconds the longest groups took in a whole run with two workers (the tests side by side, as
+# the suite runs), for a run without kept times (a fresh checkout): they start first.
+_DEMO = "tests/cli/test_demo.py"
 _HOSTILE = "tests/archiver/test_hostile_batch.py"
 _FAULTS, _DEPLOY = "tests/shared/test_worker_faults.py", "tests/shared/test_deployment.py"
 KNOWN_SECONDS = {
-    f"{_FAULTS}::test_two_workers_capture_each_of_many_urls_once": 200.0,
-    BATCH_GROUP: 100.0,
-    "tests/archiver/test_real_pages.py": 90.0,
-    "tests/watch/test_recheck.py": 45.0,
-    f"{_DEPLOY}::test_demo_and_the_command_line_on_the_shared_archive": 60.0,
-    "tests/claims/test_workflow.py": 40.0,
-    f"{_DEMO}::test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c": 34.0,
-    f"{_RUNS}::test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean": 30.0,
-    f"{_FAULTS}::test_jobs_stopped_by_the_s3_server_going_away_store_nothing_half": 40.0,
-    f"{_FAULTS}::test_workers_reconnect_after_the_database_restarts": 35.0,
-    f"{_FAULTS}::test_a_worker_killed_mid_capture_leaves_its_job_to_another": 30.0,
-    "tests/shared/test_s3_blobs.py": 30.0,
-    "tests/web": 30.0,
-    "tests/archiver/test_video.py": 28.0,
-    f"{_HOSTILE}::test_a_hostile_batch_ends_in_time_with_bounded_memory": 25.0,
-    f"{_DEMO}::test_demo_runs_the_whole_flow": 22.0,
-    "tests/storage/test_similar.py": 20.0,
-    "tests/proof/test_wacz.py": 15.0,
-    f"{_KILL}[3]": 14.0,
-    f"{_KILL}[1]": 12.0,
-    "tests/proof/test_bundle.py": 12.0,
-    "tests/storage/test_ledger.py": 12.0,
-    "tests/storage/test_archive.py": 12.0,
-    "tests/cli/test_capture_cli.py::test_private_addresses_are_refused_by_default": 10.0,
-    "tests/storage/test_journal.py": 10.0,
+    "tests/archiver/test_real_pages.py": 86.0,
+    f"{_FAULTS}::test_two_workers_capture_each_of_many_urls_once": 83.0,
+    "tests/archiver/test_engine.py": 61.0,
+    BATCH_GROUP: 60.0,
+    "tests/web": 56.0,
+    "tests/cli/test_watch_cli.py": 36.0,
+    "tests/shared/test_migrate_archive.py": 30.0,
+    "tests/watch/test_recheck.py": 29.0,
+    f"{_FAULTS}::test_a_worker_killed_mid_capture_leaves_its_job_to_another": 28.0,
+    "tests/cli/test_proof_cli.py": 27.0,
+    f"{_FAULTS}::test_jobs_stopped_by_the_s3_server_going_away_store_nothing_half": 26.0,
+    "tests/cli/test_claims_cli.py": 24.0,
+    "tests/shared/test_s3_blobs.py": 24.0,
+    "tests/storage/test_similar.py": 23.0,
+    "tests/shared/test_search.py": 21.0,
+    f"{_HOSTILE}::test_a_hostile_batch_ends_in_time_with_bounded_memory": 21.0,
+    f"{_DEPLOY}::test_demo_and_the_command_line_on_the_shared_archive": 20.0,
+    f"{_DEMO}::test_demo_serve_opens_the_app_and_keeps_the_demo_site_up_until_ctrl_c": 20.0,
+    "tests/archiver/test_video.py": 18.0,
+    "tests/claims/test_workflow.py": 17.0,
+    f"{_FAULTS}::test_workers_reconnect_after_the_database_restarts": 16.0,
+    "tests/proof/test_bundle.py": 14.0,
+    "tests/storage/test_ledger.py": 14.0,
+    "tests/shared/test_worker.py": 13.0,
+    f"{_DEPLOY}::test_the_web_app_captures_shows_searches_and_serves_evidence": 13.0,
+    "tests/cli/test_retract_cli.py": 12.0,
+    f"{_DEMO}::test_demo_runs_the_whole_flow": 12.0,
+    f"{_FAULTS}::test_a_worker_whose_browser_died_starts_a_new_one": 12.0,
+    "tests/archiver/test_obstacles.py": 11.0,
+    "tests/storage/test_journal.py": 11.0,
+    "tests/proof/test_wacz.py": 10.0,
+    "tests/demo/test_web.py": 9.0,
+    "tests/shared/test_worker_recheck.py": 9.0,
+    "tests/shared/test_postgres.py": 9.0,
+    "tests/cli/test_auth_cli.py": 9.0,
+    "tests/cli/test_context_cli.py": 8.0,
+    "tests/cli/test_show_cli.py": 8.0,
 }
 UNTIMED_SECONDS = 30.0
 CACHE_KEY = "postproof/test-seconds"
