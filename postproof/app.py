@@ -32,7 +32,7 @@ from postproof.commands import (
     users,
     watching,
 )
-from postproof.output import ExitCode, err, new_command, out
+from postproof.output import INTERRUPTED_MESSAGE, ExitCode, err, new_command, out
 
 app = typer.Typer(
     name="postproof",
@@ -129,7 +129,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("Interrupted. Captures already finished are stored; rerun to do the rest.")
+        err.print(INTERRUPTED_MESSAGE)
         sys.exit(ExitCode.INTERRUPTED)
     except Exception:  # noqa: BLE001 -- the last resort: anything else is a bug in postproof
         err.print_exception(show_locals=False)

@@ -140,6 +140,9 @@ def emit_line(payload: dict[str, Any]) -> None:
     _write_json(payload, indent=None)
 
 
+INTERRUPTED_MESSAGE = "Interrupted. Captures already finished are stored; rerun to do the rest."
+
+
 def handles_errors(func: F) -> F:
     """Turn postproof's own errors into a message (or JSON envelope) and their exit code."""
 
@@ -156,6 +159,10 @@ def handles_errors(func: F) -> F:
                 if exc.hint:
                     err.print(f"[dim]{esc(exc.hint)}[/]", markup=True)
             raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt as exc:
+            # Said here: Typer turns an interrupt that leaves the command into a silent exit.
+            err.print(INTERRUPTED_MESSAGE)
+            raise typer.Exit(ExitCode.INTERRUPTED) from exc
 
     return wrapper  # type: ignore[return-value]
 

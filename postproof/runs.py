@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("postproof.run")
 _T = TypeVar("_T")
+UNWIND_SECONDS = 30.0  # how long a stopped run waits for its captures to unwind
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,77 @@ class SharedBrowser:
     loop: asyncio.AbstractEventLoop
 
     def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        """Run ``coroutine`` on the browser's loop and wait for it. Stopped while waiting (Ctrl-C),
+        the coroutine is cancelled and waited for until it has unwound: a capture being stored
+        into the archive is not cut off by the archive closing under it."""
+        ended = threading.Event()
+
+        async def tracked() -> _T:
+            try:
+                return await coroutine
+            finally:
+                ended.set()
+
+        running = asyncio.run_coroutine_threadsafe(tracked(), self.loop)
+        try:
+            return running.result()
+        except BaseException:
+            running.cancel()
+            ended.wait(UNWIND_SECONDS)
+            raise
+
+
+class LaunchedAlongside:
+    """A browser launched in a thread of its own as a run starts, for the run's captures.
+
+    Starting a browser is mostly waiting for other processes (Playwright's driver, Chromium), and
+    opening the archive is Python's own work (its imports, the database): launched alongside, the
+    browser is ready when the archive is, instead of starting only after it. The run's captures
+    go to it as to a worker's :class:`SharedBrowser`; it is closed when the run ends. A browser
+    that cannot be started is reported when the run first needs it, as it would have been had
+    the run launched it then. Use as ``with LaunchedAlongside(options) as browser``.
+    """
+
+    def __init__(self, options: CaptureOptions) -> None:
+        from archiver.capture import Capturer  # imported here, never by two threads at once
+
+        self._capturer = Capturer(options)
+        self._loop = asyncio.new_event_loop()
+        self._ready: Future[SharedBrowser] = Future()
+        self._done = asyncio.Event()
+        self._thread = threading.Thread(target=self._hold, name="postproof-browser", daemon=True)
+
+    def __enter__(self) -> LaunchedAlongside:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._loop.call_soon_threadsafe(self._done.set)
+        self._thread.join()
+        self._loop.close()
+
+    def ready(self) -> bool:
+        """Whether the browser has started (or failed to)."""
+        return self._ready.done()
+
+    def shared(self) -> SharedBrowser:
+        """The browser, once started (waiting for it if need be); what stopped it, if it failed."""
+        return self._ready.result()
+
+    def _hold(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._open_until_done())
+
+    async def _open_until_done(self) -> None:
+        try:
+            async with self._capturer as capturer:
+                self._ready.set_result(SharedBrowser(capturer, self._loop))
+                await self._done.wait()
+        except BaseException as exc:  # noqa: BLE001 -- given to the run, which raises it
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            else:
+                log.warning("the browser did not close cleanly: %s", exc)
 
 
 @contextmanager
@@ -103,7 +176,7 @@ class Run:
         *,
         show_progress: bool = False,
         on_stored: OnStored | None = None,
-        browser: SharedBrowser | None = None,
+        browser: SharedBrowser | LaunchedAlongside | None = None,
     ) -> None:
         self.archive = archive
         self.browser = browser  # None: each capture launches a browser of its own
@@ -127,11 +200,20 @@ class Run:
         show_progress: bool = False,
         on_stored: OnStored | None = None,
         user: str | None = None,
+        browser: LaunchedAlongside | None = None,
     ) -> Iterator[Run]:
         """A run in the archive of ``settings.home``, closed (its progress gone) on exit;
-        ``user``, of the web app, is recorded as the maker of each capture it stores."""
+        ``user``, of the web app, is recorded as the maker of each capture it stores;
+        ``browser``: one already being launched for the run's captures."""
         with opened_archive(settings.home, made_by=user) as archive:
-            run = cls(archive, settings, options, show_progress=show_progress, on_stored=on_stored)
+            run = cls(
+                archive,
+                settings,
+                options,
+                show_progress=show_progress,
+                on_stored=on_stored,
+                browser=browser,
+            )
             with run.steps:
                 yield run
 
@@ -190,14 +272,17 @@ class Run:
         run's shared browser when it has one, else in a browser launched for it."""
         from archiver import capture_many
 
+        shared = self.browser
+        if isinstance(shared, LaunchedAlongside):
+            shared = shared.shared()
         capturing = capture_many(
             urls,
             self.options,
             sink or self.archive,
-            capturer=self.browser.capturer if self.browser else None,
+            capturer=shared.capturer if shared else None,
             **given,
         )
-        return self.browser.run(capturing) if self.browser else asyncio.run(capturing)
+        return shared.run(capturing) if shared else asyncio.run(capturing)
 
     def add_article(
         self,

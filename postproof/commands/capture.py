@@ -31,7 +31,7 @@ from postproof.render import (
     render_seal,
     retracted_line,
 )
-from postproof.runs import Captured, Run, opened_archive
+from postproof.runs import Captured, LaunchedAlongside, Run, opened_archive
 from postproof.settings import Settings, resolve_home
 from postproof.views import capture_json, capture_show_json, context_json
 
@@ -123,7 +123,10 @@ def capture(
         )
     )
     depth = settings.context_depth(context)
-    with Run.open(settings, options, show_progress=progress_wanted(as_json)) as run:
+    with (
+        LaunchedAlongside(options) as browser,
+        Run.open(settings, options, show_progress=progress_wanted(as_json), browser=browser) as run,
+    ):
         # --no-watch is about the posts this run meets for the first time: a post a reporter
         # already watches (because it was cited) goes on being rechecked.
         watchlist = run.archive.watchlist

@@ -80,3 +80,38 @@ def test_killed_capture_run_leaves_no_half_recorded_capture(
     # The next run works normally on the same data home.
     again = run_cli("capture", FIXTURE_URLS["x_live"], "--json", env=cli_env)
     assert again.returncode == 0, again.stdout
+
+
+def test_ctrl_c_stops_a_capture_run_after_its_captures_unwind(
+    cli_env: dict[str, str], home: Path
+) -> None:
+    """Ctrl-C in the middle of a run: the run says so and exits 130; the capture it was making
+    unwinds before the archive closes, so what is stored is whole and verifies, and no browser
+    is left behind."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("postproof")), "capture", "--concurrency", "2", *LIVE],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _captures_stored(home) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "the run finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Interrupted. Captures already finished are stored" in stderr
+    with pytest.raises(ProcessLookupError):  # the whole group ended with it: no browser lingers
+        os.killpg(process.pid, 0)
+    done = run_cli("verify", "--all", "--json", env=cli_env)
+    assert done.returncode == 0 and json.loads(done.stdout)["ok"] is True, done.stdout
+    listed = json.loads(run_cli("list", "--json", env=cli_env).stdout)["captures"]
+    assert 1 <= len(listed) < len(LIVE)

@@ -4,13 +4,19 @@ under a signed checkpoint as soon as the command that made it returns."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from archiver import CaptureOptions
+from postproof.runs import LaunchedAlongside, Run
+from postproof.settings import Settings
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS
+from tests.processes import descendants, name, parents
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +101,33 @@ def test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean(
     piped = run_cli("article", "add", str(draft), "--again", env=cli_env)
     assert piped.returncode == 0, piped.stderr
     assert not any(step in piped.stderr for step in steps)  # no bar when nobody watches
+
+
+def _browsers() -> set[int]:
+    """The browsers this process runs: Chromium's main processes (not the renderers and helpers
+    each one starts under it)."""
+    family = parents()
+    chromium = {pid for pid in descendants(os.getpid()) if "chrom" in name(pid)}
+    return {pid for pid in chromium if family.get(pid) not in chromium}
+
+
+def test_a_capture_run_starts_its_browser_while_it_opens_its_archive(
+    options: CaptureOptions, home: Path
+) -> None:
+    """``capture`` launches its browser in a thread of its own as the run starts: it comes up
+    before anything asks for it (while the archive opens), the run's captures are made in it,
+    and it is gone when the run ends."""
+    before = _browsers()
+    with LaunchedAlongside(options) as browser:
+        deadline = time.monotonic() + 60
+        while not browser.ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert browser.ready(), "the browser was not started until something asked for it"
+        started = _browsers() - before
+        assert started
+        with Run.open(Settings.load(home), options, browser=browser) as run:
+            captured = run.capture([FIXTURE_URLS["x_live"]])
+            assert _browsers() - before == started  # no second browser for the captures
+        [record] = captured.records
+        assert record.status == "ok"
+    assert not started & _browsers()
