@@ -35,22 +35,32 @@ def _captures_stored(home: Path) -> int:
             return 0  # not migrated yet
 
 
+def _capture_run(env: dict[str, str], stderr: int) -> subprocess.Popen[str]:
+    """``postproof capture`` of every live fixture post, as a process group of its own."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("postproof")), "capture", "--concurrency", "2", *LIVE],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _wait_for_captures(home: Path, count: int, patience: float = 90) -> None:
+    deadline = time.monotonic() + patience
+    while _captures_stored(home) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("kill_after_captures", [0, 1, 3])
 def test_killed_capture_run_leaves_no_half_recorded_capture(
     cli_env: dict[str, str], home: Path, kill_after_captures: int
 ) -> None:
     rng = random.Random(kill_after_captures)
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("postproof")), "capture", "--concurrency", "2", *LIVE],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = _capture_run(cli_env, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 90
-        while _captures_stored(home) < kill_after_captures and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_captures(home, kill_after_captures)
         # Somewhere inside the next capture: loading, screenshotting or storing.
         time.sleep(rng.uniform(0.0, 1.5))
         assert process.poll() is None, "the run finished before it could be killed"
@@ -88,18 +98,9 @@ def test_ctrl_c_stops_a_capture_run_after_its_captures_unwind(
     """Ctrl-C in the middle of a run: the run says so and exits 130; the capture it was making
     unwinds before the archive closes, so what is stored is whole and verifies, and no browser
     is left behind."""
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("postproof")), "capture", "--concurrency", "2", *LIVE],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = _capture_run(cli_env, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 90
-        while _captures_stored(home) < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_captures(home, 1)
         assert process.poll() is None, "the run finished before it could be interrupted"
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)

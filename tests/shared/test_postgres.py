@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,13 @@ def test_a_dead_run_is_told_from_a_live_one_by_its_lock(database_url: str, home:
             child.stdin.write("die\n")
             child.stdin.close()
             assert child.wait(timeout=30) == 0
+            # The server drops the dead child's session (and its lock) once it notices the
+            # connection closed, a moment after the process ended: till then the run is alive.
+            deadline = time.monotonic() + 30
             report = archive.recover()
+            while not report.dead_runs and time.monotonic() < deadline:
+                time.sleep(0.1)
+                report = archive.recover()
             assert report.dead_runs == (child_run,)
             assert report.orphan_blobs_removed == 1  # the screenshot is also the parent's
             assert not archive.blobs.exists(child_html_sha)
