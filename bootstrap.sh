@@ -74,30 +74,25 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # A browser: POSTPROOF_CHROMIUM, Playwright's Chromium, or the system one (installed if missing).
-has_browser() {
-  [ -n "${POSTPROOF_CHROMIUM:-}" ] && return 0
+# Which one postproof would launch: "playwright", "system PATH", or nothing.
+found_browser() {
   .venv/bin/python - <<'PY' 2>/dev/null
-import sys
+import os
 from playwright.sync_api import sync_playwright
 from archiver.browser import system_chromium
 with sync_playwright() as pw:
-    import os
-    sys.exit(0 if os.path.exists(pw.chromium.executable_path) or system_chromium() else 1)
-PY
-}
-uses_playwright_browser() {
-  .venv/bin/python - <<'PY' 2>/dev/null
-import os, sys
-from playwright.sync_api import sync_playwright
-with sync_playwright() as pw:
-    sys.exit(0 if os.path.exists(pw.chromium.executable_path) else 1)
+    bundled = os.path.exists(pw.chromium.executable_path)
+system = None if bundled else system_chromium()
+print("playwright" if bundled else f"system {system}" if system else "")
 PY
 }
 # Of the system packages, the headless shell: the same Chromium at under half the CPU a capture.
 system_browser() {
   apt_install chromium-headless-shell 2>/dev/null || apt_install chromium
 }
-if ! has_browser; then
+browser="POSTPROOF_CHROMIUM"
+[ -n "${POSTPROOF_CHROMIUM:-}" ] || browser="$(found_browser || true)"
+if [ -z "$browser" ]; then
   say "fetching Playwright's Chromium"
   if ! timeout 600 .venv/bin/python -m playwright install chromium >/dev/null 2>&1; then
     say "Playwright's Chromium cannot be downloaded here; installing the system Chromium"
@@ -105,8 +100,7 @@ if ! has_browser; then
       say "no browser: install Chromium (apt-get install chromium-headless-shell) or set POSTPROOF_CHROMIUM"
       exit 1; }
   fi
-elif [ -z "${POSTPROOF_CHROMIUM:-}" ] && [ -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-headless-shell ] &&
-     [ ! -e .venv/.no-headless-shell ] && ! uses_playwright_browser; then
+elif [ "$browser" = "system /usr/bin/chromium" ] && [ ! -e .venv/.no-headless-shell ]; then
   # The desktop Chromium is there but not its headless shell: add it where the system has it.
   say "installing chromium-headless-shell (the system Chromium's headless build: less CPU a capture)"
   apt_install chromium-headless-shell 2>/dev/null || touch .venv/.no-headless-shell
