@@ -48,3 +48,9 @@ def command_line(pid: int) -> list[bytes]:
         return (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return []
+
+
+def chromium_under(pid: int) -> list[int]:
+    """The Chromium processes started under ``pid`` (its browsers, through Playwright's driver,
+    with their renderers and helpers)."""
+    return [child for child in descendants(pid) if "chrom" in name(child)]

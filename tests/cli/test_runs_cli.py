@@ -16,7 +16,7 @@ from postproof.runs import LaunchedAlongside, Run
 from postproof.settings import Settings
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS
-from tests.processes import descendants, name, parents
+from tests.processes import chromium_under, parents
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +107,7 @@ def _browsers() -> set[int]:
     """The browsers this process runs: Chromium's main processes (not the renderers and helpers
     each one starts under it)."""
     family = parents()
-    chromium = {pid for pid in descendants(os.getpid()) if "chrom" in name(pid)}
+    chromium = set(chromium_under(os.getpid()))
     return {pid for pid in chromium if family.get(pid) not in chromium}
 
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo import FakeWeb
-from tests.processes import descendants, name
+from tests.processes import chromium_under
 from tests.shared.cluster import Cluster
 from tests.shared.seaweed import Seaweed
 from tests.shared.workers import (
@@ -118,12 +118,6 @@ def test_two_workers_capture_each_of_many_urls_once(
     assert_each_captured_once(env, database_url, urls)
 
 
-def browsers_of(pid: int) -> list[int]:
-    """The Chromium processes started by the process ``pid`` (its browser, through Playwright's
-    driver)."""
-    return [child for child in descendants(pid) if "chrom" in name(child)]
-
-
 def test_a_worker_whose_browser_died_starts_a_new_one(
     env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
@@ -131,7 +125,7 @@ def test_a_worker_whose_browser_died_starts_a_new_one(
     enqueue(env, urls[:1], tmp_path)
     with workers(env, tmp_path, concurrency=1) as [worker]:
         wait_until("the first job to be done", all_finished(env, 1))
-        browsers = browsers_of(worker.process.pid)
+        browsers = chromium_under(worker.process.pid)
         assert browsers, worker.tail()
         for pid in browsers:  # the system killing the browser (out of memory, a crash)
             with contextlib.suppress(ProcessLookupError):
