@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any
@@ -18,6 +19,7 @@ from archiver._warc import build_warc
 from archiver.models import Artifact, ArtifactKind, CaptureResult, Provenance, Status
 
 
+@cache  # read from the installed package's metadata: a scan of site-packages, once
 def tool_version() -> str:
     try:
         return package_version("postproof")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MAX_HASH_PIXELS = 40_000_000
 HASH_SIZE = 8  # 64-bit hashes
 PHASH_SIDE = HASH_SIZE * 4  # pHash's picture: 32x32, of which the 8x8 lowest frequencies count
+GREY_AS_RGB = frozenset({"RGB", "RGBA", "L"})  # modes whose grey is the grey of their RGB
 
 
 def perceptual_hashes(data: bytes) -> tuple[str | None, str | None]:
@@ -36,14 +37,14 @@ def perceptual_hashes(data: bytes) -> tuple[str | None, str | None]:
             if width * height > 4_000_000:
                 image.draft("RGB", (1024, 1024))  # a big JPEG: decode at a reduced scale
             image.load()
-            # Through RGB, as imagehash was given it: grey from another mode (CMYK, palette)
+            # As imagehash was given it, through RGB: grey from another mode (CMYK, palette)
             # may differ by a level, and the hashes would no longer match the earlier ones.
-            gray = image.convert("RGB").convert("L")
+            # From RGB, RGBA and L the grey is the same level straight away, without the copy.
+            direct = image.mode in GREY_AS_RGB
+            gray = image.convert("L") if direct else image.convert("RGB").convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None, None
-    import imagehash  # numpy with it: loaded when an image is hashed, not on start-up
-
-    return str(phash(gray)), str(imagehash.dhash(gray, HASH_SIZE))
+    return str(phash(gray)), str(dhash(gray))
 
 
 def phash(gray: Image.Image) -> imagehash.ImageHash:
@@ -61,6 +62,16 @@ def phash(gray: Image.Image) -> imagehash.ImageHash:
     # as SciPy's FFT gives it, not a rounding error on either side of the median.
     low = numpy.round(matrix @ pixels @ matrix.T, 6)[:HASH_SIZE, :HASH_SIZE]
     return imagehash.ImageHash(low > numpy.median(low))
+
+
+def dhash(gray: Image.Image) -> imagehash.ImageHash:
+    """``imagehash.dhash`` of a grayscale picture, bit for bit (checked in the tests), without
+    its second copy of the picture (it converts to grey again what is already grey)."""
+    import imagehash
+    import numpy
+
+    pixels = numpy.asarray(gray.resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.LANCZOS))
+    return imagehash.ImageHash(pixels[:, 1:] > pixels[:, :-1])
 
 
 @cache

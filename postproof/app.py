@@ -8,6 +8,8 @@ Exit codes (see ``postproof.output.ExitCode``): 0 all ok, 1 unexpected or storag
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import sys
@@ -115,6 +117,20 @@ app.command()(serve.serve)
 app.command()(queued.worker)
 app.command()(queued.jobs)
 app.command("migrate-archive")(migrate.migrate_archive)
+_QUICK_EXIT: list[bool] = []
+
+
+def _quick_exit() -> None:
+    """Leave the objects the process still holds to the system when it exits: by then every
+    command has closed its archive and flushed its output, and the interpreter's last collections
+    over the libraries' objects (SQLAlchemy, Playwright, Pydantic) cost a quarter of a CPU-second
+    at every run. Frozen, they are not traversed; the exit handlers still run (after this one,
+    which is registered first), and nothing is skipped but the collection."""
+    if not _QUICK_EXIT:
+        _QUICK_EXIT.append(True)
+        atexit.register(gc.freeze)
+
+
 # Command groups, listed after the commands.
 app.add_typer(articles.article_app, name="article")
 app.add_typer(articles.claim_app, name="claim")
@@ -125,6 +141,7 @@ app.add_typer(users.user_app, name="user")
 
 
 def main() -> None:
+    _quick_exit()
     new_command()
     try:
         app()

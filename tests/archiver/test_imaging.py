@@ -55,7 +55,13 @@ def pictures() -> list[tuple[str, Image.Image]]:
         stripes += [(f"columns-{step}", Image.fromarray(bands.T.copy()))]
     pages = [(f"page-{n}", page_like(n)) for n in range(12)]
     rgba = [("rgba", Image.new("RGBA", (400, 300), (200, 30, 30, 90)))]
-    return noise + flat + stripes + pages + rgba
+    rgba += [("rgba-page", page_like(3).convert("RGBA"))]
+    # Modes whose grey is taken through RGB: a palette, grey with alpha.
+    others = [
+        ("palette", page_like(4).convert("P", palette=Image.Palette.ADAPTIVE, colors=17)),
+        ("grey-alpha", page_like(6).convert("LA")),
+    ]
+    return noise + flat + stripes + pages + rgba + others
 
 
 @pytest.mark.parametrize("picture", pictures(), ids=lambda picture: picture[0])
