@@ -91,6 +91,20 @@ class Capturer:
             raise
         return self
 
+    def connected(self) -> bool:
+        """Whether this capturer's browser is open and working."""
+        return self._browser is not None and self._browser.is_connected()
+
+    def with_options(self, options: CaptureOptions) -> Capturer:
+        """This capturer's open browser, capturing with ``options`` (their safety rules,
+        budgets, cookies, timeouts): for a process that keeps one browser for runs made with
+        options of their own. The browser stays this capturer's: the one returned never closes
+        it."""
+        other = Capturer(options)
+        other._pw, other._browser, other.choice = self._pw, self._browser, self.choice
+        other.browser_version, other.user_agent = self.browser_version, self.user_agent
+        return other
+
     async def relaunch(self) -> bool:
         """Start a new browser if this one died (a crash, killed by the system for memory);
         ``True`` if one was started. For a process that keeps its browser for many runs (a

@@ -48,6 +48,9 @@ log = logging.getLogger("postproof.claims")
 
 OCR_LANGS = "eng+fra"
 OnCapture = Callable[[str, CaptureResult], None]
+# Captures URLs and tells the callback of each capture as it is stored (the application's run,
+# with its browser): see _Capturing.
+CaptureWith = Callable[[list[str], OnCapture], object]
 SOURCE_KINDS = {
     ".html": SourceKind.HTML,
     ".htm": SourceKind.HTML,
@@ -99,15 +102,19 @@ def add_article(
     on_capture: OnCapture | None = None,
     again: bool = False,
     steps: Steps | None = None,
+    capture_with: CaptureWith | None = None,
 ) -> AddedArticle:
     """Read an article (a URL, an HTML, Markdown or text file), store its claims and
     references, capture the social posts it cites, link each claim to the evidence in its own
     sentence (or, for an embedded post, in the paragraph before it) and check its quotes.
-    ``steps`` hears of each step as it begins, and of each quote check.
+    ``steps`` hears of each step as it begins, and of each quote check. ``capture_with``
+    makes the captures (by default a browser is launched for them, and ``on_capture`` hears of
+    each).
 
     Adding it again finishes an earlier run that was stopped half-way instead of adding a copy;
     an article already added in full is refused unless ``again``."""
     steps = steps or _Quiet()
+    capturing = _Capturing(archive, options, on_capture, capture_with)
     made: list[storage.CaptureRecord] = []
     book = archive.articles
     path = Path(source).expanduser()
@@ -134,12 +141,12 @@ def add_article(
             steps.step("reading the article", 0, path.name)
         else:
             steps.step("reading the article", 1, _loading(1))
-        article_id, page = _record_article(archive, source, options, lang, title, on_capture)
+        article_id, page = _record_article(archive, source, capturing, lang, title)
         if page is not None:
             made.append(page)
     references = book.references(article_id)
     if capture_references:
-        made += _capture_references(archive, references, options, on_capture, steps)
+        made += _capture_references(archive, references, capturing, steps)
         references = book.references(article_id)
     links = _auto_link(archive, article_id, references)
     if links:
@@ -160,10 +167,9 @@ def add_article(
 def _record_article(
     archive: storage.Archive,
     source: str,
-    options: CaptureOptions,
+    capturing: _Capturing,
     lang: str | None,
     title: str | None,
-    on_capture: OnCapture | None,
 ) -> tuple[str, storage.CaptureRecord | None]:
     """Read the article and store it with its claims and references (not yet finished)."""
     page: storage.CaptureRecord | None = None
@@ -181,7 +187,7 @@ def _record_article(
         source_name: str | None = path.name
     else:
         url = _article_url(source)
-        page = _capture_all([url], archive, options, on_capture)[0]
+        page = capturing.all([url])[0]
         if page.status != Status.OK:
             raise CaptureIncomplete(
                 f"The article page could not be captured ({page.status}): {page.reason}",
@@ -234,16 +240,34 @@ def _article_url(source: str) -> str:
     return parse_url(source)
 
 
-def _capture_all(
-    urls: Sequence[str],
-    archive: storage.Archive,
-    options: CaptureOptions,
-    on_capture: OnCapture | None,
-) -> list[storage.CaptureRecord]:
-    if not urls:
-        return []
-    results = asyncio.run(capture_many(urls, options, archive, on_result=on_capture))
-    return [archive.get_capture(capture_id) for capture_id, _ in results]
+@dataclass(frozen=True)
+class _Capturing:
+    """How a workflow captures: with the application's run (``capture_with``), or in a browser
+    launched for the URLs; each capture stored in ``archive``."""
+
+    archive: storage.Archive
+    options: CaptureOptions
+    on_capture: OnCapture | None
+    capture_with: CaptureWith | None
+
+    def all(self, urls: Sequence[str]) -> list[storage.CaptureRecord]:
+        """The captures of ``urls``, in their order."""
+        if not urls:
+            return []
+        if self.capture_with is None:
+            results = asyncio.run(
+                capture_many(urls, self.options, self.archive, on_result=self.on_capture)
+            )
+            return [self.archive.get_capture(capture_id) for capture_id, _ in results]
+        made: dict[str, str] = {}  # URL asked for -> its capture
+
+        def stored(capture_id: str, result: CaptureResult) -> None:
+            made[result.requested_url] = capture_id
+            if self.on_capture is not None:
+                self.on_capture(capture_id, result)
+
+        self.capture_with(list(urls), stored)
+        return [self.archive.get_capture(made[url]) for url in urls]
 
 
 def _new_claim(draft: ClaimDraft) -> storage.NewClaim:
@@ -290,8 +314,7 @@ def _new_references(
 def _capture_references(
     archive: storage.Archive,
     references: Sequence[storage.ReferenceRecord],
-    options: CaptureOptions,
-    on_capture: OnCapture | None,
+    capturing: _Capturing,
     steps: Steps,
 ) -> list[storage.CaptureRecord]:
     """Capture every social post the article cites, once each, concurrently."""
@@ -309,7 +332,7 @@ def _capture_references(
     urls = [refs[0].url for refs in wanted.values()]
     if urls:
         steps.step("capturing references", len(urls), _loading(len(urls)))
-    records = _capture_all(urls, archive, options, on_capture)
+    records = capturing.all(urls)
     book = archive.articles
     for record, refs in zip(records, wanted.values(), strict=True):
         for ref in refs:
@@ -429,13 +452,15 @@ def link_claim(
     note: str | None = None,
     on_capture: OnCapture | None = None,
     include_retracted: bool = False,
+    capture_with: CaptureWith | None = None,
 ) -> tuple[storage.LinkRecord, list[QuoteMatch]]:
     """Link a claim to a capture (by id) or to a URL, which is captured first. A retracted
     capture, or a claim of a retracted article, is refused unless ``include_retracted``."""
     claim = archive.articles.claim(claim_ref)
     article = _open_article(archive, claim, include_retracted)
     if "/" in target or "." in target:
-        capture = _capture_all([parse_url(target)], archive, options, on_capture)[0]
+        capturing = _Capturing(archive, options, on_capture, capture_with)
+        capture = capturing.all([parse_url(target)])[0]
     else:
         capture = archive.get_capture(target)
         if capture.retracted is not None and not include_retracted:

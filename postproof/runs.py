@@ -89,6 +89,7 @@ class LaunchedAlongside:
         self._ready: Future[SharedBrowser] = Future()
         self._done = asyncio.Event()
         self._thread = threading.Thread(target=self._hold, name="postproof-browser", daemon=True)
+        self._relaunching = threading.Lock()
 
     def __enter__(self) -> LaunchedAlongside:
         self._thread.start()
@@ -107,6 +108,17 @@ class LaunchedAlongside:
         """The browser, once started (waiting for it if need be); what stopped it, if it failed."""
         return self._ready.result()
 
+    def working(self) -> SharedBrowser:
+        """The browser, as :meth:`shared`, started again first if it died (a crash, the system
+        killing it for memory): a browser kept for many runs would otherwise fail them all."""
+        shared = self.shared()
+        if not shared.capturer.connected():
+            with self._relaunching:  # runs in several threads (the web app's jobs): one relaunch
+                if not shared.capturer.connected():
+                    shared.run(shared.capturer.relaunch())
+                    log.warning("the browser had stopped working: a new one was started")
+        return shared
+
     def _hold(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(self._open_until_done())
@@ -121,6 +133,35 @@ class LaunchedAlongside:
                 self._ready.set_exception(exc)
             else:
                 log.warning("the browser did not close cleanly: %s", exc)
+
+
+# The browsers this process keeps for the runs it makes (the innermost last): see keeping.
+_KEPT: list[LaunchedAlongside] = []
+
+
+@contextmanager
+def keeping(browser: LaunchedAlongside) -> Iterator[LaunchedAlongside]:
+    """Make ``browser`` the one every run of this process uses while inside, instead of
+    launching and closing a browser of its own: a process that makes many runs (the web app's
+    jobs) keeps one browser warm for all of them. Each run still captures with its own options."""
+    _KEPT.append(browser)
+    try:
+        yield browser
+    finally:
+        _KEPT.remove(browser)
+
+
+def kept_browser() -> LaunchedAlongside | None:
+    """The browser this process keeps for its runs, if it keeps one."""
+    return _KEPT[-1] if _KEPT else None
+
+
+@contextmanager
+def browser_kept(options: CaptureOptions) -> Iterator[LaunchedAlongside]:
+    """A browser launched now (alongside whatever the process does next) and kept, while
+    inside, for every run of this process (see :func:`keeping`)."""
+    with LaunchedAlongside(options) as browser, keeping(browser):
+        yield browser
 
 
 @contextmanager
@@ -179,7 +220,8 @@ class Run:
         browser: SharedBrowser | LaunchedAlongside | None = None,
     ) -> None:
         self.archive = archive
-        self.browser = browser  # None: each capture launches a browser of its own
+        # None (and no browser kept by the process): each capture launches a browser of its own.
+        self.browser = browser if browser is not None else kept_browser()
         self.settings = settings
         self.options = options
         self.show_progress = show_progress
@@ -274,13 +316,12 @@ class Run:
 
         shared = self.browser
         if isinstance(shared, LaunchedAlongside):
-            shared = shared.shared()
+            shared = shared.working()
+        capturer = shared.capturer if shared else None
+        if capturer is not None and capturer.options is not self.options:
+            capturer = capturer.with_options(self.options)  # a kept browser, this run's options
         capturing = capture_many(
-            urls,
-            self.options,
-            sink or self.archive,
-            capturer=shared.capturer if shared else None,
-            **given,
+            urls, self.options, sink or self.archive, capturer=capturer, **given
         )
         return shared.run(capturing) if shared else asyncio.run(capturing)
 
@@ -303,9 +344,9 @@ class Run:
             lang=lang,
             title=title,
             capture_references=capture_references,
-            on_capture=self._count,
             again=again,
             steps=self.steps,
+            capture_with=self.capture_each,
         )
 
     def link(
@@ -330,8 +371,8 @@ class Run:
             quote=quote,
             relation=relation,
             note=note,
-            on_capture=self._count,
             include_retracted=include_retracted,
+            capture_with=self.capture_each,
         )
         return made
 
@@ -361,7 +402,7 @@ class Run:
                 capture_options=self.options,
                 options=ladder,
                 on_event=lambda event: on_event(event, False),
-                on_capture=self._count,
+                capture_with=self.capture_each,
             )
             delivered = self.deliver_alerts()
             sealed = self.seal_if_stored()

@@ -7,6 +7,7 @@ and the tests allow private addresses only for that reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 import storage
 from archiver import CaptureOptions, CaptureResult, capture_many, parse_host_map
 from demo import FakeWeb
+from postproof.runs import LaunchedAlongside, keeping
 from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
 from tests.scheduling import BATCH_MODULES, DurationLog, LongestFirst
 
@@ -172,6 +174,31 @@ def run_cli(
     return _run_here(list(args), env, stdin or "")
 
 
+# The commands run in a test process share one browser, kept by the process (as the web app
+# keeps one for its jobs): each command still captures with its own options. A command whose
+# environment chooses another browser (POSTPROOF_CHROMIUM, PATH, PLAYWRIGHT_BROWSERS_PATH)
+# launches its own, as it would for a user; so do the commands run as processes.
+_BROWSER_CHOICE = ("POSTPROOF_CHROMIUM", "PATH", "PLAYWRIGHT_BROWSERS_PATH")
+_KEPT: list[LaunchedAlongside] = []
+
+
+def _kept_browser(env: dict[str, str], own: dict[str, str]) -> LaunchedAlongside | None:
+    """The browser for a command run with ``env`` in this process, whose environment is
+    ``own``."""
+    if any(env.get(name) != own.get(name) for name in _BROWSER_CHOICE):
+        return None
+    if not _KEPT:  # a browser that died is started again by the run that finds it dead
+        _KEPT.append(LaunchedAlongside(CaptureOptions()).__enter__())
+    return _KEPT[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_kept_browser() -> Iterator[None]:
+    yield
+    while _KEPT:
+        _KEPT.pop().__exit__(None, None, None)
+
+
 def _run_here(args: list[str], env: dict[str, str], stdin: str) -> subprocess.CompletedProcess[str]:
     from cli import main
 
@@ -187,8 +214,10 @@ def _run_here(args: list[str], env: dict[str, str], stdin: str) -> subprocess.Co
         sys.argv = ["postproof", *args]
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8")
         sys.stdout, sys.stderr = stdout, stderr
+        kept = _kept_browser(env, saved_env)
         try:
-            main()
+            with keeping(kept) if kept else contextlib.nullcontext():
+                main()
         except SystemExit as stop:
             code = stop.code
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,7 +32,7 @@ from postproof.render import (
     render_seal,
     retracted_line,
 )
-from postproof.runs import Captured, LaunchedAlongside, Run, opened_archive
+from postproof.runs import Captured, LaunchedAlongside, Run, kept_browser, opened_archive
 from postproof.settings import Settings, resolve_home
 from postproof.views import capture_json, capture_show_json, context_json
 
@@ -123,8 +124,9 @@ def capture(
         )
     )
     depth = settings.context_depth(context)
+    kept = kept_browser()  # a browser the process keeps for its runs, else one of its own
     with (
-        LaunchedAlongside(options) as browser,
+        nullcontext(kept) if kept else LaunchedAlongside(options) as browser,
         Run.open(settings, options, show_progress=progress_wanted(as_json), browser=browser) as run,
     ):
         # --no-watch is about the posts this run meets for the first time: a post a reporter

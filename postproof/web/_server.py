@@ -6,12 +6,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.errors import UsageError
-from postproof.runs import opened_archive
-from postproof.settings import Settings
+from postproof.runs import browser_kept, opened_archive
+from postproof.settings import CaptureFlags, Settings
 from postproof.web._app import create_app
 from postproof.web._archived import archived_app
 from postproof.web._security import ASGIApp, Receive, Scope, Send
@@ -124,7 +125,16 @@ def serve(
             # A live progress stream stays open while its job runs: Ctrl-C waits this long.
             timeout_graceful_shutdown=5,
         )
-        _announce(options, ports, len(archive.users.all()), announce)
-        if ready is not None:
-            ready(*ports)
-        asyncio.run(uvicorn.Server(config).serve(sockets=[main_socket, frames_socket]))
+        # On the embedded archive the app's jobs capture in this process: one browser, kept
+        # warm for all of them, rather than one launched and closed for each. On the shared
+        # archive the workers capture.
+        keep = (
+            nullcontext()
+            if archive.jobs.has_queue
+            else browser_kept(settings.capture_options(CaptureFlags()))
+        )
+        with keep:
+            _announce(options, ports, len(archive.users.all()), announce)
+            if ready is not None:
+                ready(*ports)
+            asyncio.run(uvicorn.Server(config).serve(sockets=[main_socket, frames_socket]))

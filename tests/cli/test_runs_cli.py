@@ -3,16 +3,20 @@ under a signed checkpoint as soon as the command that made it returns."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from archiver import CaptureOptions
-from postproof.runs import LaunchedAlongside, Run
+from archiver.capture import Capturer
+from postproof.runs import LaunchedAlongside, Run, browser_kept, kept_browser
 from postproof.settings import Settings
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS
@@ -131,3 +135,82 @@ def test_a_capture_run_starts_its_browser_while_it_opens_its_archive(
         [record] = captured.records
         assert record.status == "ok"
     assert not started & _browsers()
+
+
+def test_runs_in_a_kept_browser_capture_with_their_own_options(
+    options: CaptureOptions, home: Path
+) -> None:
+    """A browser kept by the process (the web app's, for its jobs) serves every run made
+    meanwhile, each with its own options: a run under the default safety rules is refused the
+    loopback address the test web is on, in the same browser where the next run, allowed it,
+    captures. No run launches a browser of its own."""
+    settings = Settings.load(home)
+    strict = replace(options, allow_private=False, allow_private_hosts=())
+    before = _browsers()
+    with browser_kept(options) as kept:
+        kept.shared()
+        started = _browsers() - before
+        assert len(started) == 1
+        with Run.open(settings, strict) as run:
+            [refused] = run.capture([FIXTURE_URLS["x_live"]]).records
+        with Run.open(settings, options) as run:
+            [allowed] = run.capture([FIXTURE_URLS["x_live"]]).records
+        assert _browsers() - before == started
+    assert (refused.status, allowed.status) == ("blocked", "ok")
+    assert "private" in (refused.reason or "")
+    assert kept_browser() is None
+    assert not started & _browsers()
+
+
+def test_a_kept_browser_that_died_is_started_again_by_the_next_run(
+    options: CaptureOptions, home: Path
+) -> None:
+    """A kept browser killed (a crash, the system's memory) would fail every later run: the run
+    that finds it dead starts a new one, and captures in it."""
+    before, every_before = _browsers(), set(chromium_under(os.getpid()))
+    with browser_kept(options) as kept:
+        kept.shared()
+        [first] = _browsers() - before
+        for pid in set(chromium_under(os.getpid())) - every_before:  # with its helpers
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while kept.shared().capturer.connected() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not kept.shared().capturer.connected()
+        with Run.open(Settings.load(home), options) as run:
+            [record] = run.capture([FIXTURE_URLS["x_live"]]).records
+        assert record.status == "ok"
+        assert first not in _browsers()
+        assert len(_browsers() - before) == 1
+
+
+def test_link_and_recheck_capture_through_their_run(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``link`` and ``recheck`` make their captures through their run's browser (the one the
+    process keeps, here), not in one launched for them, and still seal what they stored."""
+    draft = tmp_path / "draft.md"
+    draft.write_text(DRAFT, encoding="utf-8")
+    added = run_cli("article", "add", str(draft), "--no-capture", "--json", env=cli_env)
+    assert added.returncode == 0, added.stderr
+    claim = json.loads(added.stdout)["article"]["claims"][0]["id"]
+    launches: list[Capturer] = []
+    original = Capturer.__aenter__
+
+    async def counted(self: Capturer) -> Capturer:
+        launches.append(self)
+        return await original(self)
+
+    Capturer.__aenter__ = counted  # type: ignore[method-assign]
+    try:
+        linked = run_cli("link", claim, FIXTURE_URLS["x_live"], "--json", env=cli_env)
+        rechecked = run_cli("recheck", "--all", "--json", env=cli_env)
+    finally:
+        Capturer.__aenter__ = original  # type: ignore[method-assign]
+    assert linked.returncode == 0, linked.stderr
+    assert rechecked.returncode == 0, rechecked.stderr
+    assert json.loads(rechecked.stdout)["checked"] == 1
+    assert launches == []
+    figures = _log_check(cli_env)
+    assert (figures["log_size"], figures["unsealed_entries"]) == (2, 0)
