@@ -45,6 +45,7 @@ class Served:
     tokens: dict[str, str]  # user name -> API token
     env: dict[str, str]
     answers: list[AnswerChecker] = field(default_factory=list)  # made at the first API call
+    pid: int = 0  # the server's process
 
     @property
     def archive_origin(self) -> str:
@@ -137,7 +138,7 @@ def served(web: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:
         found = _wait_for_announce(process)
-        yield Served(found[1], int(found[3]), home, tokens, env)
+        yield Served(found[1], int(found[3]), home, tokens, env, pid=process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -18,6 +18,7 @@ from playwright.sync_api import Request as PlaywrightRequest
 
 from tests.conftest import run_cli
 from tests.fixtureweb import FIXTURE_URLS, X_HOSTILE
+from tests.processes import chromium_under, parents
 from tests.web.conftest import HOSTILE_URL, Served, SignedIn, signed_in
 
 CAPTURE_PATH = re.compile(r"/captures/([0-9a-z]{8})$")
@@ -214,6 +215,10 @@ def test_verify_now_and_the_changes_between_two_captures(
         refused = api.get(f"/api/captures/{pasted}/diff/{other}")
     assert checked == json.loads(run_cli("verify", pasted, "--json", env=served.env).stdout)
     assert refused.status_code == 400 and "two different posts" in refused.json()["error"]
+    # Both captures were made in the one browser the server keeps for its jobs.
+    family = parents()
+    chromium = set(chromium_under(served.pid))
+    assert len({pid for pid in chromium if family.get(pid) not in chromium}) == 1
 
 
 def test_an_admin_retracts_a_capture(
