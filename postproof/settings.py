@@ -173,6 +173,40 @@ class RecheckSettings:
         )
 
 
+# Seconds: four heartbeats of one second; less, and a busy worker might be taken for dead.
+MIN_STALLED_AFTER = 4.0
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """``[worker]``, with ``POSTPROOF_WORKER_STALLED_AFTER`` before its ``stalled_after``: how
+    long a worker may go without a heartbeat before it is taken for dead (killed, cut off) and
+    its running jobs are given to another."""
+
+    stalled_after: float = 20.0
+
+    @classmethod
+    def read(cls, table: Mapping[str, Any]) -> WorkerSettings:
+        env = os.environ.get("POSTPROOF_WORKER_STALLED_AFTER")
+        if env:
+            table = {**table, "stalled_after": env}
+        seconds = _value(table, "stalled_after", 20.0, float)
+        if not seconds >= MIN_STALLED_AFTER:
+            raise UsageError(
+                f"The setting stalled_after = {seconds:g} is too short: a worker beats every "
+                f"quarter of it, and a busy one must not be taken for dead.",
+                hint=f"Give {MIN_STALLED_AFTER:g} seconds or more ([worker] in {CONFIG_NAME}, "
+                "or POSTPROOF_WORKER_STALLED_AFTER).",
+            )
+        return cls(stalled_after=seconds)
+
+    @property
+    def heartbeat(self) -> float:
+        """Seconds between a worker's heartbeats: a quarter of :attr:`stalled_after`, at most
+        five."""
+        return min(5.0, self.stalled_after / 4)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a command reads from its data home and environment, read once."""
@@ -181,6 +215,7 @@ class Settings:
     capture: CaptureSettings
     timestamp: TimestampSettings
     recheck: RecheckSettings
+    worker: WorkerSettings
     webhook_url: str | None  # POSTPROOF_WEBHOOK_URL, else [alerts] webhook_url
     crontab_file: Path | None  # POSTPROOF_CRONTAB_FILE: a crontab file instead of the user's
 
@@ -205,6 +240,7 @@ class Settings:
             capture=CaptureSettings.read(table("capture")),
             timestamp=TimestampSettings.read(table("timestamp")),
             recheck=RecheckSettings.read(table("recheck")),
+            worker=WorkerSettings.read(table("worker")),
             webhook_url=os.environ.get("POSTPROOF_WEBHOOK_URL")
             or _value(table("alerts"), "webhook_url", None, str),
             crontab_file=Path(crontab) if crontab else None,

@@ -9,9 +9,10 @@ are driven on the worker's event loop (:class:`postproof.runs.SharedBrowser`).
 Exactly once: every capture a job stores is recorded with the job's id in the transaction that
 stores it (``storage._jobs``). A worker that dies mid-capture leaves nothing half-recorded (blobs
 written before their rows are removed by the journal's recovery); its workers' row stops
-beating, and any live worker puts its running jobs back on the queue (stalled-job recovery, at
-start and every :data:`HEARTBEAT_SECONDS`). The retried job finds the capture it already stored,
-if it got that far, and stores nothing again.
+beating, and any live worker puts its running jobs back on the queue once ``[worker]
+stalled_after`` has passed without a beat (stalled-job recovery, at start and every heartbeat).
+The retried job finds the capture it already stored, if it got that far, and stores nothing
+again.
 
 A lost database connection (a server restart) stops procrastinate's worker loop; this process
 starts it again, with the same browser, until the server answers.
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("postproof.worker")
 
-HEARTBEAT_SECONDS = 5.0
-# A worker whose heartbeat is older than this is taken for dead, and its running jobs retried.
-STALLED_AFTER_SECONDS = 20.0
 RECONNECT_SECONDS = 3.0
 MAX_ATTEMPTS = 5  # of a job whose attempts fail for storage reasons (a server down, a disk full)
 RETRY_WAIT_SECONDS = 5
@@ -167,8 +165,10 @@ class Worker:
                     name=self.name,
                     concurrency=self.concurrency,
                     install_signal_handlers=False,
-                    update_heartbeat_interval=HEARTBEAT_SECONDS,
-                    stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                    # A worker whose heartbeat is older than stalled_after is taken for dead,
+                    # and its running jobs retried.
+                    update_heartbeat_interval=self.settings.worker.heartbeat,
+                    stalled_worker_timeout=self.settings.worker.stalled_after,
                 )
                 if self._stopping:
                     return
@@ -191,14 +191,14 @@ class Worker:
         while True:
             try:
                 stalled = await app.job_manager.get_stalled_jobs(
-                    seconds_since_heartbeat=STALLED_AFTER_SECONDS
+                    seconds_since_heartbeat=self.settings.worker.stalled_after
                 )
                 for job in stalled:
                     log.warning("job %s stalled with its worker: retrying it", job.id)
                     await app.job_manager.retry_job(job)
             except (psycopg.Error, exceptions.ConnectorException) as exc:
                 log.warning("could not look for stalled jobs: %s", exc)
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(self.settings.worker.heartbeat)
 
     # -- the tasks ------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from archiver.errors import UsageError
 from demo import FakeWeb
+from postproof.settings import Settings, WorkerSettings
 from storage import open_archive
 from tests.conftest import run_cli
 from tests.shared.workers import (
@@ -110,3 +112,20 @@ def test_a_retried_job_finds_the_capture_it_stored_and_stores_nothing_again(
     assert done["status"] == "done" and done["captures"] == [stored]
     assert capture_count(database_url) == 1
     assert json.loads(run_cli("verify", "--all", "--json", env=env).stdout)["ok"] is True
+
+
+def test_how_soon_a_silent_worker_is_taken_for_dead_is_a_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POSTPROOF_WORKER_STALLED_AFTER", raising=False)
+    assert Settings.load(tmp_path).worker == WorkerSettings(stalled_after=20.0)
+    assert Settings.load(tmp_path).worker.heartbeat == 5.0
+    (tmp_path / "config.toml").write_text("[worker]\nstalled_after = 8\n", encoding="utf-8")
+    assert Settings.load(tmp_path).worker.stalled_after == 8.0
+    assert Settings.load(tmp_path).worker.heartbeat == 2.0  # four beats in the time allowed
+    monkeypatch.setenv("POSTPROOF_WORKER_STALLED_AFTER", "6")
+    assert Settings.load(tmp_path).worker.stalled_after == 6.0
+    monkeypatch.setenv("POSTPROOF_WORKER_STALLED_AFTER", "1")
+    with pytest.raises(UsageError, match="too short") as refused:
+        Settings.load(tmp_path)
+    assert refused.value.hint is not None and "4 seconds or more" in refused.value.hint

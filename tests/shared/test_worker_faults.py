@@ -81,6 +81,9 @@ def test_a_worker_killed_mid_capture_leaves_its_job_to_another(
     gate.opened.clear()
     gated = "https://queue.example/gate"
     [job_id] = enqueue(env, [gated], tmp_path)
+    # The killed worker's job goes to the next after six seconds without a heartbeat (20 by
+    # default): the setting is the one a deployment would tune.
+    env = env | {"POSTPROOF_WORKER_STALLED_AFTER": "6"}
     with workers(env, tmp_path / "first") as [first]:
         wait_until("the first worker to load the page", gate.arrived.is_set)
         assert [job["status"] for job in jobs(env)] == ["running"]
