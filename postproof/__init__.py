@@ -10,14 +10,15 @@ that needs it, when it runs.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
-
 __all__ = ["version"]
 
 
 def version() -> str:
     """The installed version of postproof (``0+unknown`` when run from a bare checkout)."""
+    # Imported here: reading package metadata costs every start-up a few hundredths of a second.
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
     try:
         return package_version("postproof")
     except PackageNotFoundError:

@@ -9,7 +9,6 @@ checkpoint over everything the run stored, timestamped when TSAs are configured.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from postproof.output import Steps
 
 if TYPE_CHECKING:
+    import asyncio
+
     import storage
     from archiver import CaptureOptions, CaptureResult, CaptureSink, ContextCapture
     from archiver.capture import Capturer
@@ -53,6 +54,8 @@ class SharedBrowser:
         """Run ``coroutine`` on the browser's loop and wait for it. Stopped while waiting (Ctrl-C),
         the coroutine is cancelled and waited for until it has unwound: a capture being stored
         into the archive is not cut off by the archive closing under it."""
+        import asyncio
+
         ended = threading.Event()
 
         async def tracked() -> _T:
@@ -82,6 +85,8 @@ class LaunchedAlongside:
     """
 
     def __init__(self, options: CaptureOptions) -> None:
+        import asyncio
+
         from archiver.capture import Capturer  # imported here, never by two threads at once
 
         self._capturer = Capturer(options)
@@ -120,6 +125,8 @@ class LaunchedAlongside:
         return shared
 
     def _hold(self) -> None:
+        import asyncio
+
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(self._open_until_done())
 
@@ -312,6 +319,8 @@ class Run:
     ) -> list[tuple[str, CaptureResult]]:
         """``capture_many`` with this run's options, into ``sink`` or the archive, in this
         run's shared browser when it has one, else in a browser launched for it."""
+        import asyncio
+
         from archiver import capture_many
 
         shared = self.browser

@@ -87,5 +87,9 @@ def test_the_installed_command_starts_light() -> None:
     }
     assert "typer" in imported  # the record was made
     assert imported.isdisjoint(HEAVY)
+    # Nor the event loop (a capture's), nor the packages' metadata (--version's): a few
+    # hundredths of a second each at every start.
+    modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert modules.isdisjoint({"asyncio", "importlib.metadata"})
     for name in ("capture", "verify", "article", "recheck", "similar", "auth", "demo"):
         assert f" {name} " in done.stdout
