@@ -17,6 +17,7 @@ people to read.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import signal
 import subprocess
@@ -171,6 +172,9 @@ def main() -> None:
         "python_rss_mb_by_tenth": [tenths(m.python_mb) for m in memory],
         "tree_pss_mb_by_tenth": [tenths(m.tree_mb) for m in memory],
         "per_day_at_this_rate": round(done / elapsed * 86_400),
+        # The rate in each tenth of the run: a log that slows its writers as it grows shows as
+        # a fall from one to the next.
+        "rechecks_per_minute_by_tenth": rates_by_tenth(progress),
     }
     print(json.dumps(figures, indent=2))
 
@@ -183,6 +187,19 @@ def tenths(samples: list[float]) -> list[float]:
     size = len(samples) / parts
     chunks = [samples[int(i * size) : int((i + 1) * size)] for i in range(parts)]
     return [round(sum(c) / len(c), 1) for c in chunks if c]
+
+
+def rates_by_tenth(progress: list[tuple[float, int]]) -> list[float]:
+    """Re-checks a minute in each tenth of the run, from ``(seconds since start, done)``."""
+    if len(progress) < 2:
+        return []
+    parts = min(10, len(progress) - 1)
+    marks = [progress[round(i * (len(progress) - 1) / parts)] for i in range(parts + 1)]
+    return [
+        round((b[1] - a[1]) / (b[0] - a[0]) * 60, 1)
+        for a, b in itertools.pairwise(marks)
+        if b[0] > a[0]
+    ]
 
 
 if __name__ == "__main__":

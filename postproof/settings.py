@@ -175,21 +175,30 @@ class RecheckSettings:
 
 # Seconds: four heartbeats of one second; less, and a busy worker might be taken for dead.
 MIN_STALLED_AFTER = 4.0
+# Seconds: an hour. A capture's log entry is signed when it is stored; its checkpoint should not
+# wait longer than that.
+MAX_SEAL_EVERY = 3600.0
 
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """``[worker]``, with ``POSTPROOF_WORKER_STALLED_AFTER`` before its ``stalled_after``: how
-    long a worker may go without a heartbeat before it is taken for dead (killed, cut off) and
-    its running jobs are given to another."""
+    """``[worker]``, each key overridden by its environment variable:
+
+    - ``stalled_after`` (``POSTPROOF_WORKER_STALLED_AFTER``): how long a worker may go without a
+      heartbeat before it is taken for dead (killed, cut off) and its running jobs are given to
+      another;
+    - ``seal_every`` (``POSTPROOF_WORKER_SEAL_EVERY``): how often at most a worker seals the log
+      over the jobs it finished (0: after each job, as soon as the last seal is done)."""
 
     stalled_after: float = 20.0
+    seal_every: float = 5.0
 
     @classmethod
     def read(cls, table: Mapping[str, Any]) -> WorkerSettings:
-        env = os.environ.get("POSTPROOF_WORKER_STALLED_AFTER")
-        if env:
-            table = {**table, "stalled_after": env}
+        for key in ("stalled_after", "seal_every"):
+            env = os.environ.get(f"POSTPROOF_WORKER_{key.upper()}")
+            if env:
+                table = {**table, key: env}
         seconds = _value(table, "stalled_after", 20.0, float)
         if not seconds >= MIN_STALLED_AFTER:
             raise UsageError(
@@ -198,7 +207,15 @@ class WorkerSettings:
                 hint=f"Give {MIN_STALLED_AFTER:g} seconds or more ([worker] in {CONFIG_NAME}, "
                 "or POSTPROOF_WORKER_STALLED_AFTER).",
             )
-        return cls(stalled_after=seconds)
+        seal_every = _value(table, "seal_every", 5.0, float)
+        if not 0 <= seal_every <= MAX_SEAL_EVERY:
+            raise UsageError(
+                f"The setting seal_every = {seal_every:g} is out of range: it is how many seconds "
+                "a finished job may wait for the checkpoint that proves it is in the log.",
+                hint=f"Give 0 to {MAX_SEAL_EVERY:g} seconds ([worker] in {CONFIG_NAME}, or "
+                "POSTPROOF_WORKER_SEAL_EVERY).",
+            )
+        return cls(stalled_after=seconds, seal_every=seal_every)
 
     @property
     def heartbeat(self) -> float:

@@ -14,6 +14,9 @@ stalled_after`` has passed without a beat (stalled-job recovery, at start and ev
 The retried job finds the capture it already stored, if it got that far, and stores nothing
 again.
 
+The log is sealed over the jobs a worker finished by :class:`Sealer`, at most every ``[worker]
+seal_every`` seconds and when the worker stops, not after each job.
+
 A lost database connection (a server restart) stops procrastinate's worker loop; this process
 starts it again, with the same browser, until the server answers.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import socket
@@ -33,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.errors import BrowserCrashed, PostproofError, StorageError, UsageError
-from postproof.runs import Run, SharedBrowser, opened_archive
+from postproof.runs import Run, SharedBrowser, opened_archive, seal_log
 from postproof.settings import CaptureFlags
 
 if TYPE_CHECKING:
@@ -84,6 +88,54 @@ class JobSink:
         return self.archive.store(result, job=(self.job_id, asked), made_by=self.user)
 
 
+class Sealer:
+    """Seals the log over a worker's finished jobs in a thread of its own: as soon as a job
+    asks (:meth:`want`), then not again for ``every`` seconds, and once more when the worker
+    stops (:meth:`stop`). One checkpoint, and one timestamp from the TSA, covers every job
+    finished meanwhile: sealing after each job would make as many as there are jobs, and a seal
+    rereads the whole log (it refuses to sign over damage). ``seal`` returns False when it
+    could not seal for a passing reason (the database away): it is tried again ``every``
+    seconds later."""
+
+    def __init__(self, seal: Callable[[], bool], every: float) -> None:
+        self._seal = seal
+        self._every = every
+        self._changed = threading.Condition()
+        self._wanted = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="postproof-seal", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def want(self) -> None:
+        """A job stored something: seal it in."""
+        with self._changed:
+            self._wanted = True
+            self._changed.notify()
+
+    def stop(self) -> None:
+        """Seal what the finished jobs left unsealed, then stop."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._wanted or self._stopping)
+                if not self._wanted:
+                    return
+                self._wanted = False
+            if not self._seal() and not self._stopping:
+                with self._changed:
+                    self._wanted = True
+            with self._changed:
+                self._changed.wait_for(lambda: self._stopping, timeout=self._every)
+
+
 class Worker:
     """One worker process: its archive, its browser, its jobs (see the module docstring)."""
 
@@ -105,6 +157,7 @@ class Worker:
         self._relaunching = threading.Lock()  # jobs run in threads: one relaunch at a time
         self._stopping = False
         self._current: Any = None  # procrastinate's worker, while one runs
+        self._sealer = Sealer(self._seal, settings.worker.seal_every)
 
     # -- the process ----------------------------------------------------------------------
 
@@ -113,7 +166,24 @@ class Worker:
         with opened_archive(self.settings.home) as archive:
             archive.jobs.require_queue()
             self._archive = archive
-            asyncio.run(self._main(archive))
+            self._sealer.start()
+            try:
+                asyncio.run(self._main(archive))
+            finally:
+                self._sealer.stop()
+
+    def _seal(self) -> bool:
+        """Seal the log (for :class:`Sealer`); False if the database could not be reached."""
+        try:
+            report = seal_log(self.archive, self.settings)
+        except StorageError as exc:
+            log.warning("could not seal the log: %s; trying again later", exc.message)
+            return False
+        except PostproofError as exc:
+            log.error("the log was not sealed: %s (%s)", exc.message, exc.hint or "")
+            return True
+        log.info("log sealed: %s", json.dumps(report.to_json()))
+        return True
 
     async def _main(self, archive: storage.Archive) -> None:
         from procrastinate import App, PsycopgConnector
@@ -296,6 +366,7 @@ class Worker:
             log.info("job %s already stored %s: not capturing again", job_id, stored[done])
         remaining = [u for u in wanted if u not in stored]
         if not remaining:
+            self._sealer.want()  # an earlier attempt may have stopped before its seal
             return
         run = Run(archive, self.settings, self.options, browser=self._browser)
         captured = run.capture(
@@ -308,7 +379,7 @@ class Worker:
                 r.post_id for r in captured.records if len(archive.history(r.post_id)) == 1
             ]
             archive.watchlist.set_watched(first_seen, False)
-        run.seal()
+        self._sealer.want()
 
     def _queue_due(self, timestamp: int) -> None:
         """The periodic task: a re-check job for each watched post that is due (one per post
@@ -346,7 +417,8 @@ class Worker:
         for event in report.events:
             log.warning("%s: %s", post.canonical_url, event.summary)
         run.deliver_alerts()
-        run.seal_if_stored()
+        if run.stored:
+            self._sealer.want()
         archive.watchlist.mark_reported([event.id for event in report.events], utcnow())
 
     def _article(
@@ -365,4 +437,5 @@ class Worker:
                 source = str(draft)
             with Run.open(self.settings, self.options, user=user) as run:
                 run.add_article(source, title=title)
-                run.seal_if_stored()
+                if run.stored:
+                    self._sealer.want()

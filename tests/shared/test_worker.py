@@ -129,3 +129,48 @@ def test_how_soon_a_silent_worker_is_taken_for_dead_is_a_setting(
     with pytest.raises(UsageError, match="too short") as refused:
         Settings.load(tmp_path)
     assert refused.value.hint is not None and "4 seconds or more" in refused.value.hint
+
+
+def test_how_often_a_worker_seals_is_a_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POSTPROOF_WORKER_SEAL_EVERY", raising=False)
+    assert Settings.load(tmp_path).worker.seal_every == 5.0
+    (tmp_path / "config.toml").write_text("[worker]\nseal_every = 0\n", encoding="utf-8")
+    assert Settings.load(tmp_path).worker.seal_every == 0.0
+    monkeypatch.setenv("POSTPROOF_WORKER_SEAL_EVERY", "30")
+    assert Settings.load(tmp_path).worker.seal_every == 30.0
+    for wrong in ("-1", "7200"):
+        monkeypatch.setenv("POSTPROOF_WORKER_SEAL_EVERY", wrong)
+        with pytest.raises(UsageError, match="out of range") as refused:
+            Settings.load(tmp_path)
+        assert refused.value.hint is not None and "0 to 3600 seconds" in refused.value.hint
+
+
+def checkpoint_sizes(database_url: str) -> list[int]:
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            found = connection.exec_driver_sql("SELECT size FROM checkpoints ORDER BY size")
+            return [int(size) for (size,) in found]
+    finally:
+        engine.dispose()
+
+
+def test_a_worker_seals_once_over_the_jobs_it_finished_meanwhile(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    """Sealing after each job would sign a checkpoint (and ask the TSA for a timestamp) per
+    capture: the first job is sealed at once, the two after it wait out ``seal_every``, and
+    the worker seals them when it stops."""
+    env = env | {"POSTPROOF_WORKER_SEAL_EVERY": "3600"}
+    cli_json(env, "capture", "--queue", url(11), url(12), url(13), "--context", "0")
+    with workers(env, tmp_path, concurrency=1) as [worker]:
+        wait_until("the worker to finish 3 jobs", all_finished(env, 3))
+        wait_until("the first job's checkpoint", lambda: len(checkpoint_sizes(database_url)) > 0)
+        running = checkpoint_sizes(database_url)
+        assert worker.stop() == 0, worker.tail()
+    assert len(running) == 1, running  # one checkpoint, not one a job
+    assert checkpoint_sizes(database_url) == sorted({*running, 3})  # the rest sealed at its stop
+    verified = cli_json(env, "verify", "--all")
+    assert verified["ok"] is True and verified["log"]["unsealed_entries"] == 0
