@@ -192,6 +192,15 @@ def _kept_browser(env: dict[str, str], own: dict[str, str]) -> LaunchedAlongside
     return _KEPT[0]
 
 
+def settle_kept_browser() -> None:
+    """Wait until the browser the commands share has started (it starts in a thread of its own
+    with the first command run here, and may still be starting when that command is done): a
+    test that counts browsers or launches must not count it."""
+    for kept in _KEPT:
+        with contextlib.suppress(Exception):  # one that failed to start is the next run's error
+            kept.shared()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_kept_browser() -> Iterator[None]:
     yield

@@ -18,7 +18,7 @@ from archiver import CaptureOptions
 from archiver.capture import Capturer
 from postproof.runs import LaunchedAlongside, Run, browser_kept, kept_browser
 from postproof.settings import Settings
-from tests.conftest import run_cli
+from tests.conftest import run_cli, settle_kept_browser
 from tests.fixtureweb import FIXTURE_URLS
 from tests.processes import chromium_under, parents
 
@@ -110,6 +110,7 @@ def test_article_add_shows_its_steps_at_a_terminal_and_keeps_json_clean(
 def _browsers() -> set[int]:
     """The browsers this process runs: Chromium's main processes (not the renderers and helpers
     each one starts under it)."""
+    settle_kept_browser()
     family = parents()
     chromium = set(chromium_under(os.getpid()))
     return {pid for pid in chromium if family.get(pid) not in chromium}
@@ -195,6 +196,7 @@ def test_link_and_recheck_capture_through_their_run(
     added = run_cli("article", "add", str(draft), "--no-capture", "--json", env=cli_env)
     assert added.returncode == 0, added.stderr
     claim = json.loads(added.stdout)["article"]["claims"][0]["id"]
+    settle_kept_browser()  # launched alongside the command above: not the runs' own launch
     launches: list[Capturer] = []
     original = Capturer.__aenter__
 
