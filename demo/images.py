@@ -97,6 +97,7 @@ def email_screenshot(
     return _png(image)
 
 
+@cache  # the same picture for the same words: drawn and encoded once per process (0.1 s each)
 def placeholder_photo(
     title: str, subtitle: str = "", *, size: tuple[int, int] = (1200, 675)
 ) -> bytes:

@@ -321,7 +321,6 @@ class _ConditionalWrite(Exception):
 
 
 def _make_client(endpoint_url: str | None, region: str | None) -> BaseClient:
-    import boto3
     from botocore.config import Config
 
     config = Config(
@@ -335,8 +334,33 @@ def _make_client(endpoint_url: str | None, region: str | None) -> BaseClient:
         read_timeout=60,
         s3={"addressing_style": "path"} if endpoint_url else None,
     )
-    session = boto3.session.Session()  # the default session is not safe to share by threads
-    return session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+    with _LOADING:
+        return new_session().client(
+            "s3", endpoint_url=endpoint_url, region_name=region, config=config
+        )
+
+
+# botocore's loaders of the services' descriptions, one per AWS_DATA_PATH, shared by the
+# sessions of the process; and the lock under which clients are made with them.
+_LOADERS: dict[str | None, Any] = {}
+_LOADING = threading.RLock()
+
+
+def new_session() -> Any:
+    """A boto3 session of its own (the default one is not safe to share by threads), reading
+    the services' descriptions through the process's one loader: a session of its own would
+    parse S3's again, 70 ms for each client against 15 ms."""
+    import boto3
+    import botocore.loaders
+    import botocore.session
+
+    with _LOADING:
+        data_path = os.environ.get("AWS_DATA_PATH")
+        if data_path not in _LOADERS:
+            _LOADERS[data_path] = botocore.loaders.create_loader(data_path)
+        core = botocore.session.Session()
+        core.register_component("data_loader", _LOADERS[data_path])
+    return boto3.session.Session(botocore_session=core)
 
 
 def _client_error() -> type[Exception]:

@@ -104,8 +104,9 @@ class Seaweed:
 
     def client(self, **overrides: Any) -> Any:
         """A boto3 S3 client of this server, as an operator (or an intruder) would hold."""
-        import boto3
         from botocore.config import Config
+
+        from storage._s3blobs import new_session
 
         settings = {
             "endpoint_url": self.endpoint,
@@ -118,7 +119,7 @@ class Seaweed:
                 response_checksum_validation="when_required",
             ),
         } | overrides
-        return boto3.session.Session().client("s3", **settings)
+        return new_session().client("s3", **settings)
 
     def create_bucket(self, name: str, *, object_lock: bool = False) -> None:
         self.client().create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
