@@ -110,6 +110,8 @@ case "$mode" in
   demo) exec .venv/bin/postproof demo "$@" ;;
   # Two workers (the machine's two cores are mostly waiting on pages); how the tests are shared
   # out among them: tests/scheduling.py. POSTPROOF_TEST_WORKERS=0 runs everything in one process.
-  test) exec .venv/bin/python -m pytest -n "${POSTPROOF_TEST_WORKERS:-2}" --dist loadscope "$@" ;;
+  # The suite starts a few hundred Python processes: each reads the compiled modules the first
+  # one wrote, even where PYTHONDONTWRITEBYTECODE is set, instead of compiling them again.
+  test) PYTHONDONTWRITEBYTECODE= exec .venv/bin/python -m pytest -n "${POSTPROOF_TEST_WORKERS:-2}" --dist loadscope "$@" ;;
   install) say "installed: .venv/bin/postproof" ;;
 esac
