@@ -21,10 +21,11 @@ def parents() -> dict[int, int]:
     return found
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process started under ``pid``, at any depth (not ``pid`` itself)."""
+def descendants(pid: int, family: dict[int, int] | None = None) -> list[int]:
+    """Every process started under ``pid``, at any depth (not ``pid`` itself), in ``family``
+    (what :func:`parents` read, by default now)."""
     children: dict[int, list[int]] = {}
-    for child, parent in parents().items():
+    for child, parent in (parents() if family is None else family).items():
         children.setdefault(parent, []).append(child)
     found, todo = [], [pid]
     while todo:
@@ -50,7 +51,7 @@ def command_line(pid: int) -> list[bytes]:
         return []
 
 
-def chromium_under(pid: int) -> list[int]:
+def chromium_under(pid: int, family: dict[int, int] | None = None) -> list[int]:
     """The Chromium processes started under ``pid`` (its browsers, through Playwright's driver,
-    with their renderers and helpers)."""
-    return [child for child in descendants(pid) if "chrom" in name(child)]
+    with their renderers and helpers), in ``family`` (by default, as they are now)."""
+    return [child for child in descendants(pid, family) if "chrom" in name(child)]

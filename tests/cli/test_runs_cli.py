@@ -111,8 +111,10 @@ def _browsers() -> set[int]:
     """The browsers this process runs: Chromium's main processes (not the renderers and helpers
     each one starts under it)."""
     settle_kept_browser()
+    # One reading of the processes for both: read twice, a renderer started in between (a
+    # browser starts spare ones) would seem to have no Chromium parent, and pass for a browser.
     family = parents()
-    chromium = set(chromium_under(os.getpid()))
+    chromium = set(chromium_under(os.getpid(), family))
     return {pid for pid in chromium if family.get(pid) not in chromium}
 
 
