@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -19,7 +19,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from archiver.errors import StorageError, UsageError
 from archiver.models import CaptureResult, Status, utcnow
-from proof import InstallationKey, load_or_create_key
 from storage import _ids
 from storage._articles import ArticleBook
 from storage._auth import AuthStore
@@ -33,7 +32,6 @@ from storage._database import (
     upgrade_to_head,
     write_session,
 )
-from storage._export import ExportReport, export_bundle
 from storage._home import Layout, default_home
 from storage._jobs import JobBook, record_job_capture
 from storage._journal import Journal, new_run_id
@@ -61,6 +59,10 @@ from storage._tables import Artifact, Capture, LogEntry, Post
 from storage._users import Users
 from storage._verify import verify_artifacts
 from storage._watchlist import Watchlist
+
+if TYPE_CHECKING:
+    from proof import InstallationKey
+    from storage._export import ExportReport
 
 log = logging.getLogger("postproof.storage")
 
@@ -163,6 +165,8 @@ class Archive:
                 path.parent.mkdir(mode=0o700, exist_ok=True)
                 if not path.exists():
                     refuse_a_new_key(self._open_parts()[0], path)
+                from proof import load_or_create_key  # cryptography, loaded when signing
+
                 self._key = load_or_create_key(path, name=SIGNING_KEY_NAME)
         return self._key
 
@@ -256,6 +260,9 @@ class Archive:
         records = [self.get_capture(c) for c in dict.fromkeys(capture_ids)]
         if not records:
             raise UsageError("nothing to export", hint="give capture ids or --article ID")
+        # The bundle's writers (WARC, WACZ, the TSA's certificates) are loaded by an export.
+        from storage._export import export_bundle
+
         with storage_errors(self.home):
             proofs = self.ledger.proofs([r.id for r in records])
             return export_bundle(

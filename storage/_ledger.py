@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -42,17 +42,11 @@ from sqlmodel import Session, col, func, select
 from archiver.errors import IntegrityError, StorageError
 from proof import (
     Checkpoint,
-    InstallationKey,
     NoteVerifier,
-    TimestampError,
-    TsaUnreachable,
     format_checkpoint,
     leaf_hash,
-    request_timestamp,
     root,
     sign_note,
-    token_certificates_pem,
-    verify_timestamp,
 )
 from storage._database import lock_for_transaction, read_session, write_session
 from storage._ledger_entries import (
@@ -109,9 +103,12 @@ __all__ = [
     "retraction_target",
 ]
 
+if TYPE_CHECKING:
+    from proof import InstallationKey
+
 log = logging.getLogger("postproof.ledger")
 
-KeyLoader = Callable[[], InstallationKey]
+KeyLoader = Callable[[], "InstallationKey"]
 Clock = Callable[[], datetime]
 
 
@@ -253,6 +250,15 @@ class Ledger:
     def _timestamp(
         self, size: int, tsa_urls: Sequence[str], roots: Sequence[bytes], timeout: float
     ) -> tuple[TimestampInfo | None, list[str]]:
+        # The TSA side (cryptography's X.509, rfc3161-client) is loaded when TSAs are asked.
+        from proof import (
+            TimestampError,
+            TsaUnreachable,
+            request_timestamp,
+            token_certificates_pem,
+            verify_timestamp,
+        )
+
         if self._has_timestamp(size):
             return None, []
         with read_session(self._engine) as session:

@@ -10,16 +10,19 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from archiver.errors import IntegrityError, StorageError
-from proof import InstallationKey, canonical_json, leaf_hash
+from proof import canonical_json, leaf_hash
 from storage._database import lock_for_transaction
 from storage._postgres import LOG as LOG_LOCK
 from storage._tables import Article, Artifact, Capture, LogEntry, Retraction
+
+if TYPE_CHECKING:
+    from proof import InstallationKey
 
 MANIFEST_FORMAT = "postproof-capture-manifest/1"
 RETRACTION_FORMAT = "postproof-retraction-manifest/1"

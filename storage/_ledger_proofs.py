@@ -10,11 +10,15 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from archiver.errors import PostproofError
-from proof import InstallationKey, consistency_proof, inclusion_proof
+from proof import consistency_proof, inclusion_proof
 from storage._ledger_entries import Unreadable, damaged, log_origin
 from storage._tables import CheckpointRow, LogEntry, TimestampRow
+
+if TYPE_CHECKING:
+    from proof import InstallationKey
 
 
 @dataclass(frozen=True)

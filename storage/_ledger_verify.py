@@ -28,9 +28,6 @@ from proof import (
     Checkpoint,
     NoteError,
     NoteVerifier,
-    TimestampError,
-    TimestampToken,
-    TimestampUntrusted,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -38,7 +35,6 @@ from proof import (
     verify_checkpoint,
     verify_consistency,
     verify_inclusion,
-    verify_timestamp,
 )
 from storage._ledger_entries import (
     Unreadable,
@@ -517,6 +513,9 @@ def _timestamp_problem(
 ) -> tuple[ProblemKind, str] | None:
     """(code, detail) of what is wrong with a stored timestamp, or None. An intact token whose
     TSA chains to no root given is ``timestamp_untrusted``: a matter of trust, not tampering."""
+    # The TSA side (cryptography's X.509, rfc3161-client) is loaded when a timestamp is there.
+    from proof import TimestampError, TimestampToken, TimestampUntrusted, verify_timestamp
+
     where = (
         f"the timestamp from {stamp.tsa_url} over the checkpoint at size {stamp.checkpoint_size}"
     )

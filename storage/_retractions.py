@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -21,11 +21,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from archiver.errors import UsageError
 from archiver.models import isoformat_z
-from proof import InstallationKey
 from storage._database import read_session, storage_errors, write_session
 from storage._ledger import append_retraction
 from storage._records import RetractionRecord
 from storage._tables import Capture, LogEntry, Retraction
+
+if TYPE_CHECKING:
+    from proof import InstallationKey
 
 TargetKind = Literal["capture", "article"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("capture", "article")

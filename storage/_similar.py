@@ -31,7 +31,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
 from archiver.errors import UsageError
-from archiver.imaging import perceptual_hashes
 from archiver.models import ArtifactKind, isoformat_z
 from storage._database import read_session
 from storage._tables import Artifact, Capture
@@ -95,6 +94,8 @@ class ImageMatch:
 def query_hashes(image_bytes: bytes, *, name: str = "FILE") -> tuple[str, str]:
     """The (pHash, dHash) of an image to search for, computed as the archiver computes those of
     the images it stores. ``name`` says what the bytes are in the error message."""
+    from archiver.imaging import perceptual_hashes  # Pillow, loaded when an image is searched
+
     phash, dhash = perceptual_hashes(image_bytes)
     if phash is None or dhash is None:
         raise UsageError(

@@ -93,3 +93,21 @@ def test_the_installed_command_starts_light() -> None:
     assert modules.isdisjoint({"asyncio", "importlib.metadata"})
     for name in ("capture", "verify", "article", "recheck", "similar", "auth", "demo"):
         assert f" {name} " in done.stdout
+
+
+# What only some commands use: writing bundles (warcio), images (Pillow, for similar), a TSA's
+# certificates (rfc3161-client, cryptography's X.509), capturing (Playwright).
+NOT_FOR_LIST = ("warcio", "PIL", "rfc3161_client", "cryptography.x509", "playwright", "numpy")
+LISTED = f"print(json.dumps([m for m in {NOT_FOR_LIST!r} if m in sys.modules]), file=sys.stderr)"
+
+
+def test_list_loads_only_what_reading_the_archive_needs(tmp_path: Path) -> None:
+    """``list`` opens the archive and reads it; the libraries of exporting, searching images,
+    timestamping and capturing are loaded by those commands, not at every start."""
+    from storage import open_archive
+    from tests.storage.factories import make_result
+
+    with open_archive(tmp_path) as archive:
+        archive.store(make_result(text="the council voted"))
+    probe = PROBE.replace(REPORT, LISTED)
+    assert _heavy_loaded(probe, "list", "--home", str(tmp_path)) == []
