@@ -9,6 +9,7 @@ Exit codes (see ``postproof.output.ExitCode``): 0 all ok, 1 unexpected or storag
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import logging
 import os
@@ -140,20 +141,16 @@ app.add_typer(proofs.key_app, name="key")
 app.add_typer(users.user_app, name="user")
 
 
-_BUILT: list[typer.core.TyperGroup] = []
-
-
+@functools.cache
 def _command_line() -> typer.core.TyperGroup:
     """The command line, built once per process: building it reads every command's signature
     and type hints (30 ms), which a process that runs many commands (the test suite, a program
     embedding postproof) would otherwise pay at each."""
-    if not _BUILT:
-        from typer.main import get_command
+    from typer.main import get_command
 
-        group = get_command(app)
-        assert isinstance(group, typer.core.TyperGroup)
-        _BUILT.append(group)
-    return _BUILT[0]
+    group = get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    return group
 
 
 def main() -> None:

@@ -250,7 +250,9 @@ class Ledger:
     def _timestamp(
         self, size: int, tsa_urls: Sequence[str], roots: Sequence[bytes], timeout: float
     ) -> tuple[TimestampInfo | None, list[str]]:
-        # The TSA side (cryptography's X.509, rfc3161-client) is loaded when TSAs are asked.
+        if self._has_timestamp(size):
+            return None, []
+        # The TSA side (cryptography's X.509, rfc3161-client) is loaded when a TSA is asked.
         from proof import (
             TimestampError,
             TsaUnreachable,
@@ -259,8 +261,6 @@ class Ledger:
             verify_timestamp,
         )
 
-        if self._has_timestamp(size):
-            return None, []
         with read_session(self._engine) as session:
             row = session.get(CheckpointRow, size)
             assert row is not None
