@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import tomllib
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,42 +127,43 @@ def read_session(engine: sa.Engine) -> Iterator[Session]:
 def upgrade_to_head(engine: sa.Engine, lock_path: Path) -> None:
     """Bring the schema to the newest revision. A file lock keeps two processes that start at
     the same time from both migrating; the cheap read-only check lets the common case (already
-    at head) pass without waiting for a busy writer, and without loading Alembic."""
+    at head) pass without waiting for a busy writer, and without loading Alembic. A new SQLite
+    database is made from the migrations' kept script (:mod:`storage._schema`) when it stands
+    for the newest revision."""
     known, head = known_revisions()
     if _current_revision(engine, known) == head:
         return
+    # One migration at a time in this process (threads), and a lock for other processes.
+    with _MIGRATING, _migration_lock(engine, lock_path):
+        current = _current_revision(engine, known)
+        if current == head:
+            return
+        if current is None and not is_postgres(engine) and _empty(engine):
+            from storage._schema import new_database_script
+
+            script = new_database_script(head)
+            if script is not None:
+                _run_script(engine, script)
+                log.info("created the archive database at revision %s", head)
+                return
+        log.info("migrating the archive database to revision %s", head)
+        migrate(engine)
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Run every migration the database of ``engine`` lacks, through Alembic (which keeps its
+    migration context in module globals: callers hold ``_MIGRATING``, or own the process)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # Alembic keeps its migration context in module globals: one migration at a time in this
-    # process (threads), and a lock for other processes.
-    with _MIGRATING, _migration_lock(engine, lock_path):
-        current = _current_revision(engine, known)
-        if current == head:
-            return
-        new = current is None and not is_postgres(engine) and _empty(engine)
-        if new and head in _NEW_DATABASES:
-            _copy_database(_NEW_DATABASES[head], engine)
-            log.info("created the archive database at revision %s", head)
-            return
-        with writer(engine).begin() as connection:
-            config.attributes["connection"] = connection
-            log.info("migrating the archive database to revision %s", head)
-            command.upgrade(config, "head")
-        if new:
-            kept = sqlite3.connect(":memory:", check_same_thread=False)
-            _copy_database(engine, kept)
-            _NEW_DATABASES[head] = kept
+    with writer(engine).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 _MIGRATING = threading.Lock()
-# A new SQLite database once the migrations made it (empty, at the newest revision), kept in
-# memory by a process that made one: the next new archive of the process is a copy of it, page
-# for page, instead of the migrations run again (13 ms instead of 85 ms: a process making many
-# archives, as the tests do). Used under _MIGRATING only.
-_NEW_DATABASES: dict[str, sqlite3.Connection] = {}
 
 
 def _empty(engine: sa.Engine) -> bool:
@@ -171,21 +172,13 @@ def _empty(engine: sa.Engine) -> bool:
         return not connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
 
 
-def _copy_database(
-    source: sa.Engine | sqlite3.Connection, target: sa.Engine | sqlite3.Connection
-) -> None:
-    """Copy the SQLite database ``source`` over ``target`` with SQLite's online backup: every
-    page, so the tables, indexes, triggers and the revision row alike."""
-    with ExitStack() as stack:
-        ends: list[Any] = []
-        for end in (source, target):
-            if isinstance(end, sqlite3.Connection):
-                ends.append(end)
-            else:
-                raw = end.raw_connection()
-                stack.callback(raw.close)
-                ends.append(raw.driver_connection)
-        ends[0].backup(ends[1])
+def _run_script(engine: sa.Engine, script: str) -> None:
+    """Run ``script`` (one transaction of its own) on a connection of the SQLite ``engine``."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.executescript(script)
+    finally:
+        raw.close()
 
 
 def ours(name: str | None, type_: str, _parent: object) -> bool:

@@ -1,6 +1,7 @@
-"""A process that has made one new SQLite archive makes the next ones as copies of it: the same
-schema, triggers and revision as the migrations give, in WAL mode; never over a database that
-already holds something."""
+"""A new SQLite archive is made from the migrations' kept script (storage/migrations/
+sqlite_schema.sql) instead of every migration in turn: the same schema, triggers and revision as
+the migrations give, in WAL mode; never over a database that already holds something, and never
+from a script of another revision."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
+import storage._schema
 from storage import open_archive
+from storage._database import create_archive_engine, known_revisions, migrate
+from storage._schema import SCHEMA_FILE, migrated_script, new_database_script
 from tests.storage.factories import make_result
 
 MIGRATED = "migrating the archive database"
-COPIED = "created the archive database"
+MADE = "created the archive database"
 
 
 def _schema(db: Path) -> list[tuple[str, str, str | None]]:
@@ -30,32 +34,60 @@ def _database(home: Path) -> Path:
     return home / "postproof.sqlite3"
 
 
-def test_the_next_new_archive_is_a_copy_of_the_migrated_one(
+def _migrated(db: Path) -> Path:
+    engine = create_archive_engine(db)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return db
+
+
+def test_a_new_archive_is_made_from_the_kept_script_as_the_migrations_make_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "postproof.storage")
-    with open_archive(tmp_path / "first"):
-        pass
-    caplog.clear()
-    with open_archive(tmp_path / "second") as archive:
+    with open_archive(tmp_path / "new") as archive:
         messages = " ".join(r.getMessage() for r in caplog.records)
-        assert COPIED in messages and MIGRATED not in messages
+        assert MADE in messages and MIGRATED not in messages
         capture_id = archive.store(make_result())
-    second = _database(tmp_path / "second")
-    assert _schema(second) == _schema(_database(tmp_path / "first"))
-    with sqlite3.connect(second) as connection:
+    made = _database(tmp_path / "new")
+    assert _schema(made) == _schema(_migrated(tmp_path / "migrated.sqlite3"))
+    with sqlite3.connect(made) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             connection.execute("UPDATE captures SET text = 'edited'")
-    with open_archive(tmp_path / "second") as again:
+    with open_archive(tmp_path / "new") as again:
         assert again.get_capture(capture_id).text == "hello world"
 
 
-def test_a_database_that_holds_something_is_never_copied_over(
+def test_the_kept_script_is_what_the_migrations_give() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == migrated_script(), (
+        "storage/migrations/sqlite_schema.sql is not what the migrations give a new database: "
+        "write it again with `python -m storage._schema`"
+    )
+    _, head = known_revisions()
+    assert new_database_script(head) is not None
+
+
+def test_a_script_of_another_revision_is_never_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, head = known_revisions()
+    stale = tmp_path / "sqlite_schema.sql"
+    older = SCHEMA_FILE.read_text(encoding="utf-8").replace(f"revision {head}", "revision 0001", 1)
+    stale.write_text(older.replace("CREATE TABLE captures", "CREATE TABLE stale_captures"))
+    monkeypatch.setattr(storage._schema, "SCHEMA_FILE", stale)
+    assert new_database_script(head) is None
+    caplog.set_level(logging.INFO, "postproof.storage")
+    with open_archive(tmp_path / "new"):
+        assert MIGRATED in " ".join(r.getMessage() for r in caplog.records)
+    assert _schema(_database(tmp_path / "new")) == _schema(_migrated(tmp_path / "m.sqlite3"))
+
+
+def test_a_database_that_holds_something_is_never_made_over(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with open_archive(tmp_path / "first"):
-        pass
     home = tmp_path / "second"
     with open_archive(home):
         pass
@@ -68,6 +100,6 @@ def test_a_database_that_holds_something_is_never_copied_over(
     caplog.set_level(logging.INFO, "postproof.storage")
     with open_archive(home):
         pass
-    assert COPIED not in " ".join(r.getMessage() for r in caplog.records)
+    assert MADE not in " ".join(r.getMessage() for r in caplog.records)
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT text FROM notes").fetchall() == [("kept",)]
