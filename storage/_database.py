@@ -176,7 +176,9 @@ def _run_script(engine: sa.Engine, script: str) -> None:
     """Run ``script`` (one transaction of its own) on a connection of the SQLite ``engine``."""
     raw = engine.raw_connection()
     try:
-        raw.driver_connection.executescript(script)
+        connection = raw.driver_connection
+        assert isinstance(connection, sqlite3.Connection)
+        connection.executescript(script)
     finally:
         raw.close()
 
