@@ -82,8 +82,13 @@ async def navigate(page: Page, seen: Seen, deadline: Deadline) -> None:
         seen.outcome.fail(status, reason)
         return
     if response is not None:
-        await _record_response(response, seen)
-        await _keep_tls_chain(seen, response.url)
+        # What the response says, and the origin's certificate chain: asked of the browser at
+        # once, each answer a round trip of its own.
+        _, chain = await asyncio.gather(
+            _record_response(response, seen), _tls_chain(seen, response.url)
+        )
+        if chain is not None:
+            seen.outcome.add(chain)
 
 
 class BudgetSpent(Exception):
@@ -235,12 +240,8 @@ async def _record_response(response: Response, seen: Seen) -> None:
     landing.response = response
     landing.final_url = response.url
     landing.http_status = response.status
-    headers = await response.headers_array()
+    headers, security = await asyncio.gather(response.headers_array(), _security(response))
     landing.server_date = next((h["value"] for h in headers if h["name"].lower() == "date"), None)
-    try:
-        security = await response.security_details()
-    except PlaywrightError:
-        security = None
     # The browser only sees the gate; the gate knows which address it connected to.
     gate = seen.traffic.gate
     assert gate is not None
@@ -269,6 +270,13 @@ async def _record_response(response: Response, seen: Seen) -> None:
     seen.outcome.add(json_artifact(ArtifactKind.HEADERS, record))
 
 
+async def _security(response: Response) -> Any:
+    try:
+        return await response.security_details()
+    except PlaywrightError:
+        return None
+
+
 async def _redirect_chain(request: Request) -> tuple[Redirect, ...]:
     chain: list[Redirect] = []
     previous = request.redirected_from
@@ -281,14 +289,13 @@ async def _redirect_chain(request: Request) -> tuple[Redirect, ...]:
     return tuple(reversed(chain))
 
 
-async def _keep_tls_chain(seen: Seen, url: str) -> None:
-    """Keep the certificate chain the origin served on the page's own connection (Chromium
-    remembers it per origin; no second connection is made)."""
+async def _tls_chain(seen: Seen, url: str) -> Artifact | None:
+    """The certificate chain the origin served on the page's own connection (Chromium
+    remembers it per origin; no second connection is made), to be kept; why not, in a note."""
     parts = urlsplit(url)
     cdp = seen.traffic.cdp
     if parts.scheme != "https" or cdp is None:
-        return
-    details = (seen.traffic.wire.get(url) or {}).get("securityDetails")
+        return None
     try:
         reply = await cdp.send(
             "Network.getCertificate", {"origin": f"{parts.scheme}://{parts.netloc}"}
@@ -297,14 +304,15 @@ async def _keep_tls_chain(seen: Seen, url: str) -> None:
         seen.outcome.notes.append(
             f"the TLS certificate chain could not be read: {exc.message[:200]}"
         )
-        return
+        return None
     ders = [base64.b64decode(item) for item in reply.get("tableNames") or ()]
     if not ders:
         seen.outcome.notes.append("the browser kept no TLS certificate chain for the page")
-        return
+        return None
     pem = "".join(_pem(der) for der in ders).encode("ascii")
-    seen.outcome.add(Artifact.from_bytes(ArtifactKind.TLS_CHAIN, pem, "application/x-pem-file"))
+    details = (seen.traffic.wire.get(url) or {}).get("securityDetails")
     seen.landing.tls = _tls_session(details or {}, ders, seen.traffic.protocol_of(url))
+    return Artifact.from_bytes(ArtifactKind.TLS_CHAIN, pem, "application/x-pem-file")
 
 
 def _tls_session(

@@ -160,6 +160,33 @@ TOP_AND_SHOW_MORE_JS = f"""
 }}
 """
 
+# The consent wall cleared and the page's height read in one call (a round trip to the page
+# saved on every capture): what was clicked (see CONSENT_JS), and the height, which a click may
+# change (the caller reads it again after the wall's moment when something was clicked).
+CONSENT_AND_HEIGHT_JS = f"""
+() => ({{ clicked: ({CONSENT_JS})(), height: ({PAGE_HEIGHT_JS})() }})
+"""
+
+# Back to the top with the "show more" controls expanded (TOP_AND_SHOW_MORE_JS); when none was,
+# the page settled (SETTLE_JS) in the same call. Returns how many were expanded: the caller
+# settles the page itself once their content has had its moment.
+SHOW_MORE_OR_SETTLE_JS = f"""
+async (extraSelector) => {{
+  const expanded = ({TOP_AND_SHOW_MORE_JS})(extraSelector);
+  if (!expanded) await ({SETTLE_JS})();
+  return expanded;
+}}
+"""
+
+# The page's height, and whether the adapter's script marked an element as the post, at once:
+# the screenshots' one question to the page before they are taken.
+HEIGHT_AND_POST_JS = f"""
+() => ({{
+  height: ({PAGE_HEIGHT_JS})(),
+  post: document.querySelector('[data-postproof-post]') !== null,
+}})
+"""
+
 # Replace known secret values (a logged-in session's cookies echoed by the page) in the live
 # page, before it is recorded or photographed: text, attributes, form values, open shadow roots.
 # Returns how many were replaced.

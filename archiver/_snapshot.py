@@ -137,8 +137,9 @@ def classify(
 
 
 async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions) -> None:
-    height = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 5)
-    height = max(1, int(height or opts.viewport[1]))
+    asked = await bounded(page.evaluate(_pagejs.HEIGHT_AND_POST_JS), deadline, 5)
+    asked = asked if isinstance(asked, dict) else {}
+    height = max(1, int(asked.get("height") or opts.viewport[1]))
     capped = min(height, opts.max_screenshot_height)
     if capped < height:
         seen.outcome.notes.append(
@@ -159,18 +160,15 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
         seen.outcome.add(_png(ArtifactKind.SCREENSHOT, shot))
     if seen.outcome.post is None:
         return
-    await _post_screenshot(page, seen, deadline)
+    await _post_screenshot(page, seen, deadline, marked=bool(asked.get("post")))
 
 
-async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline) -> None:
-    """The post alone: the element the adapter's script marked as the post."""
-    element = page.locator("[data-postproof-post]").first
-    try:
-        count = await page.locator("[data-postproof-post]").count()
-    except PlaywrightError:
-        count = 0
+async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline, *, marked: bool) -> None:
+    """The post alone: the element the adapter's script marked as the post (``marked``: the
+    page said it holds one, when its height was asked)."""
     outcome = seen.outcome
-    if count:
+    if marked:
+        element = page.locator("[data-postproof-post]").first
         post_shot = await bounded(
             element.screenshot(animations="disabled", caret="hide", timeout=ms(deadline.left(15))),
             deadline,

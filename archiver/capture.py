@@ -27,7 +27,6 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
-from archiver import _pagejs
 from archiver._auth import cookies_for_url_host
 from archiver._batch import Batch, ContextCapture, OnResult
 from archiver._gate import Gate
@@ -38,7 +37,7 @@ from archiver._post_media import keep_media
 from archiver._result import capture_result, scrub_recorded, tool_version, with_warc
 from archiver._snapshot import salvage, screenshots, snapshot
 from archiver._state import Seen, Visited, hash_screenshots
-from archiver._timing import Deadline, bounded, ms, quiet
+from archiver._timing import Deadline, ms, quiet
 from archiver._traffic import Traffic, served_page
 from archiver.browser import BrowserChoice, launch
 from archiver.errors import BrowserCrashed
@@ -311,7 +310,6 @@ class Capturer:
             if adapter.READY_SELECTOR:
                 await wait_ready(page, adapter, seen, deadline, opts.ready_timeout)
             await clear_obstacles(page, adapter, seen, deadline, opts)
-            await bounded(page.evaluate(_pagejs.SETTLE_JS), deadline, opts.settle_timeout)
         await snapshot(page, adapter, seen, deadline, opts)
         # The screenshots come before any costly work on the post's images and videos: whatever
         # those hold, the picture of the page is already kept.
