@@ -45,6 +45,9 @@ class Traffic:
     recorded_bytes: int = 0
     recording: set[asyncio.Future[Any]] = field(default_factory=set)
     images: dict[str, Response] = field(default_factory=dict)  # image URL -> its response
+    # The page's requests -> their responses, as the page's events gave them (a request of another
+    # page of the context, a popup's, is asked for its response instead).
+    responses: dict[Request, Response] = field(default_factory=dict)
     wire: dict[str, dict[str, Any]] = field(default_factory=dict)  # URL -> CDP response facts
     decoded: dict[str, int] = field(default_factory=dict)  # URL -> bytes after decompression
     decoded_total: int = 0
@@ -61,6 +64,8 @@ class Traffic:
     closed: bool = False
 
     def saw_response(self, response: Response) -> None:
+        if len(self.responses) < MAX_EXCHANGES:
+            self.responses[response.request] = response
         if response.request.resource_type == "image" and len(self.images) < MAX_IMAGES_SEEN:
             self.images.setdefault(response.url, response)
 
@@ -98,7 +103,7 @@ class Traffic:
     async def _read_exchange(self, request: Request) -> None:
         fetched_at = _fetch_time(request)
         try:
-            response = await request.response()
+            response = self.responses.get(request) or await request.response()
             if response is None:
                 return
             request_headers = await request.headers_array()

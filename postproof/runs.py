@@ -142,6 +142,22 @@ class LaunchedAlongside:
                 log.warning("the browser did not close cleanly: %s", exc)
 
 
+_FROZEN: list[bool] = []
+
+
+def _freeze_startup_objects() -> None:
+    """Once per process, as its first capture run starts: the objects made until then (the
+    libraries' modules and classes, the archive's tables: hundreds of thousands) are put out of
+    the garbage collector's reach, so that its full collections during the captures traverse
+    only what the captures make (0.16 s → 0.06 s of collections over twenty captures). Whatever
+    they hold stays alive, as it would have anyway: they live as long as the process."""
+    import gc
+
+    if not _FROZEN:
+        _FROZEN.append(True)
+        gc.freeze()
+
+
 # The browsers this process keeps for the runs it makes (the innermost last): see keeping.
 _KEPT: list[LaunchedAlongside] = []
 
@@ -323,6 +339,7 @@ class Run:
 
         from archiver import capture_many
 
+        _freeze_startup_objects()
         shared = self.browser
         if isinstance(shared, LaunchedAlongside):
             shared = shared.working()
