@@ -207,6 +207,15 @@ def read_url_file(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def canonical_url(url: str) -> str:
+    """The canonical URL of the post at ``url``, as captures record it. The platform adapters
+    are loaded only here, when a URL is given."""
+    from archiver import adapter_for, parse_url
+
+    parsed = parse_url(url)
+    return adapter_for(parsed).post_ref(parsed).canonical_url
+
+
 def render_context(captured: Captured) -> None:
     for c, r in captured.context:
         why = (
@@ -236,14 +245,14 @@ def list_(
 
     Example: postproof list --platform x --status not_found
     """
-    from archiver import Status, adapter_for, parse_url
+    from archiver import Status
 
     if status is not None and status not in {s.value for s in Status}:
         raise UsageError(
             f"Unknown status {status!r}.", hint="One of: " + ", ".join(s.value for s in Status)
         )
     require_positive("--limit", limit)
-    wanted_url = adapter_for(parse_url(url)).post_ref(parse_url(url)).canonical_url if url else None
+    wanted_url = canonical_url(url) if url else None
     with opened_archive(resolve_home(home)) as archive:
         records = archive.list_captures(
             url=wanted_url,

@@ -296,12 +296,9 @@ def set_watched(posts: list[str] | None, watched: bool, home: Path | None, as_js
 
 def post_ref(text: str) -> str:
     """A capture id as given; a URL as its post's canonical URL."""
-    from archiver import adapter_for, parse_url
+    from postproof.commands.capture import canonical_url
 
-    if "/" in text or "." in text:
-        url = parse_url(text)
-        return adapter_for(url).post_ref(url).canonical_url
-    return text
+    return canonical_url(text) if "/" in text or "." in text else text
 
 
 @handles_errors
