@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,14 @@ from demo import FakeWeb
 from postproof.runs import LaunchedAlongside, keeping
 from tests.fixtureweb import FIXTURE_URLS, build_fixture_web
 from tests.scheduling import BATCH_MODULES, DurationLog, LongestFirst
+
+# Started in the background by a shell (``./bootstrap.sh test &``), the suite inherits SIGINT
+# ignored, and so would every process it starts: the tests that press Ctrl-C on a command (send
+# it SIGINT) would find it deaf. They stand for a person at a terminal, where SIGINT arrives: a
+# handler of this process's own is not inherited by the processes it starts, which get the
+# default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The database engines (a throwaway PostgreSQL server, ``backend`` over both engines).
 pytest_plugins = ("tests.engines",)
