@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +62,11 @@ async def _keep_image(media: Media, seen: Seen, deadline: Deadline, max_bytes: i
         notes.append(f"the image {media.url[:200]} could not be kept")
         return
     media_type = response.headers.get("content-type") or "application/octet-stream"
-    phash, dhash = await asyncio.to_thread(perceptual_hashes, body)
-    seen.outcome.add(
-        Artifact.from_bytes(
-            ArtifactKind.MEDIA,
-            body,
-            media_type.split(";")[0].strip(),
-            phash=phash,
-            dhash=dhash,
-            source_url=media.url,
-        )
+    kept = Artifact.from_bytes(
+        ArtifactKind.MEDIA, body, media_type.split(";")[0].strip(), source_url=media.url
     )
+    phash, dhash = await asyncio.to_thread(perceptual_hashes, body, sha256=kept.sha256)
+    seen.outcome.add(replace(kept, phash=phash, dhash=dhash))
 
 
 async def _keep_videos(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -102,11 +102,6 @@ def json_artifact(kind: ArtifactKind, value: Any) -> Artifact:
     return Artifact.from_bytes(kind, data, "application/json")
 
 
-def image_artifact(kind: ArtifactKind, png: bytes) -> Artifact:
-    phash, dhash = perceptual_hashes(png)
-    return Artifact.from_bytes(kind, png, "image/png", phash=phash, dhash=dhash)
-
-
 SCREENSHOTS = (ArtifactKind.SCREENSHOT, ArtifactKind.POST_SCREENSHOT)
 
 
@@ -115,4 +110,5 @@ def hash_screenshots(outcome: Outcome) -> None:
     open, hashed once it is closed (decoding a PNG costs more than taking it)."""
     for key, artifact in list(outcome.artifacts.items()):
         if artifact.kind in SCREENSHOTS and artifact.phash is None:
-            outcome.artifacts[key] = image_artifact(artifact.kind, artifact.data)
+            phash, dhash = perceptual_hashes(artifact.data, sha256=artifact.sha256)
+            outcome.artifacts[key] = replace(artifact, phash=phash, dhash=dhash)

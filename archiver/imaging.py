@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import warnings
+from collections import OrderedDict
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -19,12 +22,35 @@ MAX_HASH_PIXELS = 40_000_000
 HASH_SIZE = 8  # 64-bit hashes
 PHASH_SIDE = HASH_SIZE * 4  # pHash's picture: 32x32, of which the 8x8 lowest frequencies count
 GREY_AS_RGB = frozenset({"RGB", "RGBA", "L"})  # modes whose grey is the grey of their RGB
+# The hashes of the images this process hashed last, by their bytes' SHA-256: the same bytes
+# again (a post's unchanged picture at each re-check, a page photographed identically) are not
+# decoded again. Two short strings an image.
+KNOWN_IMAGES = 1024
+Hashes = tuple[str | None, str | None]
+_known: OrderedDict[str, Hashes] = OrderedDict()
+_known_lock = threading.Lock()
 
 
-def perceptual_hashes(data: bytes) -> tuple[str | None, str | None]:
+def perceptual_hashes(data: bytes, *, sha256: str | None = None) -> Hashes:
     """Return (pHash, dHash) as hex strings, or (None, None) for bytes that are no image or an
     image too large to decode safely. The size is read from the header before any decoding;
-    JPEGs are decoded at a reduced scale."""
+    JPEGs are decoded at a reduced scale. ``sha256``: the bytes' SHA-256 (hex), when the caller
+    has it already; bytes hashed before by this process are not decoded again."""
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    with _known_lock:
+        known = _known.get(digest)
+        if known is not None:
+            _known.move_to_end(digest)
+            return known
+    hashes = _decoded_hashes(data)
+    with _known_lock:
+        _known[digest] = hashes
+        if len(_known) > KNOWN_IMAGES:
+            _known.popitem(last=False)
+    return hashes
+
+
+def _decoded_hashes(data: bytes) -> Hashes:
     try:
         with warnings.catch_warnings():
             # Pillow warns of a possible bomb from the header alone; the size is checked here.

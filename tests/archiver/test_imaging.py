@@ -3,6 +3,7 @@ today is compared fairly with one hashed by an earlier postproof; and hashing lo
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import numpy
 import pytest
 from PIL import Image, ImageDraw
 
+from archiver import imaging
 from archiver.imaging import perceptual_hashes
 from tests.conftest import REPO
 
@@ -84,3 +86,26 @@ def test_hashing_loads_no_scipy() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_bytes_hashed_before_are_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same picture again (a post's unchanged image at each re-check) gives the same hashes
+    without being decoded: only the last KNOWN_IMAGES pictures are remembered."""
+    decoded: list[bytes] = []
+    decode = imaging._decoded_hashes
+    monkeypatch.setattr(
+        imaging, "_decoded_hashes", lambda data: decoded.append(data) or decode(data)
+    )
+    monkeypatch.setattr(imaging, "KNOWN_IMAGES", 2)
+    monkeypatch.setattr(imaging, "_known", type(imaging._known)())
+    first, second, third = (png(page_like(seed)) for seed in (11, 12, 13))
+    hashes = perceptual_hashes(first)
+    assert hashes == reference(page_like(11))
+    given = hashlib.sha256(first).hexdigest()
+    assert perceptual_hashes(first) == perceptual_hashes(first, sha256=given) == hashes
+    assert decoded == [first]
+    perceptual_hashes(second)
+    perceptual_hashes(third)  # the third pushes out the first, the least recently used
+    assert perceptual_hashes(second) == reference(page_like(12))
+    assert perceptual_hashes(first) == hashes
+    assert decoded == [first, second, third, first]
