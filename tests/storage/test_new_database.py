@@ -14,20 +14,38 @@ import pytest
 import storage._schema
 from storage import open_archive
 from storage._database import create_archive_engine, known_revisions, migrate
-from storage._schema import SCHEMA_FILE, migrated_script, new_database_script
+from storage._schema import SCHEMA_FILE, new_database_script
 from tests.storage.factories import make_result
 
 MIGRATED = "migrating the archive database"
 MADE = "created the archive database"
 
 
-def _schema(db: Path) -> list[tuple[str, str, str | None]]:
+def _schema(db: Path) -> list[tuple[object, ...]]:
+    """What a database is made of, as SQLite reads it: each table's columns (type, NOT NULL,
+    default, key), CHECK constraints, foreign keys and indexes (columns, unique, partial), each
+    index's and trigger's SQL with its spacing evened out, and the revision; not the tables'
+    whole CREATE text, which another version of SQLAlchemy may space or word differently for the
+    same table."""
     with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        objects = connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
         ).fetchall()
+        found: list[tuple[object, ...]] = []
+        for kind, name, table, sql in objects:
+            if kind == "table":
+                checks = [line.strip().rstrip(",") for line in sql.splitlines() if "CHECK" in line]
+                found.append(("table", name, *(" ".join(c.split()) for c in checks)))
+                for pragma in ("table_info", "foreign_key_list", "index_list"):
+                    rows = connection.execute(f"PRAGMA {pragma}('{name}')").fetchall()
+                    found += [(pragma, name, *row) for row in sorted(rows, key=str)]
+            else:
+                found.append((kind, name, table, " ".join((sql or "").split())))
+            if kind == "index":
+                columns = connection.execute(f"PRAGMA index_info('{name}')").fetchall()
+                found += [("index_info", name, *row) for row in columns]
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    return [*rows, ("revision", str(revision), None)]
+    return [*found, ("revision", str(revision))]
 
 
 def _database(home: Path) -> Path:
@@ -61,13 +79,15 @@ def test_a_new_archive_is_made_from_the_kept_script_as_the_migrations_make_it(
         assert again.get_capture(capture_id).text == "hello world"
 
 
-def test_the_kept_script_is_what_the_migrations_give() -> None:
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == migrated_script(), (
-        "storage/migrations/sqlite_schema.sql is not what the migrations give a new database: "
+def test_the_kept_script_stands_for_the_newest_revision() -> None:
+    """A migration added without the script written again would leave every new archive to the
+    migrations; what the script makes is held equal to what they make above (the schema, not
+    the script's text, which another SQLite may write differently)."""
+    _, head = known_revisions()
+    assert new_database_script(head) is not None, (
+        f"storage/migrations/sqlite_schema.sql is not at revision {head}: "
         "write it again with `python -m storage._schema`"
     )
-    _, head = known_revisions()
-    assert new_database_script(head) is not None
 
 
 def test_a_script_of_another_revision_is_never_used(
