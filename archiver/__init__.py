@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         utcnow,
     )
     from archiver.netpolicy import HostTarget, parse_host_map
-    from archiver.platforms import ADAPTERS, adapter_for
+    from archiver.platforms import ADAPTERS, adapter_for, canonical_url
     from archiver.printing import PrintedPdf, print_pdf
     from archiver.urls import parse_url
 
@@ -71,6 +71,7 @@ _EXPORTS = {
     "parse_host_map": "archiver.netpolicy",
     "ADAPTERS": "archiver.platforms",
     "adapter_for": "archiver.platforms",
+    "canonical_url": "archiver.platforms",
     "PrintedPdf": "archiver.printing",
     "print_pdf": "archiver.printing",
     "parse_url": "archiver.urls",
@@ -99,6 +100,7 @@ __all__ = [
     "StorageError",
     "UsageError",
     "adapter_for",
+    "canonical_url",
     "capture_many",
     "default_concurrency",
     "isoformat_z",

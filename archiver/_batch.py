@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from archiver._state import Visited
 from archiver.models import CaptureResult, CaptureSink
-from archiver.platforms import adapter_for
+from archiver.platforms import canonical_url
 
 if TYPE_CHECKING:
     from archiver.capture import Capturer
@@ -82,7 +82,7 @@ class Batch:
         self.results = [None] * len(targets)
         for index, url in enumerate(targets):
             self.todo.put_nowait(_Job(url, index))
-        self.seen_urls = {adapter_for(u).post_ref(u).canonical_url for u in targets}
+        self.seen_urls = {canonical_url(u) for u in targets}
         self.pending = len(targets)
         count = max(1, min(self.concurrency, len(targets)))
         workers = [asyncio.ensure_future(self._work()) for _ in range(count)]
@@ -164,7 +164,7 @@ class Batch:
         ):
             if not url or job.depth >= limit or not url.startswith(("http://", "https://")):
                 continue
-            canonical = adapter_for(url).post_ref(url).canonical_url
+            canonical = canonical_url(url)
             if canonical in self.seen_urls:
                 continue
             self.seen_urls.add(canonical)

@@ -19,7 +19,7 @@ from archiver import (
     CaptureResult,
     Status,
     UsageError,
-    adapter_for,
+    canonical_url,
     capture_many,
     parse_url,
 )
@@ -327,7 +327,7 @@ def _capture_references(
         except UsageError as exc:
             log.warning("skipping the reference %s: %s", ref.url, exc.message)
             continue
-        canonical = adapter_for(url).post_ref(url).canonical_url
+        canonical = canonical_url(url)
         wanted.setdefault(canonical, []).append(ref)
     urls = [refs[0].url for refs in wanted.values()]
     if urls:

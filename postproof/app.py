@@ -118,18 +118,16 @@ app.command()(serve.serve)
 app.command()(queued.worker)
 app.command()(queued.jobs)
 app.command("migrate-archive")(migrate.migrate_archive)
-_QUICK_EXIT: list[bool] = []
 
 
+@functools.cache  # once per process: main runs many times in the tests' process
 def _quick_exit() -> None:
     """Leave the objects the process still holds to the system when it exits: by then every
     command has closed its archive and flushed its output, and the interpreter's last collections
     over the libraries' objects (SQLAlchemy, Playwright, Pydantic) cost a quarter of a CPU-second
     at every run. Frozen, they are not traversed; the exit handlers still run (after this one,
     which is registered first), and nothing is skipped but the collection."""
-    if not _QUICK_EXIT:
-        _QUICK_EXIT.append(True)
-        atexit.register(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 # Command groups, listed after the commands.

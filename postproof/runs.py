@@ -9,6 +9,7 @@ checkpoint over everything the run stored, timestamped when TSAs are configured.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -142,9 +143,7 @@ class LaunchedAlongside:
                 log.warning("the browser did not close cleanly: %s", exc)
 
 
-_FROZEN: list[bool] = []
-
-
+@functools.cache  # once per process
 def _freeze_startup_objects() -> None:
     """Once per process, as its first capture run starts: the objects made until then (the
     libraries' modules and classes, the archive's tables: hundreds of thousands) are put out of
@@ -153,9 +152,7 @@ def _freeze_startup_objects() -> None:
     they hold stays alive, as it would have anyway: they live as long as the process."""
     import gc
 
-    if not _FROZEN:
-        _FROZEN.append(True)
-        gc.freeze()
+    gc.freeze()
 
 
 # The browsers this process keeps for the runs it makes (the innermost last): see keeping.

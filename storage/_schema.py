@@ -42,18 +42,25 @@ def dump(connection: sqlite3.Connection, revision: str) -> str:
     return "\n".join([HEADER + revision, NOTE, *connection.iterdump()]) + "\n"
 
 
+def migrated_database(db: Path) -> Path:
+    """A new SQLite database at ``db``, made by the migrations step by step."""
+    from storage._database import create_archive_engine, migrate
+
+    engine = create_archive_engine(db)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return db
+
+
 def migrated_script() -> str:
     """What the migrations give a new SQLite database, as the kept script's text."""
-    from storage._database import create_archive_engine, known_revisions, migrate
+    from storage._database import known_revisions
 
     _, head = known_revisions()
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "new.sqlite3"
-        engine = create_archive_engine(db)
-        try:
-            migrate(engine)
-        finally:
-            engine.dispose()
+        db = migrated_database(Path(folder) / "new.sqlite3")
         with sqlite3.connect(db) as connection:
             return dump(connection, head)
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         ADAPTERS,
         PLATFORM_NAMES,
         adapter_for,
+        canonical_url,
         platform_name,
         platform_of,
     )
@@ -44,6 +45,7 @@ _EXPORTS = {
     "ADAPTERS": "archiver.platforms._registry",
     "PLATFORM_NAMES": "archiver.platforms._registry",
     "adapter_for": "archiver.platforms._registry",
+    "canonical_url": "archiver.platforms._registry",
     "platform_name": "archiver.platforms._registry",
     "platform_of": "archiver.platforms._registry",
     "Adapter": "archiver.platforms.base",
@@ -64,6 +66,7 @@ __all__ = [
     "PostRef",
     "UrlCase",
     "adapter_for",
+    "canonical_url",
     "platform_name",
     "platform_of",
 ]

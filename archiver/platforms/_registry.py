@@ -34,6 +34,12 @@ def adapter_for(url: str) -> Adapter:
     raise AssertionError("the generic adapter accepts every URL")
 
 
+def canonical_url(url: str) -> str:
+    """The canonical URL of the post at ``url``: the one its captures record, whatever form of
+    the link was given."""
+    return adapter_for(url).post_ref(url).canonical_url
+
+
 def platform_of(url: str) -> str | None:
     """The platform whose post ``url`` is (``x``, ``mastodon``, ``youtube``, …); None when only
     the generic adapter would take it. A link is also read as a browser would take it (a host in

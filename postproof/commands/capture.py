@@ -207,13 +207,12 @@ def read_url_file(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def canonical_url(url: str) -> str:
-    """The canonical URL of the post at ``url``, as captures record it. The platform adapters
-    are loaded only here, when a URL is given."""
-    from archiver import adapter_for, parse_url
+def post_url(url: str) -> str:
+    """The canonical URL of the post at the URL a person gave, checked first. The platform
+    adapters are loaded only here, when a URL is given."""
+    from archiver import canonical_url, parse_url
 
-    parsed = parse_url(url)
-    return adapter_for(parsed).post_ref(parsed).canonical_url
+    return canonical_url(parse_url(url))
 
 
 def render_context(captured: Captured) -> None:
@@ -252,7 +251,7 @@ def list_(
             f"Unknown status {status!r}.", hint="One of: " + ", ".join(s.value for s in Status)
         )
     require_positive("--limit", limit)
-    wanted_url = canonical_url(url) if url else None
+    wanted_url = post_url(url) if url else None
     with opened_archive(resolve_home(home)) as archive:
         records = archive.list_captures(
             url=wanted_url,

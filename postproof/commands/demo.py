@@ -143,7 +143,7 @@ def run_demo(
 ) -> DemoRun:
     """Add the demo article, capture the story's posts, seal the log, then write the report:
     sealed first, so the report shows each piece of evidence under a signed checkpoint."""
-    from archiver import adapter_for
+    from archiver import canonical_url
     from claims import write_report
 
     settings = Settings.load(home)
@@ -157,7 +157,7 @@ def run_demo(
             err.print("Launching the browser to capture the demo article…")
         added = run.add_article(story.article_url, again=True)
         seen = {c.canonical_url for c in added.captures}
-        rest = [u for u in story.post_urls if adapter_for(u).post_ref(u).canonical_url not in seen]
+        rest = [u for u in story.post_urls if canonical_url(u) not in seen]
         records = added.captures + run.capture(rest).records
         sealed = run.seal()
         path = output or run.archive.home / "reports" / f"demo-{added.article.id}.html"

@@ -296,9 +296,9 @@ def set_watched(posts: list[str] | None, watched: bool, home: Path | None, as_js
 
 def post_ref(text: str) -> str:
     """A capture id as given; a URL as its post's canonical URL."""
-    from postproof.commands.capture import canonical_url
+    from postproof.commands.capture import post_url
 
-    return canonical_url(text) if "/" in text or "." in text else text
+    return post_url(text) if "/" in text or "." in text else text
 
 
 @handles_errors

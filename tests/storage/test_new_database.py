@@ -13,8 +13,8 @@ import pytest
 
 import storage._schema
 from storage import open_archive
-from storage._database import create_archive_engine, known_revisions, migrate
-from storage._schema import SCHEMA_FILE, new_database_script
+from storage._database import known_revisions
+from storage._schema import SCHEMA_FILE, migrated_database, new_database_script
 from tests.storage.factories import make_result
 
 MIGRATED = "migrating the archive database"
@@ -52,15 +52,6 @@ def _database(home: Path) -> Path:
     return home / "postproof.sqlite3"
 
 
-def _migrated(db: Path) -> Path:
-    engine = create_archive_engine(db)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
-    return db
-
-
 def test_a_new_archive_is_made_from_the_kept_script_as_the_migrations_make_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -70,7 +61,7 @@ def test_a_new_archive_is_made_from_the_kept_script_as_the_migrations_make_it(
         assert MADE in messages and MIGRATED not in messages
         capture_id = archive.store(make_result())
     made = _database(tmp_path / "new")
-    assert _schema(made) == _schema(_migrated(tmp_path / "migrated.sqlite3"))
+    assert _schema(made) == _schema(migrated_database(tmp_path / "migrated.sqlite3"))
     with sqlite3.connect(made) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -102,7 +93,9 @@ def test_a_script_of_another_revision_is_never_used(
     caplog.set_level(logging.INFO, "postproof.storage")
     with open_archive(tmp_path / "new"):
         assert MIGRATED in " ".join(r.getMessage() for r in caplog.records)
-    assert _schema(_database(tmp_path / "new")) == _schema(_migrated(tmp_path / "m.sqlite3"))
+    assert _schema(_database(tmp_path / "new")) == _schema(
+        migrated_database(tmp_path / "m.sqlite3")
+    )
 
 
 def test_a_database_that_holds_something_is_never_made_over(
