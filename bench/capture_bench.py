@@ -79,17 +79,27 @@ asyncio.run(main())
 """
 
 
+def child_env() -> dict[str, str]:
+    """The environment of both sides: no POSTPROOF_ settings of the caller's, and, as on a
+    user's machine, modules compiled once are not compiled again at each start (some machines
+    set PYTHONDONTWRITEBYTECODE for every process)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("POSTPROOF_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
+
+
 def bare_run(urls: list[str], rules: str, concurrency: int) -> float:
     payload = json.dumps([urls, rules, concurrency, SELECTORS])
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", BARE, payload], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", BARE, payload], env=child_env(), cwd=ROOT, check=True)
     return time.perf_counter() - started
 
 
 def postproof_run(urls: list[str], host_map: list[str], concurrency: int, repo: Path) -> float:
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
-        env |= {
+        env = child_env() | {
             "POSTPROOF_HOME": home,
             "POSTPROOF_ALLOW_PRIVATE": "1",
             "POSTPROOF_INSECURE": "1",

@@ -72,6 +72,9 @@ def main() -> None:
         filled = fill(home, args.captures, args.repo)
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
         env["POSTPROOF_HOME"] = str(home)
+        # As on a user's machine, a module compiled once is not compiled again at each start
+        # (some machines set this variable for every process).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "postproof --help": [*postproof, "--help"],

@@ -189,7 +189,7 @@ class Worker:
         from procrastinate import App, PsycopgConnector
 
         from archiver.capture import Capturer
-        from storage._database import configured_database_url
+        from storage._home import configured_database_url
 
         url = configured_database_url(archive.home)
         if url is None:  # require_queue refused the embedded archive already

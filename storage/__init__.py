@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         log_origin,
         manifest_for,
     )
+    from storage._listing import Listing, read_listing
     from storage._migrate import BlobFinding, MigrationReport, migrate_archive, verify_target
     from storage._records import (
         ArtifactRecord,
@@ -79,6 +80,8 @@ _EXPORTS = {
     "Blobs": "storage._blobs",
     "HOME_ENV": "storage._home",
     "default_home": "storage._home",
+    "Listing": "storage._listing",
+    "read_listing": "storage._listing",
     "EntryProof": "storage._ledger",
     "Ledger": "storage._ledger",
     "LedgerProofs": "storage._ledger",
@@ -140,6 +143,7 @@ __all__ = [
     "Ledger",
     "LedgerProofs",
     "LinkRecord",
+    "Listing",
     "LogPlace",
     "MigrationReport",
     "NewArticle",
@@ -176,6 +180,7 @@ __all__ = [
     "open_archive",
     "parse_role",
     "query_hashes",
+    "read_listing",
     "verify_target",
 ]
 

@@ -24,7 +24,6 @@ from storage._articles import ArticleBook
 from storage._auth import AuthStore
 from storage._blob_config import open_blob_store
 from storage._database import (
-    configured_database_url,
     create_archive_engine,
     read_session,
     storage_errors,
@@ -32,23 +31,24 @@ from storage._database import (
     upgrade_to_head,
     write_session,
 )
-from storage._home import Layout, default_home
+from storage._home import Layout, configured_database_url, default_home
 from storage._jobs import JobBook, record_job_capture
 from storage._journal import Journal, new_run_id
 from storage._ledger import Ledger, SealReport, append_entry, refuse_a_new_key
+from storage._listing import parse_status
 from storage._records import (
     ArtifactRecord,
     CaptureRecord,
     RecoveryReport,
     RetractionRecord,
     VerifyReport,
+    artifact_record,
+    capture_record,
 )
 from storage._retractions import Retractions, TargetKind, not_retracted, of_targets, retracted
 from storage._rows import (
-    artifact_record,
     artifact_rows,
     as_utc,
-    capture_record,
     capture_row,
     check_result,
     upsert_post,
@@ -71,7 +71,6 @@ IdGenerator = Callable[[], str]
 
 _ID_ATTEMPTS = 32
 SIGNING_KEY_NAME = "postproof-archive"  # a note key's name; its id tells installations apart
-_STATUS_CHOICES = ", ".join(status.value for status in Status)
 
 
 def open_archive(
@@ -684,14 +683,5 @@ def _matching(
     if platform is not None:
         query = query.where(col(Capture.platform) == platform)
     if status is not None:
-        query = query.where(col(Capture.status) == _parse_status(status).value)
+        query = query.where(col(Capture.status) == parse_status(status).value)
     return query
-
-
-def _parse_status(status: str) -> Status:
-    try:
-        return Status(status)
-    except ValueError:
-        raise UsageError(
-            f"unknown capture status {status!r}", hint=f"use one of: {_STATUS_CHOICES}"
-        ) from None

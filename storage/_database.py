@@ -9,7 +9,6 @@ import os
 import re
 import sqlite3
 import threading
-import tomllib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
-from archiver.errors import StorageError, UsageError
+from archiver.errors import StorageError
 from storage import _locks, _postgres
 
 log = logging.getLogger("postproof.storage")
@@ -28,34 +27,6 @@ log = logging.getLogger("postproof.storage")
 BUSY_TIMEOUT_SECONDS = 30
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BEGIN_OPTION = "postproof_begin"
-DATABASE_URL_ENV = "POSTPROOF_DATABASE_URL"
-CONFIG_NAME = "config.toml"
-
-
-def configured_database_url(home: Path) -> str | None:
-    """The archive's database URL: ``$POSTPROOF_DATABASE_URL``, else ``[database] url`` in the
-    data home's ``config.toml``; ``None`` (the embedded SQLite archive) when neither is set."""
-    configured = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if configured:
-        return configured
-    path = home / CONFIG_NAME
-    try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle).get("database", {})
-    except FileNotFoundError:
-        return None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(
-            f"Cannot read the settings file {path}: {exc}",
-            hint="Fix the file (TOML) or move it away; README.md lists its keys.",
-        ) from exc
-    url = table.get("url") if isinstance(table, dict) else None
-    if url is not None and not isinstance(url, str):
-        raise UsageError(
-            f"[database] url in {path} must be a string, not {url!r}",
-            hint='write url = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"',
-        )
-    return (url or "").strip() or None
 
 
 def create_archive_engine(db_path: Path, database_url: str | None = None) -> sa.Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from archiver.models import ArtifactKind, Media, Status, isoformat_z
 
 if TYPE_CHECKING:
     from storage._blobs import Blobs
+    from storage._tables import Artifact, Capture, Retraction
 
 ProblemKind = Literal[
     "missing",
@@ -290,3 +292,87 @@ def _unreadable() -> Iterator[None]:
         raise
     except PostproofError as exc:
         raise BlobUnreadable(exc.message, hint=exc.hint) from exc
+
+
+# A stored row as its record. The rows are the tables' (storage._tables), or, where a command
+# reads the database without SQLAlchemy (storage._listing), objects with the same attributes
+# and values.
+
+
+def capture_record(
+    row: Capture,
+    artifacts: tuple[ArtifactRecord, ...],
+    retracted: RetractionRecord | None = None,
+) -> CaptureRecord:
+    media = tuple(
+        Media(
+            url=item["url"],
+            kind=item.get("kind", "image"),
+            alt=item.get("alt"),
+            poster=item.get("poster"),
+        )
+        for item in json.loads(row.media_json or "[]")
+    )
+    return CaptureRecord(
+        id=row.id,
+        post_id=row.post_id,
+        requested_url=row.requested_url,
+        canonical_url=row.canonical_url,
+        final_url=row.final_url,
+        platform=row.platform,
+        platform_post_id=row.platform_post_id,
+        status=Status(row.status),
+        reason=row.reason,
+        http_status=row.http_status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        stored_at=row.stored_at,
+        server_date=row.server_date,
+        server_ip=row.server_ip,
+        tool_version=row.tool_version,
+        browser=row.browser,
+        user_agent=row.user_agent,
+        insecure=row.insecure,
+        author=row.author,
+        handle=row.handle,
+        posted_at=row.posted_at,
+        text=row.text,
+        lang=row.lang,
+        media=media,
+        reply_to=row.reply_to,
+        quote_of=row.quote_of,
+        artifacts=artifacts,
+        sources=json.loads(row.sources_json or "{}"),
+        missing=tuple(json.loads(row.missing_json or "[]")),
+        conflicts=tuple(json.loads(row.conflicts_json or "[]")),
+        retracted=retracted,
+        made_by=row.made_by,
+    )
+
+
+def artifact_record(row: Artifact, blobs: Blobs) -> ArtifactRecord:
+    return ArtifactRecord(
+        kind=ArtifactKind(row.kind),
+        sha256=row.sha256,
+        size=row.size,
+        media_type=row.media_type,
+        location=blobs.location_of(row.sha256),
+        blobs=blobs,
+        phash=row.phash,
+        dhash=row.dhash,
+        source_url=row.source_url,
+    )
+
+
+def retraction_record(row: Retraction, log_index: int | None) -> RetractionRecord:
+    assert row.id is not None
+    kind: Literal["capture", "article"] = "capture" if row.target_kind == "capture" else "article"
+    return RetractionRecord(
+        id=row.id,
+        target_kind=kind,
+        target_id=row.target_id,
+        reason=row.reason,
+        retracted_at=row.retracted_at,
+        log_index=log_index,
+        made_by=row.made_by,
+    )

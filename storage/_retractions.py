@@ -23,7 +23,7 @@ from archiver.errors import UsageError
 from archiver.models import isoformat_z
 from storage._database import read_session, storage_errors, write_session
 from storage._ledger import append_retraction
-from storage._records import RetractionRecord
+from storage._records import RetractionRecord, retraction_record
 from storage._tables import Capture, LogEntry, Retraction
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class Retractions:
             session.flush()
             entry = append_retraction(session, row, key, now)
             session.flush()
-            return _record(row, entry.idx)
+            return retraction_record(row, entry.idx)
 
     def of(self, kind: TargetKind, target_ids: Iterable[str]) -> dict[str, RetractionRecord]:
         """The retractions of those of ``target_ids`` that are retracted, by target id."""
@@ -101,7 +101,7 @@ class Retractions:
                 .join(LogEntry, col(LogEntry.retraction_id) == col(Retraction.id), isouter=True)
                 .order_by(col(Retraction.id))
             ).all()
-            return [_record(row, idx) for row, idx in rows]
+            return [retraction_record(row, idx) for row, idx in rows]
 
     def fully_retracted_posts(self, post_ids: Sequence[int]) -> set[int]:
         """Those of ``post_ids`` that have captures and every one of them retracted."""
@@ -124,7 +124,10 @@ def of_targets(
     session: Session, kind: TargetKind, target_ids: Iterable[str]
 ) -> dict[str, RetractionRecord]:
     """Within ``session``: the retractions of the retracted ones of ``target_ids``."""
-    return {target: _record(row, None) for target, row in _find(session, kind, target_ids).items()}
+    return {
+        target: retraction_record(row, None)
+        for target, row in _find(session, kind, target_ids).items()
+    }
 
 
 def not_retracted(kind: TargetKind, column: Mapped[str]) -> sa.ColumnElement[bool]:
@@ -155,17 +158,3 @@ def _find(session: Session, kind: TargetKind, target_ids: Iterable[str]) -> dict
         ).all()
         found.update((row.target_id, row) for row in rows)
     return found
-
-
-def _record(row: Retraction, log_index: int | None) -> RetractionRecord:
-    assert row.id is not None
-    kind: TargetKind = "capture" if row.target_kind == "capture" else "article"
-    return RetractionRecord(
-        id=row.id,
-        target_kind=kind,
-        target_id=row.target_id,
-        reason=row.reason,
-        retracted_at=row.retracted_at,
-        log_index=log_index,
-        made_by=row.made_by,
-    )

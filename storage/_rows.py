@@ -1,22 +1,17 @@
-"""Translation between pipeline values (``CaptureResult``), table rows and the records the
-archive hands back."""
+"""Translation from pipeline values (``CaptureResult``) to table rows; ``storage._records`` makes
+the records the archive hands back from the rows."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from archiver.errors import IntegrityError
-from archiver.models import ArtifactKind, CaptureResult, Media, Status
-from storage._records import ArtifactRecord, CaptureRecord, RetractionRecord
+from archiver.models import CaptureResult, Status
 from storage._tables import Artifact, Capture, Post
-
-if TYPE_CHECKING:
-    from storage._blobs import Blobs
 
 
 def check_result(result: CaptureResult) -> None:
@@ -141,57 +136,6 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def capture_record(
-    row: Capture,
-    artifacts: tuple[ArtifactRecord, ...],
-    retracted: RetractionRecord | None = None,
-) -> CaptureRecord:
-    media = tuple(
-        Media(
-            url=item["url"],
-            kind=item.get("kind", "image"),
-            alt=item.get("alt"),
-            poster=item.get("poster"),
-        )
-        for item in json.loads(row.media_json or "[]")
-    )
-    return CaptureRecord(
-        id=row.id,
-        post_id=row.post_id,
-        requested_url=row.requested_url,
-        canonical_url=row.canonical_url,
-        final_url=row.final_url,
-        platform=row.platform,
-        platform_post_id=row.platform_post_id,
-        status=Status(row.status),
-        reason=row.reason,
-        http_status=row.http_status,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        stored_at=row.stored_at,
-        server_date=row.server_date,
-        server_ip=row.server_ip,
-        tool_version=row.tool_version,
-        browser=row.browser,
-        user_agent=row.user_agent,
-        insecure=row.insecure,
-        author=row.author,
-        handle=row.handle,
-        posted_at=row.posted_at,
-        text=row.text,
-        lang=row.lang,
-        media=media,
-        reply_to=row.reply_to,
-        quote_of=row.quote_of,
-        artifacts=artifacts,
-        sources=json.loads(row.sources_json or "{}"),
-        missing=tuple(json.loads(row.missing_json or "[]")),
-        conflicts=tuple(json.loads(row.conflicts_json or "[]")),
-        retracted=retracted,
-        made_by=row.made_by,
-    )
-
-
 def artifact_rows(capture_id: str, result: CaptureResult) -> list[Artifact]:
     return [
         Artifact(
@@ -206,17 +150,3 @@ def artifact_rows(capture_id: str, result: CaptureResult) -> list[Artifact]:
         )
         for artifact in result.artifacts
     ]
-
-
-def artifact_record(row: Artifact, blobs: Blobs) -> ArtifactRecord:
-    return ArtifactRecord(
-        kind=ArtifactKind(row.kind),
-        sha256=row.sha256,
-        size=row.size,
-        media_type=row.media_type,
-        location=blobs.location_of(row.sha256),
-        blobs=blobs,
-        phash=row.phash,
-        dhash=row.dhash,
-        source_url=row.source_url,
-    )

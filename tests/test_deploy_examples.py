@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from storage._blob_config import BlobSettings
-from storage._database import configured_database_url
+from storage._home import configured_database_url
 from tests.conftest import REPO, run_cli
 
 DEPLOY = REPO / "docs" / "deploy"

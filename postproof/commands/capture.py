@@ -252,19 +252,14 @@ def list_(
         )
     require_positive("--limit", limit)
     wanted_url = post_url(url) if url else None
-    with opened_archive(resolve_home(home)) as archive:
-        records = archive.list_captures(
-            url=wanted_url,
-            platform=platform,
-            status=status,
-            limit=limit,
-            include_retracted=include_retracted,
-        )
-        left_out = (
-            0
-            if include_retracted
-            else archive.count_retracted_captures(url=wanted_url, platform=platform, status=status)
-        )
+    records, left_out = listed_captures(
+        resolve_home(home),
+        url=wanted_url,
+        platform=platform,
+        status=status,
+        limit=limit,
+        include_retracted=include_retracted,
+    )
     if as_json:
         emit_json(
             {
@@ -280,6 +275,30 @@ def list_(
         err.print("No captures match.")
     render_retractions(records)
     render_left_out(left_out, "capture", shown=bool(records))
+
+
+def listed_captures(
+    home: Path,
+    *,
+    url: str | None,
+    platform: str | None,
+    status: str | None,
+    limit: int,
+    include_retracted: bool,
+) -> tuple[list[storage.CaptureRecord], int]:
+    """The captures to list, and how many retracted ones were left out. An embedded archive
+    at the newest revision is read without opening it (``storage.read_listing``: a third of
+    the time); any other is opened, as every command opens it."""
+    from storage import read_listing
+
+    wanted = {"url": url, "platform": platform, "status": status}
+    listing = read_listing(home, **wanted, limit=limit, include_retracted=include_retracted)
+    if listing is not None:
+        return listing.records, listing.retracted_left_out
+    with opened_archive(home) as archive:
+        records = archive.list_captures(**wanted, limit=limit, include_retracted=include_retracted)
+        left_out = 0 if include_retracted else archive.count_retracted_captures(**wanted)
+    return records, left_out
 
 
 SHOWN_FIELDS = (

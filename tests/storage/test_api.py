@@ -29,6 +29,7 @@ def test_public_names_are_pinned() -> None:
         "Ledger",
         "LedgerProofs",
         "LinkRecord",
+        "Listing",
         "LogPlace",
         "MigrationReport",
         "NewArticle",
@@ -65,6 +66,7 @@ def test_public_names_are_pinned() -> None:
         "open_archive",
         "parse_role",
         "query_hashes",
+        "read_listing",
         "verify_target",
     ]
     for name in storage.__all__:
