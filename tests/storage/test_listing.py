@@ -73,9 +73,7 @@ def test_the_listing_equals_the_archives_own_queries(archive: Archive, home: Pat
     for url, platform, status, limit, include_retracted in QUERIES:
         wanted = {"url": url, "platform": platform, "status": status}
         listing = read_listing(home, **wanted, limit=limit, include_retracted=include_retracted)
-        expected = archive.list_captures(
-            **wanted, limit=limit, include_retracted=include_retracted
-        )
+        expected = archive.list_captures(**wanted, limit=limit, include_retracted=include_retracted)
         left_out = 0 if include_retracted else archive.count_retracted_captures(**wanted)
         assert listing is not None
         assert listing.records == expected, (wanted, limit, include_retracted)
