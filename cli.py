@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from postproof.app import app, main
+from postproof._collector import paused
+
+with paused():  # the command line's own imports: see postproof._collector
+    from postproof.app import app, main
 
 __all__ = ["app", "main"]
 

@@ -21,6 +21,7 @@ import typer
 from rich.logging import RichHandler
 
 import postproof
+from postproof._collector import paused
 from postproof.commands import (
     articles,
     auth,
@@ -155,7 +156,8 @@ def main() -> None:
     _quick_exit()
     new_command()
     try:
-        _command_line()()
+        with paused():  # until the command opens its archive: see postproof._collector
+            _command_line()()
     except KeyboardInterrupt:
         err.print(INTERRUPTED_MESSAGE)
         sys.exit(ExitCode.INTERRUPTED)

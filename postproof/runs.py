@@ -9,7 +9,6 @@ checkpoint over everything the run stored, timestamped when TSAs are configured.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from postproof._collector import started
 from postproof.output import Steps
 
 if TYPE_CHECKING:
@@ -143,18 +143,6 @@ class LaunchedAlongside:
                 log.warning("the browser did not close cleanly: %s", exc)
 
 
-@functools.cache  # once per process
-def _freeze_startup_objects() -> None:
-    """Once per process, as its first capture run starts: the objects made until then (the
-    libraries' modules and classes, the archive's tables: hundreds of thousands) are put out of
-    the garbage collector's reach, so that its full collections during the captures traverse
-    only what the captures make (0.16 s → 0.06 s of collections over twenty captures). Whatever
-    they hold stays alive, as it would have anyway: they live as long as the process."""
-    import gc
-
-    gc.freeze()
-
-
 # The browsers this process keeps for the runs it makes (the innermost last): see keeping.
 _KEPT: list[LaunchedAlongside] = []
 
@@ -191,6 +179,7 @@ def opened_archive(home: Path, made_by: str | None = None) -> Iterator[storage.A
     from storage import open_archive
 
     archive = open_archive(home, made_by=made_by)
+    started()  # the command's libraries are loaded: see postproof._collector
     try:
         yield archive
     finally:
@@ -336,7 +325,7 @@ class Run:
 
         from archiver import capture_many
 
-        _freeze_startup_objects()
+        started()  # a run given an archive opened elsewhere (the web app's)
         shared = self.browser
         if isinstance(shared, LaunchedAlongside):
             shared = shared.working()

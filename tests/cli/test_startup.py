@@ -3,6 +3,7 @@ NLP library; each command imports those when it runs."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -126,3 +127,78 @@ def test_list_loads_only_what_reading_the_archive_needs(tmp_path: Path) -> None:
         archive.store(make_result(text="the council voted"))
     probe = PROBE.replace(REPORT, LISTED)
     assert _heavy_loaded(probe, "list", "--home", str(tmp_path)) == []
+
+
+# Reports, on the last line of stderr, whether the collector ran while the command line was
+# imported and while the command ran until it opened its archive, and after the command.
+COLLECTOR_PROBE = """
+import gc, json, sys
+sys.argv = ["postproof", *sys.argv[1:]]
+seen = {}
+import storage._archive as archive_module
+opened = archive_module.open_archive
+def open_archive(*args, **kwargs):
+    seen["opening"] = gc.isenabled()
+    return opened(*args, **kwargs)
+archive_module.open_archive = open_archive
+import storage
+storage.open_archive = open_archive
+import cli
+seen["importing"] = gc.isenabled()
+seen["frozen_before"] = gc.get_freeze_count()
+try:
+    cli.main()
+except SystemExit:
+    pass
+seen["after"] = gc.isenabled()
+seen["frozen_after"] = gc.get_freeze_count()
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def _collector_seen(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_PROBE, *args],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return dict(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_the_collector_waits_for_the_archive_to_open_then_resumes(tmp_path: Path) -> None:
+    """Paused while the command starts (its imports make no garbage), running again once the
+    archive is open, with the start's objects frozen; and running after the command."""
+    seen = _collector_seen("verify", "--all", "--home", str(tmp_path))
+    assert seen["opening"] is False  # paused until the archive is open
+    assert seen["importing"] is True  # cli's own imports paused it, then let it run again
+    assert seen["frozen_before"] == 0
+    assert seen["frozen_after"] > 0  # the start's objects, put out of its reach
+    assert seen["after"] is True
+
+
+def test_a_command_that_opens_no_archive_leaves_the_collector_running() -> None:
+    seen = _collector_seen("--version")
+    assert "opening" not in seen
+    assert seen["after"] is True
+
+
+def test_a_collector_switched_off_by_an_embedding_program_stays_off() -> None:
+    from postproof import _collector
+
+    gc.disable()
+    try:
+        with _collector.paused():
+            _collector.started()
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with _collector.paused():
+        assert not gc.isenabled()
+        _collector.started()
+        assert gc.isenabled()
+    assert gc.isenabled()
