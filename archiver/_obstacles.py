@@ -25,23 +25,34 @@ async def clear_obstacles(
 ) -> None:
     """What stands between a reader and the post: a consent wall (refused where possible,
     else accepted), content that loads only when scrolled to, a truncated post. Then the page
-    is left to settle (images in, fonts ready, two frames painted) before it is read."""
+    is left to settle (images in, fonts ready, two frames painted) before it is read. A page no
+    taller than its window, with no consent wall, takes one call to the page for all of it."""
     notes = seen.outcome.notes
-    first = await bounded(page.evaluate(_pagejs.CONSENT_AND_HEIGHT_JS), deadline, 3)
+    asked = seen.traffic.data_asked
+    first = await bounded(
+        page.evaluate(_pagejs.FIRST_SCREEN_JS, adapter.SHOW_MORE_SELECTOR),
+        deadline,
+        3 + opts.settle_timeout,
+    )
     first = first if isinstance(first, dict) else {}
     height = first.get("height")
     if clicked := first.get("clicked"):
         notes.append(f"dismissed a consent banner (clicked “{str(clicked)[:80]}”)")
         await quiet(page.wait_for_timeout(300))
         height = await bounded(page.evaluate(_pagejs.PAGE_HEIGHT_JS), deadline, 2)
-    steps = await _scroll_lazy_content(page, seen, deadline, opts, int(height or 0))
-    if steps > 1:
-        notes.append(f"scrolled {steps} screens down to load lazy content")
-    expanded = await bounded(
-        page.evaluate(_pagejs.SHOW_MORE_OR_SETTLE_JS, adapter.SHOW_MORE_SELECTOR),
-        deadline,
-        3 + opts.settle_timeout,
-    )
+    scrolled = (first.get("step"), asked, asyncio.get_running_loop().time())
+    if first.get("settled"):
+        expanded = first.get("expanded")
+    else:
+        start = int(height or 0)
+        steps = await _scroll_lazy_content(page, seen, deadline, opts, start, scrolled)
+        if steps > 1:
+            notes.append(f"scrolled {steps} screens down to load lazy content")
+        expanded = await bounded(
+            page.evaluate(_pagejs.SHOW_MORE_OR_SETTLE_JS, adapter.SHOW_MORE_SELECTOR),
+            deadline,
+            3 + opts.settle_timeout,
+        )
     if expanded:
         notes.append(f"expanded {expanded} “show more” control(s)")
         await quiet(page.wait_for_timeout(300))
@@ -49,25 +60,36 @@ async def clear_obstacles(
 
 
 async def _scroll_lazy_content(
-    page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions, start: int
+    page: Page,
+    seen: Seen,
+    deadline: Deadline,
+    opts: CaptureOptions,
+    start: int,
+    first: tuple[Any, int, float],
 ) -> int:
     """Scroll down a screen at a time from the page's height ``start`` until the page stops
     growing, is tall enough or the scrolling's time is up; returns how many screens were
-    scrolled. A page where something reacts to scrolling is given time to react after each
-    screen (and to the data requests it makes then); a page where nothing does is scrolled
-    through without waiting. Whether anything reacts is asked of the browser as soon as the
-    page proves taller than its window, while the first screen is scrolled."""
+    scrolled. ``first``: the first screen's scroll, when the page's first call made it (its
+    state, the data requests asked before it, when it was answered), else ``None`` as state.
+    A page where something reacts to scrolling is given time to react after each screen (and to
+    the data requests it makes then); a page where nothing does is scrolled through without
+    waiting. Whether anything reacts is asked of the browser as soon as the page proves taller
+    than its window, while the first screen is scrolled."""
     loop = asyncio.get_running_loop()
     stop_at = loop.time() + min(opts.scroll_seconds, deadline.left() * 0.2)
     steps, height = 0, start
     checking: asyncio.Future[bool] | None = None  # once the page proves taller than its window
     if height > opts.viewport[1]:
         checking = asyncio.ensure_future(reacts_to_scrolling(seen.traffic.cdp))
+    given, asked, scrolled = first
     try:
         while steps < opts.scroll_steps and loop.time() < stop_at:
-            asked = seen.traffic.data_asked  # what the page asks for after this is its reaction
-            state = await bounded(page.evaluate(_pagejs.SCROLL_STEP_JS), deadline, 2)
-            scrolled = loop.time()
+            if given is None:
+                asked = seen.traffic.data_asked  # what the page asks for after this: its reaction
+                state = await bounded(page.evaluate(_pagejs.SCROLL_STEP_JS), deadline, 2)
+                scrolled = loop.time()
+            else:
+                state, given = given, None
             if not isinstance(state, dict):
                 break
             steps += 1

@@ -160,13 +160,6 @@ TOP_AND_SHOW_MORE_JS = f"""
 }}
 """
 
-# The consent wall cleared and the page's height read in one call (a round trip to the page
-# saved on every capture): what was clicked (see CONSENT_JS), and the height, which a click may
-# change (the caller reads it again after the wall's moment when something was clicked).
-CONSENT_AND_HEIGHT_JS = f"""
-() => ({{ clicked: ({CONSENT_JS})(), height: ({PAGE_HEIGHT_JS})() }})
-"""
-
 # Back to the top with the "show more" controls expanded (TOP_AND_SHOW_MORE_JS); when none was,
 # the page settled (SETTLE_JS) in the same call. Returns how many were expanded: the caller
 # settles the page itself once their content has had its moment.
@@ -178,13 +171,101 @@ async (extraSelector) => {{
 }}
 """
 
-# The page's height, and whether the adapter's script marked an element as the post, at once:
-# the screenshots' one question to the page before they are taken.
-HEIGHT_AND_POST_JS = f"""
-() => ({{
-  height: ({PAGE_HEIGHT_JS})(),
-  post: document.querySelector('[data-postproof-post]') !== null,
-}})
+# The page's first screen, in one call where one is enough: the consent wall cleared (when a
+# banner was clicked, the call ends there: its content has its moment first); else the page's
+# height read and a first screen scrolled (SCROLL_STEP_JS); and when that scroll found the page's
+# end without moving (a page no taller than its window: nothing to load further down), the "show
+# more" controls expanded or the page settled, as SHOW_MORE_OR_SETTLE_JS does (``settled``).
+FIRST_SCREEN_JS = f"""
+async (extraSelector) => {{
+  const clicked = ({CONSENT_JS})();
+  const height = ({PAGE_HEIGHT_JS})();
+  if (clicked) return {{ clicked: clicked, height: height }};
+  const step = ({SCROLL_STEP_JS})();
+  if (!step.bottom || step.moved) return {{ height: height, step: step }};
+  const expanded = await ({SHOW_MORE_OR_SETTLE_JS})(extraSelector);
+  return {{ height: height, step: step, settled: true, expanded: expanded }};
+}}
+"""
+
+# The page made still for its photographs, as Playwright's own screenshots make it (its
+# inPagePrepareForScreenshots, with hideCaret and disableAnimations): in the document and every
+# open shadow root, finite CSS animations and transitions are run to their end and infinite
+# ones cancelled, now and whenever one starts; text fields show no caret. Nothing is restored:
+# the page is closed once photographed.
+STILL_FOR_SHOTS_JS = """
+() => {
+  const roots = [];
+  const collect = (root) => {
+    roots.push(root);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+    do {
+      const node = walker.currentNode;
+      if (node instanceof Element && node.shadowRoot) collect(node.shadowRoot);
+    } while (walker.nextNode());
+  };
+  if (document.documentElement) collect(document);
+  for (const root of roots) {
+    root.querySelectorAll('input,textarea,[contenteditable]').forEach((element) => {
+      element.style.setProperty('caret-color', 'transparent', 'important');
+    });
+    const still = () => {
+      for (const animation of root.getAnimations()) {
+        if (!animation.effect || animation.playbackRate === 0) continue;
+        try {
+          if (Number.isFinite(animation.effect.getComputedTiming().endTime)) animation.finish();
+          else animation.cancel();
+        } catch (e) {}
+      }
+    };
+    still();
+    root.addEventListener('transitionrun', still);
+    root.addEventListener('animationstart', still);
+  }
+}
+"""
+
+# The screenshots' one question to the page before the full-page one is taken: the page made
+# still (STILL_FOR_SHOTS_JS), its fonts ready, then its height and whether the adapter's script
+# marked an element as the post.
+READY_FOR_SHOTS_JS = f"""
+async () => {{
+  ({STILL_FOR_SHOTS_JS})();
+  if (document.fonts) await document.fonts.ready;
+  return {{
+    height: ({PAGE_HEIGHT_JS})(),
+    post: document.querySelector('[data-postproof-post]') !== null,
+  }};
+}}
+"""
+
+# Where the post's element is, for its photograph: scrolled into view where it is not (in the
+# page and in any scrolling box that holds it, as Playwright's element screenshots do), then,
+# once it has kept the same place for two painted frames (at most ten frames are waited for),
+# its box in the document's coordinates, and whether it fits the window. Null when no element is
+# marked, or the marked one shows nothing (no width or no height).
+POST_BOX_JS = """
+async () => {
+  const element = document.querySelector('[data-postproof-post]');
+  if (!element) return null;
+  if (element.scrollIntoViewIfNeeded) element.scrollIntoViewIfNeeded(true);
+  else element.scrollIntoView({block: 'center', inline: 'center'});
+  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  let box = null;
+  for (let frames = 0; frames < 10; frames++) {
+    await frame();
+    const now = element.getBoundingClientRect();
+    const same = box && now.x === box.x && now.y === box.y &&
+      now.width === box.width && now.height === box.height;
+    box = now;
+    if (same) break;
+  }
+  if (!box.width || !box.height) return null;
+  return {
+    x: box.x + window.scrollX, y: box.y + window.scrollY, width: box.width, height: box.height,
+    fits: box.width <= window.innerWidth && box.height <= window.innerHeight,
+  };
+}
 """
 
 # Replace known secret values (a logged-in session's cookies echoed by the page) in the live

@@ -5,8 +5,12 @@ alone). A logged-in session's secret values are replaced in the live page first.
 from __future__ import annotations
 
 import asyncio
+import base64
+import math
+from collections.abc import Mapping
+from typing import Any
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
 from archiver import _pagejs
@@ -19,6 +23,7 @@ from archiver.platforms import Adapter, PageSnapshot
 
 SETTLE_RECORDING = 2.0  # seconds to finish reading bodies before the post is read from them
 DATA_GRACE = 3.0  # seconds for the page's data requests in flight before the post is read
+STILL_FRAMES = 50  # frames besides the main one made still before the screenshots
 
 
 async def scrub_page(page: Page, seen: Seen, deadline: Deadline) -> bool:
@@ -137,7 +142,16 @@ def classify(
 
 
 async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureOptions) -> None:
-    asked = await bounded(page.evaluate(_pagejs.HEIGHT_AND_POST_JS), deadline, 5)
+    """The full-page screenshot (down to ``max_screenshot_height``), then the post's element
+    alone. The page is made still first, as Playwright's screenshots make it; each picture is
+    then one request to the browser over the page's DevTools session (the same request, with the
+    same clip, that Playwright's screenshots end in, without their round trips to prepare and
+    restore the page, measure it and find the element). Without that session, Playwright's own
+    screenshots are taken."""
+    asked, _ = await asyncio.gather(
+        bounded(page.evaluate(_pagejs.READY_FOR_SHOTS_JS), deadline, 5),
+        _still_frames(page, deadline),
+    )
     asked = asked if isinstance(asked, dict) else {}
     height = max(1, int(asked.get("height") or opts.viewport[1]))
     capped = min(height, opts.max_screenshot_height)
@@ -145,17 +159,23 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
         seen.outcome.notes.append(
             f"the page is {height} px tall; the screenshot keeps the top {capped} px"
         )
-    shot = await bounded(
-        page.screenshot(
-            full_page=True,
-            clip={"x": 0, "y": 0, "width": opts.viewport[0], "height": capped},
-            animations="disabled",
-            caret="hide",
-            timeout=ms(deadline.left(30)),
-        ),
-        deadline,
-        30,
-    )
+    width = opts.viewport[0]
+    if seen.traffic.cdp is None:
+        shot = await bounded(
+            page.screenshot(
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": capped},
+                animations="disabled",
+                caret="hide",
+                timeout=ms(deadline.left(30)),
+            ),
+            deadline,
+            30,
+        )
+    else:
+        box = {"x": 0, "y": 0, "width": width, "height": capped}
+        fits = capped <= opts.viewport[1]
+        shot = await bounded(_photograph(seen.traffic.cdp, box, fits=fits), deadline, 30)
     if shot is not None:
         seen.outcome.add(_png(ArtifactKind.SCREENSHOT, shot))
     if seen.outcome.post is None:
@@ -163,11 +183,32 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
     await _post_screenshot(page, seen, deadline, marked=bool(asked.get("post")))
 
 
+async def _still_frames(page: Page, deadline: Deadline) -> None:
+    """The page's frames other than the main one made still too, as Playwright does for every
+    frame (at most :data:`STILL_FRAMES` of them, side by side); a frame that cannot be asked
+    (gone, or not answering) is left as it is."""
+    frames = [f for f in page.frames if f is not page.main_frame][:STILL_FRAMES]
+    await asyncio.gather(
+        *(bounded(f.evaluate(_pagejs.STILL_FOR_SHOTS_JS), deadline, 2) for f in frames)
+    )
+
+
+async def _photograph(cdp: CDPSession, box: Mapping[str, float], *, fits: bool) -> bytes:
+    """A PNG of ``box`` (CSS pixels, in the document's coordinates), as Playwright's
+    screenshots take it: beyond the window unless it fits in it."""
+    answer = await cdp.send(
+        "Page.captureScreenshot",
+        {"format": "png", "clip": {**box, "scale": 1}, "captureBeyondViewport": not fits},
+    )
+    return base64.b64decode(answer["data"])
+
+
 async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline, *, marked: bool) -> None:
     """The post alone: the element the adapter's script marked as the post (``marked``: the
     page said it holds one, when its height was asked)."""
     outcome = seen.outcome
-    if marked:
+    cdp = seen.traffic.cdp
+    if marked and cdp is None:
         element = page.locator("[data-postproof-post]").first
         post_shot = await bounded(
             element.screenshot(animations="disabled", caret="hide", timeout=ms(deadline.left(15))),
@@ -176,11 +217,28 @@ async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline, *, marked
         )
         if post_shot is not None:
             outcome.add(_png(ArtifactKind.POST_SCREENSHOT, post_shot))
+    elif marked and cdp is not None:
+        found = await bounded(page.evaluate(_pagejs.POST_BOX_JS), deadline, 5)
+        if isinstance(found, dict):
+            box = _enclosing(found)
+            post_shot = await bounded(
+                _photograph(cdp, box, fits=bool(found.get("fits"))), deadline, 15
+            )
+            if post_shot is not None:
+                outcome.add(_png(ArtifactKind.POST_SCREENSHOT, post_shot))
     elif outcome.post is not None and not any("screenshot of the post" in n for n in outcome.notes):
         outcome.notes.append(
             "no element of the page was identified as the post; no screenshot of the post "
             "alone was taken (the full-page screenshot shows what the page showed)"
         )
+
+
+def _enclosing(box: Mapping[str, Any]) -> dict[str, float]:
+    """The smallest box of whole pixels around ``box``, as Playwright rounds an element's."""
+    x, y = math.floor(float(box["x"])), math.floor(float(box["y"]))
+    right = math.ceil(float(box["x"]) + float(box["width"]))
+    bottom = math.ceil(float(box["y"]) + float(box["height"]))
+    return {"x": x, "y": y, "width": right - x, "height": bottom - y}
 
 
 async def salvage(context: BrowserContext, seen: Seen) -> None:

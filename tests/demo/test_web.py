@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
-import shutil
 import socket
 import ssl
 import threading
@@ -521,18 +521,21 @@ def test_demo_story_is_served() -> None:
 
 # -- one browser test -----------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium")
 def test_client_rendered_pages_render_in_chromium(web: FakeWeb) -> None:
+    """In the browser postproof itself would choose (Playwright's, else the system's)."""
     from playwright.sync_api import sync_playwright
 
+    from archiver.browser import BASE_ARGS, choose_browser
+
     with sync_playwright() as pw:
+        choice = choose_browser(pw)
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=str(choice.executable) if choice.executable else None,
+            chromium_sandbox=os.geteuid() != 0,
             args=[
+                *BASE_ARGS,
                 f"--host-resolver-rules={web.host_resolver_rules()}",
                 f"--ignore-certificate-errors-spki-list={web.spki_sha256}",
             ],
