@@ -10,7 +10,9 @@ concurrency, each as a process of its own, from its start to its exit:
   (every artifact, hashing, WARC, safety rules, signing, storing, the log sealed).
 
 Each side runs ``--repeat`` times, alternately; the medians and the ratio of postproof's speed
-to the bare loop's (1.0: as fast as the bare loop) are printed. Nothing is asserted: the figures
+to the bare loop's (1.0: as fast as the bare loop) are printed. ``--against`` times a second
+checkout of postproof in the same rounds, for a before-and-after on the same machine at the same
+moment. Nothing is asserted: the figures
 are for people to read.
 
     .venv/bin/python bench/capture_bench.py --posts 20 --concurrency 2 --repeat 3
@@ -136,6 +138,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose cli.py to time")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout timed in the same rounds, alternately (e.g. the commit before)",
+    )
     args = parser.parse_args()
     story = demo_story()
     base = [u for u in story.post_urls if any(f"//{host}/" in u for host in SELECTORS)]
@@ -145,10 +152,12 @@ def main() -> None:
         rules = web.host_resolver_rules()
         host_map = web.host_map()
         bare_run(urls[:2], rules, 1)  # warm the OS caches for both sides alike
-        bare, full = [], []
+        bare, full, other = [], [], []
         for _ in range(args.repeat):
             bare.append(bare_run(urls, rules, args.concurrency))
             full.append(postproof_run(urls, host_map, args.concurrency, args.repo))
+            if args.against is not None:
+                other.append(postproof_run(urls, host_map, args.concurrency, args.against))
     bare_s, full_s = statistics.median(bare), statistics.median(full)
     figures = {
         "repo": str(args.repo),
@@ -161,6 +170,14 @@ def main() -> None:
         "postproof_per_minute": round(args.posts / full_s * 60, 1),
         "speed_ratio": round(bare_s / full_s, 2),
     }
+    if args.against is not None:
+        other_s = statistics.median(other)
+        figures |= {
+            "against": str(args.against),
+            "against_seconds": round(other_s, 2),
+            "against_speed_ratio": round(bare_s / other_s, 2),
+            "rounds_faster_than_against": sum(f < o for f, o in zip(full, other, strict=True)),
+        }
     if args.json:
         print(json.dumps(figures))
     else:
@@ -170,6 +187,13 @@ def main() -> None:
             f"postproof capture {full_s:.2f} s ({figures['postproof_per_minute']}/min): "
             f"postproof runs at {figures['speed_ratio']} of the bare loop's speed"
         )
+        if args.against is not None:
+            print(
+                f"{args.against}: {figures['against_seconds']:.2f} s, "
+                f"{figures['against_speed_ratio']} of the bare loop's speed; "
+                f"{args.repo} was faster in {figures['rounds_faster_than_against']} of "
+                f"{args.repeat} rounds"
+            )
 
 
 if __name__ == "__main__":
