@@ -16,9 +16,13 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from playwright.async_api import Browser, Playwright
 from playwright.async_api import Error as PlaywrightError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright as SyncPlaywright
 
 from archiver.errors import BrowserNotFound
 
@@ -77,7 +81,7 @@ def system_chromium() -> Path | None:
     return None
 
 
-def choose_browser(pw: Playwright) -> BrowserChoice:
+def choose_browser(pw: Playwright | SyncPlaywright) -> BrowserChoice:
     override = os.environ.get("POSTPROOF_CHROMIUM", "").strip()
     if override:
         path = Path(override).expanduser()

@@ -16,7 +16,7 @@ database, a database at another revision, or one that ``sqlite3`` cannot read.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,28 +171,30 @@ def _artifacts(
     connection: sqlite3.Connection, blobs: Blobs, ids: Sequence[str]
 ) -> dict[str, list[ArtifactRecord]]:
     found: dict[str, list[ArtifactRecord]] = {capture_id: [] for capture_id in ids}
-    for start in range(0, len(ids), _BATCH):
-        batch = ids[start : start + _BATCH]
-        query = (
-            f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts "
-            f"WHERE capture_id IN ({', '.join('?' * len(batch))}) ORDER BY id"
-        )
-        for row in _rows(connection.execute(query, batch)):
-            found[row.capture_id].append(artifact_record(cast("Artifact", row), blobs))
+    query = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE capture_id IN ({{}}) ORDER BY id"
+    for row in _batched(connection, query, ids):
+        found[row.capture_id].append(artifact_record(cast("Artifact", row), blobs))
     return found
 
 
 def _retractions(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, RetractionRecord]:
-    found: dict[str, RetractionRecord] = {}
+    query = (
+        f"SELECT {_RETRACTION_COLUMNS} FROM retractions "
+        "WHERE target_kind = 'capture' AND target_id IN ({})"
+    )
+    return {
+        row.target_id: retraction_record(cast("Retraction", row), None)
+        for row in _batched(connection, query, ids)
+    }
+
+
+def _batched(
+    connection: sqlite3.Connection, query: str, ids: Sequence[str]
+) -> Iterator[SimpleNamespace]:
+    """The rows of ``query`` (whose ``{}`` is an ``IN`` list) for ``ids``, a batch at a time."""
     for start in range(0, len(ids), _BATCH):
         batch = ids[start : start + _BATCH]
-        query = (
-            f"SELECT {_RETRACTION_COLUMNS} FROM retractions WHERE target_kind = 'capture' "
-            f"AND target_id IN ({', '.join('?' * len(batch))})"
-        )
-        for row in _rows(connection.execute(query, batch)):
-            found[row.target_id] = retraction_record(cast("Retraction", row), None)
-    return found
+        yield from _rows(connection.execute(query.format(", ".join("?" * len(batch))), batch))
 
 
 def _count_retracted(connection: sqlite3.Connection, where: list[str], params: list[Any]) -> int:

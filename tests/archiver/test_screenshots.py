@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,10 +22,9 @@ from archiver import (
     capture_many,
     parse_host_map,
 )
-from archiver.browser import BASE_ARGS, choose_browser
 from demo import FakeWeb, Request, Response
 from demo import html as html_response
-from tests.fixtureweb import FIXTURE_URLS
+from tests.fixtureweb import FIXTURE_URLS, own_browser
 
 pytestmark = pytest.mark.browser
 
@@ -66,16 +64,7 @@ def _marked_box(web: FakeWeb, url: str, viewport: tuple[int, int]) -> tuple[int,
     the post on ``url``, in a browser of its own (no gate, no capture)."""
     adapter = adapter_for(url)
     with sync_playwright() as pw:
-        choice = choose_browser(pw)
-        browser = pw.chromium.launch(
-            executable_path=str(choice.executable) if choice.executable else None,
-            chromium_sandbox=os.geteuid() != 0,
-            args=[
-                *BASE_ARGS,
-                f"--host-resolver-rules={web.host_resolver_rules()}",
-                f"--ignore-certificate-errors-spki-list={web.spki_sha256}",
-            ],
-        )
+        browser = own_browser(pw, web)
         try:
             page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             page.goto(url)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,8 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("POSTPROOF_")}
 
 
-def _heavy_loaded(code: str, *args: str) -> list[str]:
+def _reported(code: str, *args: str) -> Any:
+    """What ``code`` (run with ``args``) reported on the last line of its stderr, as JSON."""
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=ROOT,
@@ -62,11 +64,11 @@ def _heavy_loaded(code: str, *args: str) -> list[str]:
     ],
 )
 def test_help_and_version_import_nothing_heavy(args: tuple[str, ...]) -> None:
-    assert _heavy_loaded(PROBE, *args) == []
+    assert _reported(PROBE, *args) == []
 
 
 def test_the_error_tree_imports_nothing_heavy() -> None:
-    assert _heavy_loaded(f"import json, sys, archiver.errors\n{REPORT}") == []
+    assert _reported(f"import json, sys, archiver.errors\n{REPORT}") == []
 
 
 def test_the_installed_command_starts_light() -> None:
@@ -126,7 +128,7 @@ def test_list_loads_only_what_reading_the_archive_needs(tmp_path: Path) -> None:
     with open_archive(tmp_path) as archive:
         archive.store(make_result(text="the council voted"))
     probe = PROBE.replace(REPORT, LISTED)
-    assert _heavy_loaded(probe, "list", "--home", str(tmp_path)) == []
+    assert _reported(probe, "list", "--home", str(tmp_path)) == []
 
 
 # Reports, on the last line of stderr, whether the collector ran while the command line was
@@ -156,17 +158,8 @@ print(json.dumps(seen), file=sys.stderr)
 """
 
 
-def _collector_seen(*args: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", COLLECTOR_PROBE, *args],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return dict(json.loads(done.stderr.strip().splitlines()[-1]))
+def _collector_seen(*args: str) -> dict[str, Any]:
+    return dict(_reported(COLLECTOR_PROBE, *args))
 
 
 def test_the_collector_waits_for_the_archive_to_open_then_resumes(tmp_path: Path) -> None:

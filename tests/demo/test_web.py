@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import socket
 import ssl
@@ -35,6 +34,7 @@ from tests.fixtureweb import (
     X_LIVE,
     X_REPLY,
     build_fixture_web,
+    own_browser,
 )
 
 AP_ACCEPT = "application/activity+json"
@@ -527,19 +527,8 @@ def test_client_rendered_pages_render_in_chromium(web: FakeWeb) -> None:
     """In the browser postproof itself would choose (Playwright's, else the system's)."""
     from playwright.sync_api import sync_playwright
 
-    from archiver.browser import BASE_ARGS, choose_browser
-
     with sync_playwright() as pw:
-        choice = choose_browser(pw)
-        browser = pw.chromium.launch(
-            executable_path=str(choice.executable) if choice.executable else None,
-            chromium_sandbox=os.geteuid() != 0,
-            args=[
-                *BASE_ARGS,
-                f"--host-resolver-rules={web.host_resolver_rules()}",
-                f"--ignore-certificate-errors-spki-list={web.spki_sha256}",
-            ],
-        )
+        browser = own_browser(pw, web)
         try:
             page = browser.new_page(locale="en-US", timezone_id="UTC")
             page.goto(FIXTURE_URLS["x_reply"])

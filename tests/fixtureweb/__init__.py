@@ -26,12 +26,16 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from demo import Article, FakeWeb, MediaItem, Platform, Post, PostState, Request, Response
 from demo import html as html_response
 from demo.images import placeholder_photo
 from demo.platforms.x import blockquote
 from tests.fixtureweb.platforms import PLATFORM_URLS, add_platform_fixtures, platform_expected
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 ODD = "odd.example"
 NEWS = "news.example"
@@ -647,3 +651,20 @@ def build_fixture_web() -> FakeWeb:
     ):
         web.add_route(ODD, path, handler)
     return web
+
+
+def own_browser(pw: Playwright, web: FakeWeb) -> Browser:
+    """A browser of its own, not postproof's capture (no gate, no recording), that reaches
+    ``web``'s hosts and trusts its certificate: the Chromium postproof would choose."""
+    from archiver.browser import BASE_ARGS, choose_browser
+
+    choice = choose_browser(pw)
+    return pw.chromium.launch(
+        executable_path=str(choice.executable) if choice.executable else None,
+        chromium_sandbox=os.geteuid() != 0,
+        args=[
+            *BASE_ARGS,
+            f"--host-resolver-rules={web.host_resolver_rules()}",
+            f"--ignore-certificate-errors-spki-list={web.spki_sha256}",
+        ],
+    )
