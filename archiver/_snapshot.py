@@ -159,23 +159,8 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
         seen.outcome.notes.append(
             f"the page is {height} px tall; the screenshot keeps the top {capped} px"
         )
-    width = opts.viewport[0]
-    if seen.traffic.cdp is None:
-        shot = await bounded(
-            page.screenshot(
-                full_page=True,
-                clip={"x": 0, "y": 0, "width": width, "height": capped},
-                animations="disabled",
-                caret="hide",
-                timeout=ms(deadline.left(30)),
-            ),
-            deadline,
-            30,
-        )
-    else:
-        box = {"x": 0, "y": 0, "width": width, "height": capped}
-        fits = capped <= opts.viewport[1]
-        shot = await bounded(_photograph(seen.traffic.cdp, box, fits=fits), deadline, 30)
+    box: dict[str, float] = {"x": 0, "y": 0, "width": opts.viewport[0], "height": capped}
+    shot = await _page_shot(page, seen.traffic.cdp, box, capped <= opts.viewport[1], deadline)
     if shot is not None:
         seen.outcome.add(_png(ArtifactKind.SCREENSHOT, shot))
     if seen.outcome.post is None:
@@ -203,34 +188,55 @@ async def _photograph(cdp: CDPSession, box: Mapping[str, float], *, fits: bool) 
     return base64.b64decode(answer["data"])
 
 
+async def _page_shot(
+    page: Page, cdp: CDPSession | None, box: dict[str, float], fits: bool, deadline: Deadline
+) -> bytes | None:
+    """The page's picture within ``box`` (from its top): over ``cdp``, else Playwright's own."""
+    if cdp is not None:
+        return await bounded(_photograph(cdp, box, fits=fits), deadline, 30)
+    return await bounded(
+        page.screenshot(
+            full_page=True,
+            clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]},
+            animations="disabled",
+            caret="hide",
+            timeout=ms(deadline.left(30)),
+        ),
+        deadline,
+        30,
+    )
+
+
 async def _post_screenshot(page: Page, seen: Seen, deadline: Deadline, *, marked: bool) -> None:
     """The post alone: the element the adapter's script marked as the post (``marked``: the
     page said it holds one, when its height was asked)."""
     outcome = seen.outcome
-    cdp = seen.traffic.cdp
-    if marked and cdp is None:
-        element = page.locator("[data-postproof-post]").first
-        post_shot = await bounded(
-            element.screenshot(animations="disabled", caret="hide", timeout=ms(deadline.left(15))),
-            deadline,
-            15,
-        )
+    if marked:
+        post_shot = await _post_shot(page, seen.traffic.cdp, deadline)
         if post_shot is not None:
             outcome.add(_png(ArtifactKind.POST_SCREENSHOT, post_shot))
-    elif marked and cdp is not None:
-        found = await bounded(page.evaluate(_pagejs.POST_BOX_JS), deadline, 5)
-        if isinstance(found, dict):
-            box = _enclosing(found)
-            post_shot = await bounded(
-                _photograph(cdp, box, fits=bool(found.get("fits"))), deadline, 15
-            )
-            if post_shot is not None:
-                outcome.add(_png(ArtifactKind.POST_SCREENSHOT, post_shot))
     elif outcome.post is not None and not any("screenshot of the post" in n for n in outcome.notes):
         outcome.notes.append(
             "no element of the page was identified as the post; no screenshot of the post "
             "alone was taken (the full-page screenshot shows what the page showed)"
         )
+
+
+async def _post_shot(page: Page, cdp: CDPSession | None, deadline: Deadline) -> bytes | None:
+    """The marked element's picture: over ``cdp`` once it is in view and still, else
+    Playwright's own element screenshot."""
+    if cdp is None:
+        element = page.locator("[data-postproof-post]").first
+        return await bounded(
+            element.screenshot(animations="disabled", caret="hide", timeout=ms(deadline.left(15))),
+            deadline,
+            15,
+        )
+    found = await bounded(page.evaluate(_pagejs.POST_BOX_JS), deadline, 5)
+    if not isinstance(found, dict):
+        return None
+    fits = bool(found.get("fits"))
+    return await bounded(_photograph(cdp, _enclosing(found), fits=fits), deadline, 15)
 
 
 def _enclosing(box: Mapping[str, Any]) -> dict[str, float]:
