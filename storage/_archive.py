@@ -35,7 +35,6 @@ from storage._home import Layout, configured_database_url, default_home
 from storage._jobs import JobBook, record_job_capture
 from storage._journal import Journal, new_run_id
 from storage._ledger import Ledger, SealReport, append_entry, refuse_a_new_key
-from storage._listing import parse_status
 from storage._records import (
     ArtifactRecord,
     CaptureRecord,
@@ -44,6 +43,7 @@ from storage._records import (
     VerifyReport,
     artifact_record,
     capture_record,
+    parse_status,
 )
 from storage._retractions import Retractions, TargetKind, not_retracted, of_targets, retracted
 from storage._rows import (

@@ -24,8 +24,6 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
-from archiver.errors import UsageError
-from archiver.models import Status
 from storage._blob_config import open_blob_store
 from storage._home import Layout, configured_database_url
 from storage._records import (
@@ -34,6 +32,7 @@ from storage._records import (
     RetractionRecord,
     artifact_record,
     capture_record,
+    parse_status,
     retraction_record,
 )
 from storage._schema import kept_revision
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
     from storage._blobs import Blobs
     from storage._tables import Artifact, Capture, Retraction
 
-STATUS_CHOICES = ", ".join(s.value for s in Status)
 BUSY_TIMEOUT_SECONDS = 30  # as the archive's own connections wait for a writer
 _BATCH = 500  # ids per IN (...), as the archive reads artifacts
 
@@ -66,16 +64,6 @@ class Listing:
 
     records: list[CaptureRecord]
     retracted_left_out: int
-
-
-def parse_status(status: str) -> Status:
-    """A capture status as the archive's queries take it; an unknown one is refused."""
-    try:
-        return Status(status)
-    except ValueError:
-        raise UsageError(
-            f"unknown capture status {status!r}", hint=f"use one of: {STATUS_CHOICES}"
-        ) from None
 
 
 def read_listing(

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from archiver.errors import PostproofError, StorageError
+from archiver.errors import PostproofError, StorageError, UsageError
 from archiver.models import ArtifactKind, Media, Status, isoformat_z
 
 if TYPE_CHECKING:
@@ -297,6 +297,17 @@ def _unreadable() -> Iterator[None]:
 # A stored row as its record. The rows are the tables' (storage._tables), or, where a command
 # reads the database without SQLAlchemy (storage._listing), objects with the same attributes
 # and values.
+
+
+def parse_status(status: str) -> Status:
+    """A capture status as the archive's queries take it; an unknown one is refused."""
+    try:
+        return Status(status)
+    except ValueError:
+        choices = ", ".join(s.value for s in Status)
+        raise UsageError(
+            f"unknown capture status {status!r}", hint=f"use one of: {choices}"
+        ) from None
 
 
 def capture_record(
