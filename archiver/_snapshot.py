@@ -180,10 +180,17 @@ async def _still_frames(page: Page, deadline: Deadline) -> None:
 
 async def _photograph(cdp: CDPSession, box: Mapping[str, float], *, fits: bool) -> bytes:
     """A PNG of ``box`` (CSS pixels, in the document's coordinates), as Playwright's
-    screenshots take it: beyond the window unless it fits in it."""
+    screenshots take it: beyond the window unless it fits in it. The browser's PNG encoder is
+    asked for speed over size: the same pixels (PNG is lossless either way), encoded about a
+    third faster on the capture's critical path, in a file a third to two thirds larger."""
     answer = await cdp.send(
         "Page.captureScreenshot",
-        {"format": "png", "clip": {**box, "scale": 1}, "captureBeyondViewport": not fits},
+        {
+            "format": "png",
+            "clip": {**box, "scale": 1},
+            "captureBeyondViewport": not fits,
+            "optimizeForSpeed": True,
+        },
     )
     return base64.b64decode(answer["data"])
 
