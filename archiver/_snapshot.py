@@ -146,8 +146,8 @@ async def screenshots(page: Page, seen: Seen, deadline: Deadline, opts: CaptureO
     alone. The page is made still first, as Playwright's screenshots make it; each picture is
     then one request to the browser over the page's DevTools session (the same request, with the
     same clip, that Playwright's screenshots end in, without their round trips to prepare and
-    restore the page, measure it and find the element). Without that session, Playwright's own
-    screenshots are taken."""
+    restore the page, measure it and find the element; its encoder asked for speed, see
+    :func:`_photograph`). Without that session, Playwright's own screenshots are taken."""
     asked, _ = await asyncio.gather(
         bounded(page.evaluate(_pagejs.READY_FOR_SHOTS_JS), deadline, 5),
         _still_frames(page, deadline),

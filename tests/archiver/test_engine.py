@@ -92,7 +92,7 @@ def test_requests_to_private_addresses_are_blocked_even_from_an_allowed_page(
 
 
 def test_byte_budget_stops_a_huge_page(options: CaptureOptions, tmp_path: Path) -> None:
-    # Within the default budget and with the time it needs, the 6 MB page is read whole.
+    # Within the default budget and with the time it needs, the 3 MB page is read whole.
     _, whole = capture_one(FIXTURE_URLS["odd_huge"], replace(options, timeout=40), tmp_path / "w")
     assert whole.status is Status.OK, whole.reason
     text = whole.artifact(ArtifactKind.TEXT)
