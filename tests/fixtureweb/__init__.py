@@ -314,7 +314,7 @@ FIXTURE_URLS: dict[str, str] = {
 
 SLOW_SECONDS = 3.0
 TALL_PX = 60_000
-HUGE_BYTES = 3_000_000  # a page of some 3,000 paragraphs: far over any byte budget a test sets
+HUGE_BYTES = 3_000_000  # some 3,000 paragraphs: far over the budgets tests cut it with (0.2, 1 MB)
 
 
 def _x_expected(
