@@ -294,10 +294,17 @@ class Run:
         results = self._capture_many(
             urls, sink, on_result=self._count, context_depth=context_depth, on_context=on_context
         )
-        get = self.archive.get_capture
+        # Read back together: one read per 500 captures, not two queries per capture.
+        ids = [capture_id for capture_id, _ in results] + [c.capture_id for c in found]
+        records = self.archive.get_captures(ids)
+        if len(records) != len(ids):
+            from archiver.errors import StorageError
+
+            gone = sorted(set(ids) - {record.id for record in records})
+            raise StorageError(f"capture {', '.join(gone)} vanished", hint="please report this bug")
         return Captured(
-            records=[get(capture_id) for capture_id, _ in results],
-            context=[(c, get(c.capture_id)) for c in found],
+            records=records[: len(results)],
+            context=list(zip(found, records[len(results) :], strict=True)),
         )
 
     def capture_each(

@@ -497,12 +497,16 @@ class Archive:
             return self._records(session, [row])[0]
 
     def get_captures(self, capture_ids: Sequence[str]) -> list[CaptureRecord]:
-        """The captures of these full ids, in the order given, read together (a page of search
-        results is one read, not one per result). An unknown id is left out."""
+        """The captures of these full ids, in the order given, read together, 500 ids a read (a
+        page of search results is one read, not one per result). An unknown id is left out."""
         engine, _journal = self._open_parts()
+        wanted = list(dict.fromkeys(capture_ids))
+        by_id: dict[str, CaptureRecord] = {}
         with storage_errors(self.home), read_session(engine) as session:
-            rows = session.exec(select(Capture).where(col(Capture.id).in_(set(capture_ids))))
-            by_id = {record.id: record for record in self._records(session, rows.all())}
+            for start in range(0, len(wanted), 500):
+                chunk = col(Capture.id).in_(wanted[start : start + 500])
+                rows = session.exec(select(Capture).where(chunk)).all()
+                by_id.update((record.id, record) for record in self._records(session, rows))
         return [by_id[i] for i in capture_ids if i in by_id]
 
     def list_captures(

@@ -229,3 +229,8 @@ def test_captures_are_read_together_in_the_order_asked(archive: Archive) -> None
     assert [r.id for r in archive.get_captures(asked)] == [ids[2], ids[0]]
     assert archive.get_captures([ids[1]]) == [archive.get_capture(ids[1])]
     assert archive.get_captures([]) == []
+    # Read 500 ids at a time: captures past the first read come back too, in order, and an id
+    # asked twice comes back twice.
+    unknown = [f"zz{n:06d}" for n in range(600)]
+    asked = [ids[1], *unknown[:520], ids[2], *unknown[520:], ids[0], ids[2]]
+    assert [r.id for r in archive.get_captures(asked)] == [ids[1], ids[2], ids[0], ids[2]]
