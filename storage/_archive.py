@@ -70,6 +70,7 @@ Clock = Callable[[], datetime]
 IdGenerator = Callable[[], str]
 
 _ID_ATTEMPTS = 32
+_IN_BATCH = 500  # ids per IN (...) of one read
 SIGNING_KEY_NAME = "postproof-archive"  # a note key's name; its id tells installations apart
 
 
@@ -503,8 +504,8 @@ class Archive:
         wanted = list(dict.fromkeys(capture_ids))
         by_id: dict[str, CaptureRecord] = {}
         with storage_errors(self.home), read_session(engine) as session:
-            for start in range(0, len(wanted), 500):
-                chunk = col(Capture.id).in_(wanted[start : start + 500])
+            for start in range(0, len(wanted), _IN_BATCH):
+                chunk = col(Capture.id).in_(wanted[start : start + _IN_BATCH])
                 rows = session.exec(select(Capture).where(chunk)).all()
                 by_id.update((record.id, record) for record in self._records(session, rows))
         return [by_id[i] for i in capture_ids if i in by_id]
@@ -654,10 +655,10 @@ class Archive:
     def _records(self, session: Session, rows: Sequence[Capture]) -> list[CaptureRecord]:
         artifacts: dict[str, list[ArtifactRecord]] = {row.id: [] for row in rows}
         ids = list(artifacts)
-        for start in range(0, len(ids), 500):
+        for start in range(0, len(ids), _IN_BATCH):
             query = (
                 select(Artifact)
-                .where(col(Artifact.capture_id).in_(ids[start : start + 500]))
+                .where(col(Artifact.capture_id).in_(ids[start : start + _IN_BATCH]))
                 .order_by(col(Artifact.id))
             )
             for artifact in session.exec(query):
