@@ -149,7 +149,14 @@ class Seaweed:
         self._launches += 1
         log = (self.directory / "weed.log").open("ab")
         self._process = subprocess.Popen(
-            [str(self.binary), "server", *self._arguments(config, data)],
+            # -logdir (a flag of weed itself, before the command): its log files in its folder,
+            # not in the system's temporary folder, where nothing would remove them.
+            [
+                str(self.binary),
+                f"-logdir={self.directory}",
+                "server",
+                *self._arguments(config, data),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
